@@ -1,0 +1,85 @@
+// kvmem::bytes — an immutable, shared byte string: the value of a key.
+//
+// A bytes handle points at a reference-counted buffer; copying a handle
+// never copies the bytes, so values move between the tree, snapshots,
+// batches and clients for the price of an atomic increment. The content
+// never changes once built. Handles are safe to copy and read from any
+// thread (the count is atomic); one handle object is not for concurrent
+// assignment, like std::shared_ptr.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "kvmem/detail/nodes.hpp"
+
+namespace kvmem {
+
+class bytes {
+public:
+  /// The empty value. Does not allocate.
+  bytes() noexcept = default;
+  /// Copies `s` into a new buffer (one allocation of 24 + size bytes).
+  bytes(std::string_view s);
+  bytes(const std::string& s) : bytes(std::string_view{s}) {}
+  bytes(const char* s) : bytes(std::string_view{s}) {}
+  /// `n` zero bytes. Throws std::bad_alloc if that cannot be allocated.
+  static bytes zeros(std::uint64_t n);
+
+  bytes(const bytes& x) noexcept : n_(x.n_) { detail::retain(n_); }
+  bytes(bytes&& x) noexcept : n_(std::exchange(x.n_, nullptr)) {}
+  bytes& operator=(bytes x) noexcept {
+    std::swap(n_, x.n_);
+    return *this;
+  }
+  ~bytes() { detail::release(n_); }
+
+  std::uint64_t size() const noexcept { return n_ ? n_->size : 0; }
+  bool empty() const noexcept { return size() == 0; }
+  const char* data() const noexcept { return n_ ? n_->data() : ""; }
+  /// A view of the bytes, valid while this handle (or a copy) lives.
+  std::string_view view() const noexcept { return {data(), static_cast<std::size_t>(size())}; }
+  operator std::string_view() const noexcept { return view(); }
+  /// A copy of the bytes as a std::string.
+  std::string str() const { return std::string(view()); }
+
+  /// True if both handles share one buffer (cheap identity, not equality).
+  bool shares_buffer_with(const bytes& x) const noexcept { return n_ == x.n_; }
+
+  friend bool operator==(const bytes& x, const bytes& y) noexcept {
+    return x.n_ == y.n_ || x.view() == y.view();
+  }
+  friend bool operator==(const bytes& x, std::string_view y) noexcept { return x.view() == y; }
+  friend bool operator==(const bytes& x, const std::string& y) noexcept { return x.view() == y; }
+  friend bool operator==(const bytes& x, const char* y) noexcept { return x.view() == y; }
+  friend std::strong_ordering operator<=>(const bytes& x, const bytes& y) noexcept {
+    return x.view() <=> y.view();
+  }
+
+  // Internal: adopt / borrow a node reference (used by the tree).
+  static bytes adopt(detail::value_node* n) noexcept {
+    bytes b;
+    b.n_ = n;
+    return b;
+  }
+  const detail::value_node* node() const noexcept { return n_; }
+  detail::value_node* release_node() noexcept { return std::exchange(n_, nullptr); }
+
+private:
+  detail::value_node* n_ = nullptr;
+};
+
+} // namespace kvmem
+
+template <>
+struct fmt::formatter<kvmem::bytes> : fmt::formatter<std::string_view> {
+  template <class Ctx>
+  auto format(const kvmem::bytes& b, Ctx& ctx) const {
+    return fmt::formatter<std::string_view>::format(b.view(), ctx);
+  }
+};

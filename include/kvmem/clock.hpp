@@ -1,0 +1,100 @@
+// Clocks: where the store and the tree's convenience overloads get "now".
+//
+// mirage-kv-mem is a functor over Mirage_clock.PCLOCK; kvmem takes any type
+// modelling kvmem::clock (a now() returning ptime) as a construction-time
+// parameter of the store, and as an argument of the tree's write operations.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <memory>
+#include <mutex>
+
+#include "kvmem/time.hpp"
+
+namespace kvmem {
+
+/// A source of POSIX time stamps. now() must be callable from any thread.
+template <class C>
+concept clock = requires(C& c) {
+  { c.now() } -> std::same_as<ptime>;
+};
+
+/// The wall clock (std::chrono::system_clock). Stateless, thread-safe.
+struct system_clock {
+  ptime now() const noexcept {
+    return ptime::from_time_point(std::chrono::system_clock::now());
+  }
+};
+
+/// A clock for tests: it stands still until set() or advance() moves it.
+/// Thread-safe (a store thread may read it while a test thread moves it).
+class manual_clock {
+public:
+  explicit manual_clock(ptime start = {}) : t_(start) {}
+  ptime now() const {
+    std::lock_guard g{m_};
+    return t_;
+  }
+  void set(ptime t) {
+    std::lock_guard g{m_};
+    t_ = t;
+  }
+  /// Moves the clock forward by `ps` picoseconds (may carry into days).
+  void advance(std::int64_t ps) {
+    std::lock_guard g{m_};
+    auto total = t_.ps + ps;
+    auto d = total / ptime::ps_per_day;
+    total %= ptime::ps_per_day;
+    if (total < 0) {
+      total += ptime::ps_per_day;
+      --d;
+    }
+    t_ = ptime{t_.days + d, total};
+  }
+  void advance(std::chrono::nanoseconds d) { advance(d.count() * 1000); }
+
+private:
+  mutable std::mutex m_;
+  ptime t_;
+};
+
+/// A type-erased, shareable clock: what the store keeps. Copies share the
+/// underlying clock object.
+class any_clock {
+public:
+  any_clock() : any_clock(system_clock{}) {}
+  template <clock C>
+    requires(!std::same_as<std::remove_cvref_t<C>, any_clock>)
+  any_clock(C c) : impl_(std::make_shared<model<C>>(std::move(c))) {}
+  /// Shares a clock the caller keeps (e.g. a manual_clock a test moves).
+  template <clock C>
+  static any_clock shared(std::shared_ptr<C> c) {
+    any_clock r;
+    r.impl_ = std::make_shared<ref_model<C>>(std::move(c));
+    return r;
+  }
+  ptime now() const { return impl_->now(); }
+
+private:
+  struct concept_t {
+    virtual ~concept_t() = default;
+    virtual ptime now() = 0;
+  };
+  template <class C>
+  struct model final : concept_t {
+    explicit model(C c) : c(std::move(c)) {}
+    ptime now() override { return c.now(); }
+    C c;
+  };
+  template <class C>
+  struct ref_model final : concept_t {
+    explicit ref_model(std::shared_ptr<C> c) : c(std::move(c)) {}
+    ptime now() override { return c->now(); }
+    std::shared_ptr<C> c;
+  };
+  std::shared_ptr<concept_t> impl_;
+};
+
+} // namespace kvmem

@@ -1,0 +1,205 @@
+// kvmem::tree — the persistent (immutable, structurally shared) tree of
+// dictionaries and values that a store owns; usable on its own, like
+// mirage-kv-mem's Pure module. docs/semantics.md has the full table of
+// operations × cases × results.
+//
+// Value semantics: a tree is a handle to an immutable root. Copying it is
+// O(1) and is how a snapshot is taken; a write through one handle never
+// changes any other copy. A write copies only the path from the root to the
+// change (O(depth · log n) nodes) and shares everything else; nodes that this
+// handle alone owns (count 1, e.g. after the first write since the last
+// copy) are edited in place, so a run of writes with no snapshot in between
+// costs no copying. Every operation is iterative in the depth of the key and
+// O(log n) in the size of each dictionary on the path; lookups do not
+// allocate.
+//
+// Thread-safety: distinct tree objects may be used from different threads at
+// once even when they share nodes (counts are atomic, shared nodes are never
+// edited). One tree object is not for concurrent writes, like std::string.
+//
+// Errors: a failing operation returns the error and leaves the tree exactly
+// as it was (times included). Allocation failure is reported as no_space for
+// values; elsewhere it propagates as std::bad_alloc (basic guarantee).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "kvmem/bytes.hpp"
+#include "kvmem/digest.hpp"
+#include "kvmem/key.hpp"
+#include "kvmem/result.hpp"
+#include "kvmem/time.hpp"
+
+namespace kvmem {
+
+/// One entry of a listing: its absolute key and its kind.
+using listing = std::vector<std::pair<key, kind>>;
+
+/// No capacity limit.
+inline constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
+
+class tree {
+public:
+  /// An empty root dictionary created at `created` (its last_modified), and
+  /// a capacity in bytes (values + every stored segment name; see used()).
+  explicit tree(ptime created = {}, std::uint64_t capacity = unlimited);
+  tree(const tree& x) noexcept;
+  tree(tree&& x) noexcept;
+  tree& operator=(const tree& x) noexcept;
+  tree& operator=(tree&& x) noexcept;
+  ~tree();
+
+  // --- reads (const, never allocate on success) -----------------------------
+
+  /// kind::value, kind::dictionary, or nullopt if k is absent or its path
+  /// runs through a value. The root is a dictionary.
+  std::optional<kind> exists(const key& k) const noexcept;
+
+  /// The value at k. Errors: value_expected(k) for a dictionary (the root
+  /// too), not_found(k), dictionary_expected(k) if the path runs through a
+  /// value. The returned bytes share the stored buffer.
+  result<bytes> get(const key& k) const;
+
+  /// The bytes [offset, offset + length) of the value at k, clipped to its
+  /// end; "" if offset is past the end. Errors as get(). Allocates only when
+  /// the slice is a strict part of the value.
+  result<bytes> get_partial(const key& k, std::uint64_t offset, std::uint64_t length) const;
+
+  /// The size in bytes of the value at k. Errors as get().
+  result<std::uint64_t> size(const key& k) const;
+
+  /// The direct entries of the dictionary k, sorted by name, as (k / name,
+  /// kind). Errors: dictionary_expected(k) for a value or a path through a
+  /// value, not_found(k). O(n) for n entries; no recursion.
+  result<listing> list(const key& k) const;
+
+  /// A value's time of last write; a dictionary's time of the latest change
+  /// to its own set of direct entries, or of its creation (one level deep).
+  /// Errors: not_found(k), dictionary_expected(k) through a value.
+  result<ptime> last_modified(const key& k) const;
+
+  /// SHA-256 of a value's bytes; for a dictionary, SHA-256 over its sorted
+  /// entries (name length, name, kind, child digest). Independent of times;
+  /// equal contents give equal digests. Memoised in the immutable nodes
+  /// (thread-safely), so an unchanged subtree is never hashed twice.
+  /// Errors: not_found(k), dictionary_expected(k) through a value.
+  result<kvmem::digest> digest(const key& k) const;
+
+  // --- writes (modify this handle only; `now` is the time of the write) -----
+
+  /// Binds k to v, creating missing intermediate dictionaries. Errors:
+  /// dictionary_expected(k) if the path runs through a value; value_expected(k)
+  /// if k holds a dictionary (the root included; a subtree is never dropped);
+  /// no_space if the capacity would be exceeded.
+  result<void> set(const key& k, bytes v, ptime now);
+
+  /// Writes `data` at `offset` in the value at k: a missing k is created
+  /// holding `data`; an offset past the end appends; otherwise the bytes are
+  /// overwritten in place and the value extended if needed. Errors as set().
+  result<void> set_partial(const key& k, std::uint64_t offset, std::string_view data, ptime now);
+
+  /// Removes the value or the whole dictionary at k; returns whether
+  /// anything was removed. A missing k (or one under a value) is not an
+  /// error and changes nothing, times included. Removing the root empties
+  /// the tree. A dictionary left without entries stays, empty.
+  result<bool> remove(const key& k, ptime now);
+
+  /// Moves src to dst (mirage-kv 6 semantics, see docs/semantics.md); returns
+  /// false for the no-op of a value renamed onto itself. Moved nodes keep
+  /// their times; the source and target dictionaries are re-dated. Errors:
+  /// not_found(src), rename_source_prefix(src, dst), value_expected,
+  /// already_present(target), dictionary_expected, no_space.
+  result<bool> rename(const key& src, const key& dst, ptime now);
+
+  /// Creates k holding `size` zero bytes, last modified at `mtime` (or now).
+  /// Errors: already_present(k) if k exists (value or dictionary),
+  /// dictionary_expected(k), no_space.
+  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime, ptime now);
+
+  // --- whole-tree -----------------------------------------------------------
+
+  /// Bytes accounted against the capacity: all value bytes plus the bytes of
+  /// every stored segment name. O(1).
+  std::uint64_t used() const noexcept;
+  std::uint64_t capacity() const noexcept { return capacity_; }
+  /// Number of values and dictionaries below the root. O(n).
+  std::uint64_t count_nodes() const;
+
+  /// True if both handles share the same root node: same contents and times.
+  bool shares_root_with(const tree& x) const noexcept { return root_ == x.root_; }
+
+  /// Same contents (names, kinds, bytes); times are ignored. Shared subtrees
+  /// are skipped in O(1). No recursion.
+  friend bool equal(const tree& a, const tree& b);
+
+  /// Every value as "path size time", one per line, sorted by path; empty
+  /// dictionaries as "path/ (empty)". No recursion.
+  std::string pretty() const;
+
+  /// Checks every structural invariant (AVL order and balance, counts, byte
+  /// totals); returns a description of the first violation, or "" if none.
+  /// O(n); for tests.
+  std::string verify() const;
+
+  // Internal access for the store and batch layers.
+  const detail::dict_node* root_node() const noexcept { return root_; }
+
+private:
+  // See src/detail/tree_impl.hpp.
+  struct found;
+  struct cursor;
+  found lookup(const key& k) const noexcept;
+  cursor descend(const key& k, std::size_t created_from, std::int64_t delta, ptime now);
+  result<void> put_value(const key& k, bytes v, ptime vtime, ptime now);
+  result<void> check_space(std::int64_t delta) const;
+  template <class F>
+  static auto with_value(const found& f, const key& k, F&& then);
+
+  detail::dict_node* root_;
+  ptime root_mtime_;
+  std::uint64_t capacity_;
+};
+
+// Functional forms: each returns a new tree and leaves `t` (taken by value,
+// an O(1) copy) untouched; pass std::move(t) to let unshared nodes be reused.
+inline result<tree> set(tree t, const key& k, bytes v, ptime now) {
+  if (auto r = t.set(k, std::move(v), now); !r)
+    return std::move(r).error();
+  return t;
+}
+inline result<tree> remove(tree t, const key& k, ptime now) {
+  if (auto r = t.remove(k, now); !r)
+    return std::move(r).error();
+  return t;
+}
+inline result<tree> rename(tree t, const key& src, const key& dst, ptime now) {
+  if (auto r = t.rename(src, dst, now); !r)
+    return std::move(r).error();
+  return t;
+}
+
+} // namespace kvmem
+
+template <>
+struct fmt::formatter<kvmem::kind> : fmt::formatter<std::string_view> {
+  template <class Ctx>
+  auto format(kvmem::kind k, Ctx& ctx) const {
+    return fmt::formatter<std::string_view>::format(
+        k == kvmem::kind::value ? "value" : "dictionary", ctx);
+  }
+};
+
+template <>
+struct fmt::formatter<kvmem::tree> : fmt::formatter<std::string_view> {
+  template <class Ctx>
+  auto format(const kvmem::tree& t, Ctx& ctx) const {
+    return fmt::formatter<std::string_view>::format(t.pretty(), ctx);
+  }
+};

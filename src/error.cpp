@@ -20,6 +20,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::disconnected: return "disconnected";
     case errc::unavailable: return "unavailable";
     case errc::client_busy: return "client_busy";
+    case errc::conflict: return "conflict";
   }
   return "unknown_error";
 }
@@ -42,6 +43,7 @@ std::string error::message() const {
     case errc::disconnected: return fmt::format("Disconnected: {}", detail);
     case errc::unavailable: return fmt::format("Store unavailable: {}", detail);
     case errc::client_busy: return fmt::format("Client busy: {}", detail);
+    case errc::conflict: return fmt::format("Batch conflict: {}", detail);
   }
   return fmt::format("Unknown error {}: {}", static_cast<int>(code), detail);
 }

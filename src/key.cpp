@@ -28,6 +28,14 @@ key key::of(std::initializer_list<std::string_view> segments) {
   return key{std::move(segs)};
 }
 
+bool key::from_segments(std::vector<std::string> segments, key* out) {
+  for (auto& s : segments)
+    if (s.empty() || s.find('/') != std::string::npos)
+      return false;
+  out->segs_ = std::move(segments);
+  return true;
+}
+
 void key::check_segment(std::string_view seg) {
   if (seg.empty())
     throw std::invalid_argument("kvmem::key: empty segment");
@@ -40,7 +48,7 @@ key key::operator/(std::string_view seg) const& {
   check_segment(seg);
   std::vector<std::string> segs;
   segs.reserve(segs_.size() + 1);
-  segs = segs_;
+  segs.insert(segs.end(), segs_.begin(), segs_.end());
   segs.emplace_back(seg);
   return key{std::move(segs)};
 }

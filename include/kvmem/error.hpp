@@ -38,6 +38,7 @@ enum class errc : std::uint8_t {
   disconnected = 12,     // the client was disconnected by its owner
   unavailable = 13,      // the store is gone or unreachable; detail says how
   client_busy = 14,      // a blocking client was used from two threads at once
+  conflict = 15,         // a commit's base version is not the store's (retried)
 };
 
 /// The name of an error kind, e.g. "not_found".

@@ -31,6 +31,10 @@ public:
   /// is empty or contains '/'.
   static key of(std::initializer_list<std::string_view> segments);
 
+  /// Builds a key from segments, or returns false (leaving *out alone) if a
+  /// segment is empty or contains '/'. For decoding untrusted input.
+  static bool from_segments(std::vector<std::string> segments, key* out);
+
   /// This key with one more segment. Throws std::invalid_argument if `seg`
   /// is empty or contains '/'; every other byte (NUL, UTF-8, ' ') is valid.
   key operator/(std::string_view seg) const&;

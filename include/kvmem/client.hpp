@@ -1,0 +1,110 @@
+// kvmem::client — a blocking client for ordinary code (a main, a test, a
+// thread that is not an actor). Its methods mirror Mirage_kv.RW one to one
+// and return kvmem::result.
+//
+// Reads from a store in this process cost no message: they use the root the
+// store published before acknowledging its last write (see store.hpp), so a
+// read that starts after a write was acknowledged sees it. Writes and batches
+// are messages to the store actor; the calling thread waits for the reply.
+//
+// Thread-safety: a client is cheap (a hidden actor companion, no thread), so
+// make one per thread; several clients may share one store. Using one client
+// from two threads at once is refused with errc::client_busy, never a race.
+//
+// Failure: if the store actor goes away (killed, its system shutting down, a
+// lost network link), the pending call and every later one fail with
+// errc::unavailable; nothing hangs. After disconnect(), every call fails with
+// errc::disconnected at once.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+#include <caf/actor_system.hpp>
+
+#include "kvmem/batch.hpp"
+#include "kvmem/store.hpp"
+
+namespace kvmem {
+
+struct client_options {
+  /// Upper bound on one round trip; zero means none (the default: a dead
+  /// store is detected without a timeout). Remote clients may want one.
+  std::chrono::milliseconds timeout{0};
+  /// How long to spin before sleeping while waiting for a reply, in
+  /// microseconds. Spinning saves the ~40 µs wake-up of an idle vCPU when a
+  /// core is free; it wastes CPU when none is.
+  std::uint32_t spin_us = 20;
+};
+
+class client {
+public:
+  /// A client of `s`. Does not contact the store.
+  client(caf::actor_system& sys, store s, client_options opts = {});
+  ~client();
+  client(client&&) noexcept;
+  client& operator=(client&&) noexcept;
+
+  // --- Mirage_kv.RO ------------------------------------------------------------
+  result<std::optional<kind>> exists(const key& k);
+  result<bytes> get(const key& k);
+  result<bytes> get_partial(const key& k, std::uint64_t offset, std::uint64_t length);
+  result<std::uint64_t> size(const key& k);
+  result<listing> list(const key& k);
+  result<ptime> last_modified(const key& k);
+  result<kvmem::digest> digest(const key& k);
+
+  // --- Mirage_kv.RW: each write is one message and one new version ------------
+  result<void> set(const key& k, bytes v);
+  result<void> set_partial(const key& k, std::uint64_t offset, bytes data);
+  result<void> remove(const key& k);
+  result<void> rename(const key& src, const key& dst);
+  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime = {});
+
+  /// Runs f(batch_view&) as a batch (see batch.hpp) and returns what f
+  /// returned, from the attempt that committed. Errors: too_many_retries,
+  /// batch_aborted (f threw), batch_too_large, nested_batch (called from
+  /// inside a batch function), invalid_argument (retries < 1), and the error
+  /// of a write that failed to apply (then nothing was applied).
+  template <class F>
+  auto batch(F&& f, std::uint32_t retries = default_retries);
+
+  /// The non-template core of batch().
+  result<version_t> run_batch(std::function<void(batch_view&)> body, std::uint32_t retries);
+
+  /// The store's current version (a message round trip).
+  result<version_t> version();
+  /// The version the store reported after this client's last write or
+  /// batch (0 before any).
+  version_t last_version() const noexcept;
+
+  /// Releases the store; never fails. Calls are synchronous, so nothing sent
+  /// is left pending. Every later call fails with errc::disconnected.
+  void disconnect() noexcept;
+  bool connected() const noexcept;
+
+  struct impl;
+
+private:
+  std::unique_ptr<impl> p_;
+};
+
+template <class F>
+auto client::batch(F&& f, std::uint32_t retries) {
+  using R = std::invoke_result_t<F&, batch_view&>;
+  if constexpr (std::is_void_v<R>) {
+    auto r = run_batch([&f](batch_view& v) { f(v); }, retries);
+    return r ? result<void>{} : result<void>{std::move(r).error()};
+  } else {
+    std::optional<R> out;
+    auto r = run_batch([&](batch_view& v) { out.emplace(f(v)); }, retries);
+    if (!r)
+      return result<R>{std::move(r).error()};
+    return result<R>{std::move(*out)};
+  }
+}
+
+} // namespace kvmem

@@ -1,0 +1,152 @@
+// The batch actor: snapshot, run f, commit, retry on conflict.
+#include "kvmem/detail/batch_actor.hpp"
+
+#include <caf/attachable.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "kvmem/detail/published.hpp"
+
+namespace kvmem {
+
+namespace detail {
+namespace {
+thread_local bool running_body = false;
+}
+bool in_batch_body() noexcept { return running_body; }
+} // namespace detail
+
+namespace {
+
+// Tells a batch that the actor which asked for it has terminated, so that it
+// does not commit on behalf of a dead client. Attached to the requester for
+// the batch's duration only.
+class requester_watch : public caf::attachable {
+public:
+  static constexpr std::size_t token_type = 0x6b7662; // "kvb"
+  explicit requester_watch(std::shared_ptr<std::atomic<bool>> gone) : gone_(std::move(gone)) {}
+  void actor_exited(const caf::error&, caf::execution_unit*) override { gone_->store(true); }
+  bool matches(const token& what) override {
+    return what.subtype == token_type && what.ptr == this;
+  }
+
+private:
+  std::shared_ptr<std::atomic<bool>> gone_;
+};
+
+struct batch_state {
+  detail::batch_job job;
+  std::uint32_t attempts = 0;
+  caf::typed_response_promise<version_t> rp;
+  bool done = false;
+  caf::strong_actor_ptr requester;
+  requester_watch* watch = nullptr;
+  std::shared_ptr<std::atomic<bool>> requester_gone = std::make_shared<std::atomic<bool>>(false);
+  static inline const char* name = "kvmem.batch";
+};
+
+using self_ptr = batch_actor::stateful_pointer<batch_state>;
+
+void finish(self_ptr self, result<version_t> r) {
+  auto& st = self->state;
+  if (st.done)
+    return;
+  st.done = true;
+  if (st.requester && st.watch)
+    st.requester->get()->detach(caf::attachable::token{requester_watch::token_type, st.watch});
+  if (r)
+    st.rp.deliver(*r);
+  else
+    st.rp.deliver(to_caf(r.error()));
+  self->quit();
+}
+
+void attempt(self_ptr self);
+
+// Runs f once against `snap` and commits what it wrote.
+void run_body(self_ptr self, snapshot snap) {
+  auto& st = self->state;
+  batch_view view{std::move(snap), {st.job.target.options.max_batch_writes,
+                                    st.job.target.options.max_batch_bytes}};
+  try {
+    detail::running_body = true;
+    st.job.body(view);
+    detail::running_body = false;
+  } catch (const std::exception& e) {
+    detail::running_body = false;
+    return finish(self, error::make(errc::batch_aborted, e.what()));
+  } catch (...) {
+    detail::running_body = false;
+    return finish(self, error::make(errc::batch_aborted, "the batch function threw a non-standard exception"));
+  }
+  if (view.failure())
+    return finish(self, *view.failure());
+  if (st.requester_gone->load())
+    return finish(self, error::make(errc::unavailable, "the client went away during the batch"));
+  auto base = view.version();
+  auto ops = view.take_writes();
+  if (ops.empty())
+    return finish(self, base); // read-only: nothing to commit, nothing to conflict with
+  self->request(st.job.target.actor, caf::infinite, commit_atom::value, commit{base, std::move(ops)})
+      .then([=](version_t v) { finish(self, v); },
+            [=](caf::error& e) {
+              auto err = from_caf(e);
+              if (err.code == errc::conflict)
+                attempt(self); // the store moved on: run f again on a fresh snapshot
+              else
+                finish(self, std::move(err));
+            });
+}
+
+void attempt(self_ptr self) {
+  auto& st = self->state;
+  if (st.attempts++ == st.job.retries)
+    return finish(self, error::too_many_retries(st.job.retries));
+  if (st.job.target.local)
+    return run_body(self, *st.job.target.local->load());
+  self->request(st.job.target.actor, caf::infinite, snapshot_atom::value)
+      .then([=](snapshot& s) { run_body(self, std::move(s)); },
+            [=](caf::error& e) { finish(self, from_caf(e)); });
+}
+
+batch_actor::behavior_type batch_impl(self_ptr self, detail::batch_job job) {
+  self->state.job = std::move(job);
+  // If the store goes away mid-batch (killed, remote link lost), fail now
+  // instead of waiting forever for a commit reply.
+  self->monitor(self->state.job.target.actor);
+  self->set_down_handler([=](caf::down_msg&) {
+    finish(self, error::make(errc::unavailable, "the store went down during the batch"));
+  });
+  self->set_exit_handler([=](caf::exit_msg& m) {
+    finish(self, error::make(errc::unavailable, "the batch actor was stopped"));
+    self->quit(m.reason);
+  });
+  return {
+      [=](run_atom) -> caf::typed_response_promise<version_t> {
+        auto& st = self->state;
+        // Before make_response_promise, which takes the sender over.
+        st.requester = self->current_sender();
+        st.rp = self->make_response_promise<version_t>();
+        if (st.requester) {
+          st.watch = new requester_watch(st.requester_gone);
+          st.requester->get()->attach(caf::attachable_ptr{st.watch});
+        }
+        attempt(self);
+        return self->state.rp;
+      },
+  };
+}
+
+} // namespace
+
+namespace detail {
+batch_actor spawn_batch(caf::actor_system& sys, batch_job job) {
+  if (job.target.options.detached_batches)
+    return sys.spawn<caf::detached>(batch_impl, std::move(job));
+  return sys.spawn(batch_impl, std::move(job));
+}
+} // namespace detail
+
+} // namespace kvmem

@@ -1,0 +1,123 @@
+// Where a blocking client waits for its one outstanding reply (internal).
+//
+// The client's actor companion hands every message it receives to deliver(),
+// on the sender's thread; the client thread waits in wait(). A watch
+// attached to the target (the store or a batch actor) calls fail() when the
+// target terminates, so a target that dies while holding the request does not
+// leave the client waiting forever.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <caf/attachable.hpp>
+#include <caf/error.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/message_id.hpp>
+
+namespace kvmem::detail {
+
+class reply_slot {
+public:
+  /// Prepares for the reply to request `mid`.
+  void expect(caf::message_id mid) {
+    std::lock_guard g{m_};
+    expected_ = mid.response_id();
+    reply_.reset();
+    failure_ = caf::error{};
+    ready_.store(false, std::memory_order_relaxed);
+  }
+
+  /// Companion side: accepts the reply if it is the one awaited.
+  void deliver(caf::mailbox_element_ptr p) {
+    std::lock_guard g{m_};
+    if (ready_.load(std::memory_order_relaxed) || p->mid != expected_)
+      return; // a stale reply (after a timeout) or not a reply at all
+    reply_ = std::move(p);
+    signal();
+  }
+
+  /// Watch side: `mid` (or, if permanent, every present and future request)
+  /// will get no reply because its target is gone.
+  void fail(caf::message_id mid, caf::error why, bool permanent) {
+    std::lock_guard g{m_};
+    if (permanent)
+      down_.store(true, std::memory_order_release);
+    if (ready_.load(std::memory_order_relaxed) || (!permanent && mid.response_id() != expected_))
+      return;
+    failure_ = std::move(why);
+    signal();
+  }
+
+  bool down() const noexcept { return down_.load(std::memory_order_acquire); }
+  void mark_down() noexcept { down_.store(true, std::memory_order_release); }
+
+  /// Waits for the reply: spins for `spin`, then sleeps. Returns false on
+  /// timeout (zero = none). Afterwards, exactly one of reply()/failure() is set.
+  bool wait(std::chrono::microseconds spin, std::chrono::milliseconds timeout) {
+    auto start = std::chrono::steady_clock::now();
+    if (spin.count() > 0) {
+      auto until = start + spin;
+      do {
+        for (int i = 0; i < 64; ++i)
+          if (ready_.load(std::memory_order_acquire))
+            return true;
+      } while (std::chrono::steady_clock::now() < until);
+    }
+    std::unique_lock g{m_};
+    sleeping_ = true;
+    auto pred = [this] { return ready_.load(std::memory_order_relaxed); };
+    bool ok = true;
+    if (timeout.count() > 0)
+      ok = cv_.wait_until(g, start + timeout, pred);
+    else
+      cv_.wait(g, pred);
+    sleeping_ = false;
+    return ok;
+  }
+
+  caf::mailbox_element_ptr& reply() noexcept { return reply_; }
+  caf::error& failure() noexcept { return failure_; }
+
+private:
+  void signal() {
+    ready_.store(true, std::memory_order_release);
+    if (sleeping_)
+      cv_.notify_one();
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> down_{false};
+  bool sleeping_ = false;
+  caf::message_id expected_;
+  caf::mailbox_element_ptr reply_;
+  caf::error failure_;
+};
+
+/// Attached to an actor: tells a reply_slot when that actor terminates.
+class slot_watch : public caf::attachable {
+public:
+  static constexpr std::size_t token_type = 0x6b766d656d; // "kvmem"
+  slot_watch(std::weak_ptr<reply_slot> slot, caf::message_id mid, bool permanent)
+    : slot_(std::move(slot)), mid_(mid), permanent_(permanent) {}
+
+  void actor_exited(const caf::error& why, caf::execution_unit*) override {
+    if (auto s = slot_.lock())
+      s->fail(mid_, why ? why : caf::make_error(caf::sec::request_receiver_down), permanent_);
+  }
+  bool matches(const token& what) override {
+    return what.subtype == token_type && what.ptr == this;
+  }
+
+private:
+  std::weak_ptr<reply_slot> slot_;
+  caf::message_id mid_;
+  bool permanent_;
+};
+
+} // namespace kvmem::detail

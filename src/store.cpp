@@ -1,0 +1,195 @@
+// The store actor: owns the tree, applies writes and commits, publishes.
+#include "kvmem/store.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "kvmem/detail/published.hpp"
+
+namespace kvmem {
+
+namespace {
+
+struct store_state {
+  tree root;
+  version_t version = 0;
+  any_clock clock;
+  store_options opts;
+  std::shared_ptr<detail::published> pub;
+  static inline const char* name = "kvmem.store";
+};
+
+using self_ptr = store_actor::stateful_pointer<store_state>;
+
+caf::error unexpected(const char* what) {
+  return to_caf(error::make(errc::invalid_argument, what));
+}
+
+// Runs a read against the current root; exceptions become error replies.
+template <class T, class F>
+caf::result<T> read(self_ptr self, F&& f) {
+  try {
+    auto r = f(self->state.root);
+    if (!r)
+      return to_caf(r.error());
+    return std::move(*r);
+  } catch (const std::exception& e) {
+    return unexpected(e.what());
+  }
+}
+
+void publish(self_ptr self) {
+  auto& st = self->state;
+  st.pub->publish(std::make_shared<const snapshot>(snapshot{st.version, st.root}));
+}
+
+// Applies one write; moves the version and publishes only if it changed
+// something. A failing write changes nothing.
+template <class F>
+caf::result<version_t> write(self_ptr self, F&& f) {
+  auto& st = self->state;
+  try {
+    result<bool> r = f(st.root, st.clock.now());
+    if (!r)
+      return to_caf(r.error());
+    if (*r) {
+      ++st.version;
+      publish(self);
+    }
+    return st.version;
+  } catch (const std::bad_alloc&) {
+    return to_caf(error::no_space());
+  } catch (const std::exception& e) {
+    return unexpected(e.what());
+  }
+}
+
+result<bool> changed(result<void> r) {
+  if (!r)
+    return std::move(r).error();
+  return true;
+}
+
+caf::result<version_t> apply_commit(self_ptr self, const commit& c) {
+  auto& st = self->state;
+  if (c.base != st.version)
+    return to_caf(error::make(
+        errc::conflict, fmt::format("snapshot at version {}, store at {}", c.base, st.version)));
+  if (c.ops.size() > st.opts.max_batch_writes)
+    return to_caf(error::make(errc::batch_too_large,
+                              fmt::format("{} writes, the limit is {}", c.ops.size(),
+                                          st.opts.max_batch_writes)));
+  try {
+    // All or nothing: apply to a copy (O(1)); only a complete success
+    // replaces the root. The first write to each path copies it, later
+    // writes to the same nodes edit the copy in place.
+    tree next = st.root;
+    auto now = st.clock.now();
+    bool any = false;
+    for (auto& w : c.ops) {
+      auto r = apply(next, w, now);
+      if (!r)
+        return to_caf(r.error());
+      any = any || *r;
+    }
+    if (any) {
+      st.root = std::move(next);
+      ++st.version;
+      publish(self);
+    }
+    return st.version;
+  } catch (const std::bad_alloc&) {
+    return to_caf(error::no_space());
+  } catch (const std::exception& e) {
+    return unexpected(e.what());
+  }
+}
+
+store_actor::behavior_type store_impl(self_ptr self, tree initial, any_clock clock,
+                                      store_options opts, std::shared_ptr<detail::published> pub) {
+  auto& st = self->state;
+  st.root = std::move(initial);
+  st.clock = std::move(clock);
+  st.opts = opts;
+  st.pub = std::move(pub);
+  // A message outside the interface (a confused or hostile peer) gets an
+  // unexpected_message error reply and is otherwise ignored, silently.
+  self->set_default_handler(caf::drop);
+  return {
+      [=](exists_atom, const key& k) { return to_presence(self->state.root.exists(k)); },
+      [=](get_atom, const key& k) {
+        return read<bytes>(self, [&](const tree& t) { return t.get(k); });
+      },
+      [=](get_partial_atom, const key& k, std::uint64_t off, std::uint64_t len) {
+        return read<bytes>(self, [&](const tree& t) { return t.get_partial(k, off, len); });
+      },
+      [=](size_atom, const key& k) {
+        return read<std::uint64_t>(self, [&](const tree& t) { return t.size(k); });
+      },
+      [=](list_atom, const key& k) {
+        return read<listing>(self, [&](const tree& t) { return t.list(k); });
+      },
+      [=](last_modified_atom, const key& k) {
+        return read<ptime>(self, [&](const tree& t) { return t.last_modified(k); });
+      },
+      [=](digest_atom, const key& k) {
+        return read<digest>(self, [&](const tree& t) { return t.digest(k); });
+      },
+      [=](set_atom, const key& k, const bytes& v) {
+        return write(self, [&](tree& t, ptime now) { return changed(t.set(k, v, now)); });
+      },
+      [=](set_partial_atom, const key& k, std::uint64_t off, const bytes& v) {
+        return write(self,
+                     [&](tree& t, ptime now) { return changed(t.set_partial(k, off, v, now)); });
+      },
+      [=](remove_atom, const key& k) {
+        return write(self, [&](tree& t, ptime now) { return t.remove(k, now); });
+      },
+      [=](rename_atom, const key& src, const key& dst) {
+        return write(self, [&](tree& t, ptime now) { return t.rename(src, dst, now); });
+      },
+      [=](allocate_atom, const key& k, std::uint64_t n) {
+        return write(self, [&](tree& t, ptime now) {
+          return changed(t.allocate(k, n, std::nullopt, now));
+        });
+      },
+      [=](allocate_atom, const key& k, std::uint64_t n, ptime at) {
+        return write(self, [&](tree& t, ptime now) { return changed(t.allocate(k, n, at, now)); });
+      },
+      [=](snapshot_atom) { return snapshot{self->state.version, self->state.root}; },
+      [=](commit_atom, const commit& c) { return apply_commit(self, c); },
+      [=](version_atom) { return self->state.version; },
+  };
+}
+
+} // namespace
+
+store spawn_store(caf::actor_system& sys, any_clock clock, store_options opts) {
+  tree initial{clock.now(), opts.capacity};
+  auto pub = std::make_shared<detail::published>(snapshot{0, initial});
+  store_actor a = opts.detached ? sys.spawn<caf::detached>(store_impl, std::move(initial),
+                                                           std::move(clock), opts, pub)
+                                : sys.spawn(store_impl, std::move(initial), std::move(clock), opts,
+                                            pub);
+  return store{std::move(a), std::move(pub), opts};
+}
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<key>("kvmem::key");
+  cfg.add_message_type<bytes>("kvmem::bytes");
+  cfg.add_message_type<ptime>("kvmem::ptime");
+  cfg.add_message_type<digest>("kvmem::digest");
+  cfg.add_message_type<kind>("kvmem::kind");
+  cfg.add_message_type<presence>("kvmem::presence");
+  cfg.add_message_type<listing>("kvmem::listing");
+  cfg.add_message_type<write_op>("kvmem::write_op");
+  cfg.add_message_type<std::vector<write_op>>("std::vector<kvmem::write_op>");
+  cfg.add_message_type<commit>("kvmem::commit");
+  cfg.add_message_type<snapshot>("kvmem::snapshot");
+  cfg.add_error_category(error_category,
+                         [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           return from_caf(caf::error{code, error_category, ctx}).message();
+                         });
+}
+
+} // namespace kvmem

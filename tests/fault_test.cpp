@@ -1,0 +1,154 @@
+// Faults: the store killed while clients wait, a client killed mid-batch,
+// exceptions in batch functions. Nothing may hang; the store keeps serving.
+#include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <future>
+#include <thread>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "kvmem/actor_client.hpp"
+#include "store_fixture.hpp"
+
+using namespace test;
+using kvmem::errc;
+
+namespace {
+
+// A clock whose now() can be made to wait: it holds the store inside a
+// handler, so that requests pile up in its mailbox.
+struct gate_clock {
+  struct state {
+    std::mutex m;
+    std::condition_variable cv;
+    bool closed = false;
+    bool waiting = false;
+  };
+  std::shared_ptr<state> st = std::make_shared<state>();
+  kvmem::ptime now() const {
+    std::unique_lock g{st->m};
+    st->waiting = true;
+    st->cv.notify_all();
+    st->cv.wait(g, [&] { return !st->closed; });
+    st->waiting = false;
+    return {};
+  }
+  void close() {
+    std::lock_guard g{st->m};
+    st->closed = true;
+  }
+  void wait_until_held() {
+    std::unique_lock g{st->m};
+    st->cv.wait(g, [&] { return st->waiting; });
+  }
+  void open() {
+    std::lock_guard g{st->m};
+    st->closed = false;
+    st->cv.notify_all();
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(system_fixture, "killing the store fails pending and later calls; nothing hangs") {
+  gate_clock gate;
+  auto st = kvmem::spawn_store(sys, gate);
+  gate.close();
+  // One writer is inside the store's handler; others queue behind it.
+  auto first = std::async(std::launch::async, [&] {
+    kvmem::client c{sys, st};
+    return c.set(K("/first"), "1");
+  });
+  gate.wait_until_held();
+  std::vector<std::future<kvmem::result<void>>> queued;
+  for (int i = 0; i < 4; ++i)
+    queued.push_back(std::async(std::launch::async, [&, i] {
+      kvmem::client c{sys, st};
+      return c.set(K(fmt::format("/q{}", i)), "1");
+    }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let them reach the mailbox
+  caf::anon_send_exit(st.actor, caf::exit_reason::kill);
+  gate.open();
+  CHECK(first.get()); // the write being handled completes
+  for (auto& q : queued) {
+    auto r = q.get(); // either served before the kill was processed, or bounced
+    if (!r)
+      CHECK(r.error().code == errc::unavailable);
+  }
+  kvmem::client late{sys, st};
+  CHECK(late.set(K("/late"), "1").error().code == errc::unavailable);
+  CHECK(late.get(K("/first")).error().code == errc::unavailable);
+  CHECK(late.batch([](kvmem::batch_view&) {}).error().code == errc::unavailable);
+}
+
+TEST_CASE_METHOD(store_fixture, "a client that stays alive sees the store die and fails from then on") {
+  kvmem::client c{sys, s};
+  REQUIRE(c.set(K("/a"), "1"));
+  {
+    caf::scoped_actor self{sys, true};
+    self->monitor(s.actor);
+    caf::anon_send_exit(s.actor, caf::exit_reason::kill);
+    self->receive([](caf::down_msg&) {});
+  }
+  // The client learns of the death from its own watch on the store, which
+  // runs right after (not necessarily before) our down message: wait for it.
+  auto r = c.get(K("/a"));
+  for (int i = 0; i < 1000 && r; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    r = c.get(K("/a"));
+  }
+  CHECK(r.error().code == errc::unavailable);
+  CHECK(c.set(K("/a"), "2").error().code == errc::unavailable);
+  CHECK(c.version().error().code == errc::unavailable);
+}
+
+TEST_CASE_METHOD(store_fixture, "a client killed mid-batch leaves the store unchanged and serving") {
+  std::promise<void> in_f;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  auto st = s;
+  auto client_actor = sys.spawn([&, st](caf::event_based_actor* self) {
+    kvmem::run_batch(
+        self, st,
+        [&in_f, released](kvmem::batch_view& v) {
+          in_f.set_value();
+          released.wait();
+          (void)v.set(K("/from_dead_client"), "1");
+        },
+        [](kvmem::result<void>) { FAIL("the dead client must not be called back"); }, 1);
+  });
+  in_f.get_future().wait();
+  {
+    caf::scoped_actor self{sys, true};
+    self->monitor(client_actor);
+    caf::anon_send_exit(client_actor, caf::exit_reason::kill);
+    self->receive([](caf::down_msg&) {});
+  }
+  auto before = sys.registry().running();
+  release.set_value();
+  // Wait (bounded) for the batch actor to finish.
+  for (int i = 0; i < 1000 && sys.registry().running() >= before; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kvmem::client c{sys, s};
+  CHECK(c.exists(K("/from_dead_client")).value() == std::nullopt);
+  CHECK(c.version().value() == 0);
+  REQUIRE(c.set(K("/still"), "serving"));
+}
+
+TEST_CASE_METHOD(store_fixture, "exceptions in batch functions never reach the store") {
+  kvmem::client c{sys, s};
+  for (int i = 0; i < 20; ++i) {
+    auto r = c.batch([&](kvmem::batch_view& v) {
+      (void)v.set(K("/x"), "1");
+      if (i % 2)
+        throw std::logic_error(fmt::format("bug {}", i));
+      throw std::bad_alloc();
+    });
+    CHECK(r.error().code == errc::batch_aborted);
+  }
+  CHECK(c.exists(K("/x")).value() == std::nullopt);
+  REQUIRE(c.set(K("/y"), "1"));
+  CHECK(c.version().value() == 1);
+}

@@ -1,0 +1,163 @@
+// The store and its batches as actors, on CAF's deterministic test
+// coordinator: typed messages, error replies, and exact interleavings of a
+// batch's snapshot, a concurrent write and the batch's commit.
+#include <catch2/catch.hpp>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduled_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "kvmem/actor_client.hpp"
+#include "store_fixture.hpp"
+
+using namespace test;
+using kvmem::batch_view;
+using kvmem::error;
+using kvmem::errc;
+
+namespace {
+
+struct coordinator_fixture {
+  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
+    kvmem::register_types(cfg);
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    return cfg;
+  }
+  caf::actor_system_config cfg;
+  caf::actor_system sys{init(cfg)};
+  caf::scoped_actor self{sys, true};
+  caf::scheduler::test_coordinator& sched =
+      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  kvmem::store s = kvmem::spawn_store(sys, kvmem::system_clock{},
+                                      {.detached = false, .detached_batches = false});
+
+  coordinator_fixture() { sched.run(); }
+  ~coordinator_fixture() {
+    caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  /// Sends a request to the store, runs everything, returns the reply.
+  template <class T, class... Ts>
+  kvmem::result<T> ask(Ts&&... xs) {
+    self->send(s.actor, std::forward<Ts>(xs)...);
+    sched.run();
+    std::optional<kvmem::result<T>> out;
+    self->receive([&](T& v) { out.emplace(std::move(v)); },
+                  [&](caf::error& e) { out.emplace(kvmem::from_caf(e)); });
+    return std::move(*out);
+  }
+
+  /// Runs f as a batch from an event-based actor; returns the outcome once
+  /// the scheduler is idle.
+  template <class F>
+  auto batch(F f, std::uint32_t retries = kvmem::default_retries) {
+    using R = std::invoke_result_t<F&, batch_view&>;
+    auto out = std::make_shared<std::optional<kvmem::result<R>>>();
+    sys.spawn([=, st = s](caf::event_based_actor* a) {
+      kvmem::run_batch(
+          a, st, f, [out](kvmem::result<R> r) { out->emplace(std::move(r)); }, retries);
+    });
+    sched.run();
+    REQUIRE(out->has_value());
+    return std::move(**out);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(coordinator_fixture, "typed messages reach the store and errors come back") {
+  CHECK(ask<kvmem::version_t>(kvmem::set_atom::value, K("/a/b"), kvmem::bytes{"v"}).value() == 1);
+  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/a/b")).value() == "v");
+  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/a")).error() == error::value_expected(K("/a")));
+  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/a")).value() ==
+        kvmem::presence::dictionary);
+  CHECK(ask<kvmem::listing>(kvmem::list_atom::value, K("/a")).value().size() == 1);
+  CHECK(ask<kvmem::version_t>(kvmem::rename_atom::value, K("/a"), K("/a/b/c")).error() ==
+        error::rename_source_prefix(K("/a"), K("/a/b/c")));
+  CHECK(ask<kvmem::version_t>(kvmem::remove_atom::value, K("/zz")).value() == 1); // no-op
+  CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 1);
+  auto snap = ask<kvmem::snapshot>(kvmem::snapshot_atom::value).value();
+  CHECK(snap.version == 1);
+  CHECK(snap.root.get(K("/a/b")).value() == "v");
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "caf::error replies render in mirage-kv's words") {
+  auto r = ask<kvmem::bytes>(kvmem::get_atom::value, K("/nope"));
+  self->send(s.actor, kvmem::get_atom::value, K("/nope"));
+  sched.run();
+  self->receive([](kvmem::bytes&) { FAIL("expected an error"); },
+                [&](caf::error& e) {
+                  CHECK(e.category() == kvmem::error_category);
+                  CHECK(sys.render(e) == "Cannot find the key /nope");
+                });
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "a commit whose base version moved is rejected; stale and fresh") {
+  kvmem::write_op w;
+  w.k = K("/x");
+  w.data = "1";
+  auto stale = kvmem::commit{0, {w}};
+  REQUIRE(ask<kvmem::version_t>(kvmem::set_atom::value, K("/y"), kvmem::bytes{"moved"}));
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, stale).error().code == errc::conflict);
+  stale.base = 1;
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, stale).value() == 2);
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "a write between a batch's snapshot and its commit makes f run again") {
+  REQUIRE(ask<kvmem::version_t>(kvmem::set_atom::value, K("/n"), kvmem::bytes{"0"}));
+  auto runs = std::make_shared<int>(0);
+  auto store_actor = s.actor;
+  auto r = batch([=](batch_view& v) {
+    ++*runs;
+    auto n = std::stoi(v.get(K("/n")).value().str());
+    if (*runs == 1) // this write reaches the store's mailbox before our commit
+      caf::anon_send(store_actor, kvmem::set_atom::value, K("/n"), kvmem::bytes{"100"});
+    (void)v.set(K("/n"), std::to_string(n + 1));
+    return n;
+  });
+  CHECK(*runs == 2);
+  CHECK(r.value() == 100);
+  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/n")).value() == "101");
+  CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 3);
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "interfered with on every attempt: too_many_retries after exactly n runs") {
+  for (std::uint32_t n : {1u, 2u, 5u, 13u}) {
+    auto runs = std::make_shared<std::uint32_t>(0);
+    auto store_actor = s.actor;
+    auto r = batch([=](batch_view& v) {
+      ++*runs;
+      caf::anon_send(store_actor, kvmem::set_atom::value, K("/hot"), kvmem::bytes{"x"});
+      (void)v.set(K("/mine"), "never");
+    }, n);
+    CHECK(r.error() == error::too_many_retries(n));
+    CHECK(*runs == n);
+  }
+  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/mine")).value() ==
+        kvmem::presence::absent);
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "run_batch returns f's value and reports errors") {
+  CHECK(batch([](batch_view& v) {
+          (void)v.set(K("/a"), "1");
+          return std::string("done");
+        }).value() == "done");
+  CHECK(batch([](batch_view&) {}, 0).error().code == errc::invalid_argument);
+  CHECK(batch([](batch_view& v) { (void)v.set(K("/a/x"), "1"); }).error() ==
+        error::dictionary_expected(K("/a/x")));
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "the store survives messages it does not understand") {
+  auto untyped = caf::actor_cast<caf::actor>(s.actor);
+  self->send(untyped, std::string("garbage"), 42);
+  sched.run();
+  bool replied = false;
+  self->receive([&](caf::error& e) {
+    replied = true;
+    CHECK(e == caf::sec::unexpected_message);
+  });
+  CHECK(replied);
+  CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 0);
+}

@@ -108,8 +108,7 @@ TEST_CASE_METHOD(store_fixture, "a client killed mid-batch leaves the store unch
   std::promise<void> in_f;
   std::promise<void> release;
   auto released = release.get_future().share();
-  auto st = s;
-  auto client_actor = sys.spawn([&, st](caf::event_based_actor* self) {
+  auto client_actor = sys.spawn([&](caf::event_based_actor* self, kvmem::store st) {
     kvmem::run_batch(
         self, st,
         [&in_f, released](kvmem::batch_view& v) {
@@ -118,7 +117,7 @@ TEST_CASE_METHOD(store_fixture, "a client killed mid-batch leaves the store unch
           (void)v.set(K("/from_dead_client"), "1");
         },
         [](kvmem::result<void>) { FAIL("the dead client must not be called back"); }, 1);
-  });
+  }, s);
   in_f.get_future().wait();
   {
     caf::scoped_actor self{sys, true};

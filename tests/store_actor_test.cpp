@@ -55,10 +55,14 @@ struct coordinator_fixture {
   auto batch(F f, std::uint32_t retries = kvmem::default_retries) {
     using R = std::invoke_result_t<F&, batch_view&>;
     auto out = std::make_shared<std::optional<kvmem::result<R>>>();
-    sys.spawn([=, st = s](caf::event_based_actor* a) {
-      kvmem::run_batch(
-          a, st, f, [out](kvmem::result<R> r) { out->emplace(std::move(r)); }, retries);
-    });
+    // (Spawn with an argument: CAF 0.17 dereferences a null tuple pointer for
+    // argument-less function actors, which UBSan reports.)
+    sys.spawn(
+        [=](caf::event_based_actor* a, kvmem::store st) {
+          kvmem::run_batch(
+              a, st, f, [out](kvmem::result<R> r) { out->emplace(std::move(r)); }, retries);
+        },
+        s);
     sched.run();
     REQUIRE(out->has_value());
     return std::move(**out);

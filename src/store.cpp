@@ -3,6 +3,7 @@
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include "kvmem/detail/published.hpp"
 
@@ -38,30 +39,63 @@ caf::result<T> read(self_ptr self, F&& f) {
   }
 }
 
-void publish(self_ptr self) {
+// Publishes the current root; returns the previous snapshot, to be freed
+// after the reply is out.
+[[nodiscard]] std::shared_ptr<const snapshot> publish(self_ptr self) {
   auto& st = self->state;
-  st.pub->publish(std::make_shared<const snapshot>(snapshot{st.version, st.root}));
+  return st.pub->publish(std::make_shared<const snapshot>(snapshot{st.version, st.root}));
 }
 
+// Takes the published snapshot back for the duration of a write (see
+// published.hpp) and publishes again when the write is done, whatever its
+// outcome. Whatever a reader may still hold is released after the reply.
+class write_scope {
+public:
+  explicit write_scope(self_ptr self) : self_(self), held_(self->state.pub->reclaim()) {}
+  ~write_scope() {
+    if (!published_)
+      finish();
+  }
+  /// Publishes the store's current root; returns what to free after replying.
+  std::pair<std::shared_ptr<const snapshot>, std::shared_ptr<const snapshot>> finish() {
+    published_ = true;
+    auto previous = publish(self_);
+    return {std::move(previous), std::move(held_)};
+  }
+
+private:
+  self_ptr self_;
+  std::shared_ptr<const snapshot> held_;
+  bool published_ = false;
+};
+
+using version_promise = caf::typed_response_promise<version_t>;
+
 // Applies one write; moves the version and publishes only if it changed
-// something. A failing write changes nothing.
+// something. A failing write changes nothing. The reply goes out before the
+// previous version's nodes are freed, so the writer does not wait for that.
 template <class F>
-caf::result<version_t> write(self_ptr self, F&& f) {
+version_promise write(self_ptr self, F&& f) {
   auto& st = self->state;
+  auto rp = self->make_response_promise<version_t>();
+  write_scope scope{self};
+  decltype(scope.finish()) retired;
   try {
     result<bool> r = f(st.root, st.clock.now());
-    if (!r)
-      return to_caf(r.error());
-    if (*r) {
+    if (r && *r)
       ++st.version;
-      publish(self);
+    retired = scope.finish(); // before any reply: acknowledged means published
+    if (!r) {
+      rp.deliver(to_caf(r.error()));
+      return rp;
     }
-    return st.version;
+    rp.deliver(st.version);
   } catch (const std::bad_alloc&) {
-    return to_caf(error::no_space());
+    rp.deliver(to_caf(error::no_space()));
   } catch (const std::exception& e) {
-    return unexpected(e.what());
+    rp.deliver(unexpected(e.what()));
   }
+  return rp; // `retired` (and the nodes only it held) is freed now
 }
 
 result<bool> changed(result<void> r) {
@@ -70,15 +104,22 @@ result<bool> changed(result<void> r) {
   return true;
 }
 
-caf::result<version_t> apply_commit(self_ptr self, const commit& c) {
+version_promise apply_commit(self_ptr self, const commit& c) {
   auto& st = self->state;
-  if (c.base != st.version)
-    return to_caf(error::make(
-        errc::conflict, fmt::format("snapshot at version {}, store at {}", c.base, st.version)));
-  if (c.ops.size() > st.opts.max_batch_writes)
-    return to_caf(error::make(errc::batch_too_large,
-                              fmt::format("{} writes, the limit is {}", c.ops.size(),
-                                          st.opts.max_batch_writes)));
+  auto rp = self->make_response_promise<version_t>();
+  if (c.base != st.version) {
+    rp.deliver(to_caf(error::make(
+        errc::conflict, fmt::format("snapshot at version {}, store at {}", c.base, st.version))));
+    return rp;
+  }
+  if (c.ops.size() > st.opts.max_batch_writes) {
+    rp.deliver(to_caf(error::make(
+        errc::batch_too_large,
+        fmt::format("{} writes, the limit is {}", c.ops.size(), st.opts.max_batch_writes))));
+    return rp;
+  }
+  write_scope scope{self};
+  decltype(scope.finish()) retired;
   try {
     // All or nothing: apply to a copy (O(1)); only a complete success
     // replaces the root. The first write to each path copies it, later
@@ -88,21 +129,26 @@ caf::result<version_t> apply_commit(self_ptr self, const commit& c) {
     bool any = false;
     for (auto& w : c.ops) {
       auto r = apply(next, w, now);
-      if (!r)
-        return to_caf(r.error());
+      if (!r) {
+        next = tree{}; // drop the partial result: nothing applied
+        retired = scope.finish();
+        rp.deliver(to_caf(r.error()));
+        return rp;
+      }
       any = any || *r;
     }
     if (any) {
       st.root = std::move(next);
       ++st.version;
-      publish(self);
     }
-    return st.version;
+    retired = scope.finish();
+    rp.deliver(st.version);
   } catch (const std::bad_alloc&) {
-    return to_caf(error::no_space());
+    rp.deliver(to_caf(error::no_space()));
   } catch (const std::exception& e) {
-    return unexpected(e.what());
+    rp.deliver(unexpected(e.what()));
   }
+  return rp;
 }
 
 store_actor::behavior_type store_impl(self_ptr self, tree initial, any_clock clock,

@@ -34,10 +34,11 @@ struct client_options {
   /// Upper bound on one round trip; zero means none (the default: a dead
   /// store is detected without a timeout). Remote clients may want one.
   std::chrono::milliseconds timeout{0};
-  /// How long to spin before sleeping while waiting for a reply, in
-  /// microseconds. Spinning saves the ~40 µs wake-up of an idle vCPU when a
-  /// core is free; it wastes CPU when none is.
-  std::uint32_t spin_us = 20;
+  /// How long to spin (yielding) before sleeping while waiting for a reply,
+  /// in microseconds. Spinning saves the ~40 µs wake-up of an idle vCPU; the
+  /// spin yields the CPU at each turn, so a store thread woken onto the same
+  /// CPU runs at once. See docs/benchmarks.md for the measurements.
+  std::uint32_t spin_us = 50;
 };
 
 class client {

@@ -62,9 +62,14 @@ public:
     if (spin.count() > 0) {
       auto until = start + spin;
       do {
-        for (int i = 0; i < 64; ++i)
+        for (int i = 0; i < 16; ++i) {
           if (ready_.load(std::memory_order_acquire))
             return true;
+          // Yield the pipeline to a sibling hyperthread (often the store's).
+          __builtin_ia32_pause();
+        }
+        // If the store's thread was woken onto this CPU, let it run now.
+        std::this_thread::yield();
       } while (std::chrono::steady_clock::now() < until);
     }
     std::unique_lock g{m_};

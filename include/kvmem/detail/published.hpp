@@ -7,10 +7,20 @@
 // is written once per write), so reads from several threads share nothing
 // writable and scale; a read that starts after a write was acknowledged loads
 // the newer version and sees it (linearizable).
+//
+// Reclaiming: before a write, the store takes the current snapshot back out
+// of the slot (so no reader can load it any more). If no reader had loaded
+// it, the store held the only other reference to its root, and dropping the
+// snapshot makes the root unshared again: the write then edits the tree in
+// place instead of copying the path. A reader that finds the slot empty
+// waits for the store to publish the write in progress, which the store does
+// before replying to anyone; seeing that newer version is linearizable, as
+// the write is concurrent with such a read.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include "kvmem/messages.hpp"
 
@@ -25,14 +35,38 @@ public:
   /// The store's version as of its last acknowledged write (acquire).
   version_t version() const noexcept { return version_.load(std::memory_order_acquire); }
 
-  /// The current snapshot (an atomic shared_ptr load).
-  std::shared_ptr<const snapshot> load() const { return current_.load(std::memory_order_acquire); }
+  /// The current snapshot (an atomic shared_ptr load); waits while the
+  /// store has it out for a write (never longer than that write).
+  std::shared_ptr<const snapshot> load() const {
+    for (int spins = 0;; ++spins) {
+      if (auto s = current_.load(std::memory_order_acquire))
+        return s;
+      if (spins < 64)
+        __builtin_ia32_pause();
+      else
+        std::this_thread::yield();
+    }
+  }
 
-  /// Store side only: makes `s` current, then its version visible.
-  void publish(std::shared_ptr<const snapshot> s) {
+  /// Store side only: takes the current snapshot out of the slot. Returns it
+  /// if a reader may still hold it (the caller must keep the root's nodes
+  /// immutable, which the tree's path copying does by itself), or null if it
+  /// was unread and has been dropped. Follow with publish().
+  std::shared_ptr<const snapshot> reclaim() {
+    auto s = current_.exchange(nullptr, std::memory_order_acq_rel);
+    if (s && s.use_count() == 1)
+      s.reset(); // nobody loaded it and nobody can now: its root is ours alone
+    return s;
+  }
+
+  /// Store side only: makes `s` current, then its version visible. Returns
+  /// the previous snapshot, so that the caller decides when to free it (after
+  /// replying, off the writer's critical path).
+  [[nodiscard]] std::shared_ptr<const snapshot> publish(std::shared_ptr<const snapshot> s) {
     auto v = s->version;
-    current_.store(std::move(s), std::memory_order_release);
+    auto old = current_.exchange(std::move(s), std::memory_order_acq_rel);
     version_.store(v, std::memory_order_release);
+    return old;
   }
 
 private:

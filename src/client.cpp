@@ -7,6 +7,7 @@
 #include <caf/actor_companion.hpp>
 
 #include "detail/reply_slot.hpp"
+#include "detail/spin_advisor.hpp"
 #include "kvmem/detail/batch_actor.hpp"
 #include "kvmem/detail/published.hpp"
 
@@ -61,11 +62,15 @@ struct client::impl {
   template <class T, class... Ts>
   result<T> call(caf::abstract_actor* dest, Ts&&... xs) {
     auto mid = self->new_request_id(caf::message_priority::normal);
-    slot->expect(mid);
+    auto previous = slot->expect(mid);
+    auto t0 = std::chrono::steady_clock::now();
     dest->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion), mid,
                                             {}, std::forward<Ts>(xs)...),
                   nullptr);
-    if (!slot->wait(std::chrono::microseconds(opts.spin_us), opts.timeout))
+    previous.reset(); // while the store works
+    bool ok = slot->wait(spin.next(), opts.timeout);
+    spin.record(std::chrono::steady_clock::now() - t0);
+    if (!ok)
       return error::make(errc::unavailable,
                          fmt::format("no reply within {} ms", opts.timeout.count()));
     if (auto& f = slot->failure())
@@ -116,6 +121,7 @@ struct client::impl {
   caf::actor_companion* self = nullptr;
   slot_watch* store_watch = nullptr;
   detail::snapshot_cache cache;
+  detail::spin_advisor spin{std::chrono::microseconds(opts.spin_us)};
   version_t last_version = 0;
   std::atomic<bool> busy{false};
 };
@@ -244,14 +250,14 @@ result<version_t> client::run_batch(std::function<void(batch_view&)> body, std::
   // for it, so that a batch actor killed mid-batch fails this call.
   auto* self = p_->self;
   auto mid = self->new_request_id(caf::message_priority::normal);
-  p_->slot->expect(mid);
+  auto previous = p_->slot->expect(mid);
   dest->attach(caf::attachable_ptr{new slot_watch(p_->slot, mid, false)});
   dest->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(p_->companion),
                                           mid, {}, run_atom::value),
                 nullptr);
   // No timeout here: the batch function runs on the batch actor's thread and
   // may use the caller's stack, so we must not return before it is done.
-  p_->slot->wait(std::chrono::microseconds(p_->opts.spin_us), std::chrono::milliseconds(0));
+  p_->slot->wait(std::chrono::microseconds(0), std::chrono::milliseconds(0));
   result<version_t> r = error::make(errc::unavailable, "unexpected reply from the batch actor");
   if (auto& f = p_->slot->failure())
     r = from_caf(f);

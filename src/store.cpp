@@ -1,6 +1,8 @@
 // The store actor: owns the tree, applies writes and commits, publishes.
 #include "kvmem/store.hpp"
 
+#include <thread>
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -71,6 +73,20 @@ private:
 
 using version_promise = caf::typed_response_promise<version_t>;
 
+// Polls the mailbox for a short while after a reply (see linger_us).
+void linger(self_ptr self) {
+  auto us = self->state.opts.linger_us;
+  if (us == 0 || !self->state.opts.detached)
+    return;
+  auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+  while (self->mailbox().empty()) {
+    // Yield rather than spin: a client woken onto this CPU runs at once.
+    std::this_thread::yield();
+    if (std::chrono::steady_clock::now() >= until)
+      return;
+  }
+}
+
 // Applies one write; moves the version and publishes only if it changed
 // something. A failing write changes nothing. The reply goes out before the
 // previous version's nodes are freed, so the writer does not wait for that.
@@ -95,7 +111,9 @@ version_promise write(self_ptr self, F&& f) {
   } catch (const std::exception& e) {
     rp.deliver(unexpected(e.what()));
   }
-  return rp; // `retired` (and the nodes only it held) is freed now
+  retired = {}; // the nodes only the previous version held
+  linger(self);
+  return rp;
 }
 
 result<bool> changed(result<void> r) {
@@ -148,6 +166,8 @@ version_promise apply_commit(self_ptr self, const commit& c) {
   } catch (const std::exception& e) {
     rp.deliver(unexpected(e.what()));
   }
+  retired = {};
+  linger(self);
   return rp;
 }
 
@@ -212,6 +232,11 @@ store_actor::behavior_type store_impl(self_ptr self, tree initial, any_clock clo
 
 store spawn_store(caf::actor_system& sys, any_clock clock, store_options opts) {
   tree initial{clock.now(), opts.capacity};
+  return spawn_store(sys, std::move(initial), std::move(clock), opts);
+}
+
+store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts) {
+  initial.set_capacity(opts.capacity);
   auto pub = std::make_shared<detail::published>(snapshot{0, initial});
   store_actor a = opts.detached ? sys.spawn<caf::detached>(store_impl, std::move(initial),
                                                            std::move(clock), opts, pub)

@@ -165,3 +165,33 @@ TEST_CASE_METHOD(coordinator_fixture, "the store survives messages it does not u
   CHECK(replied);
   CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 0);
 }
+
+TEST_CASE_METHOD(coordinator_fixture, "write_window keeps at most N requests in flight and loses none") {
+  auto max_seen = std::make_shared<std::size_t>(0);
+  auto acked = std::make_shared<std::vector<kvmem::version_t>>();
+  sys.spawn(
+      [=](caf::event_based_actor* a, kvmem::store st) {
+        auto w = std::make_shared<kvmem::write_window<caf::event_based_actor>>(a, st.actor, 4);
+        for (int i = 0; i < 100; ++i) {
+          w->set(K(fmt::format("/w/k{}", i % 10)), kvmem::bytes{std::to_string(i)},
+                 [=](kvmem::result<kvmem::version_t> r) {
+                   REQUIRE(r);
+                   acked->push_back(*r);
+                   *max_seen = std::max(*max_seen, w->in_flight() + 1);
+                 });
+          *max_seen = std::max(*max_seen, w->in_flight());
+        }
+        CHECK(w->in_flight() == 4);
+        CHECK(w->queued() == 96);
+        w->remove(K("/w/k0"), [=](kvmem::result<kvmem::version_t> r) { CHECK(r); });
+      },
+      s);
+  sched.run();
+  CHECK(*max_seen <= 4);
+  REQUIRE(acked->size() == 100);
+  CHECK(std::is_sorted(acked->begin(), acked->end()));
+  CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 101);
+  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/w/k9")).value() == "99");
+  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/w/k0")).value() ==
+        kvmem::presence::absent);
+}

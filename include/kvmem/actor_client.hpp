@@ -2,11 +2,16 @@
 //
 // Single operations need no helper: send the typed messages of store_actor
 // (store.hpp) with request(...).then(on_value, on_error) and turn a
-// caf::error into a kvmem::error with kvmem::from_caf. What CAF makes clumsy
-// is running a batch (a batch actor per batch, f's result of any type) —
-// run_batch below does that.
+// caf::error into a kvmem::error with kvmem::from_caf. What CAF makes clumsy:
+// - running a batch (a batch actor per batch, f's result of any type):
+//   run_batch below;
+// - streaming many writes without letting requests pile up: CAF 0.17 looks
+//   pending response handlers up linearly, so thousands of outstanding
+//   requests cost quadratic time; write_window keeps at most N in flight.
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -60,5 +65,95 @@ void run_batch(Self* self, const store& s, F f, Done done, std::uint32_t retries
       },
       [done](caf::error& e) mutable { done(result<R>{from_caf(e)}); });
 }
+
+/// Streams writes from actor `self` to a store with at most `window`
+/// requests in flight; further writes wait in a local queue and are sent as
+/// replies come back. Each write's callback runs in self's context with the
+/// store's version after it, or the error. Copies share one window. Writes
+/// are sent in submission order; with window 1 they are applied in order too.
+template <class Self>
+class write_window {
+public:
+  using callback = std::function<void(result<version_t>)>;
+
+  write_window(Self* self, store_actor target, std::size_t window)
+    : st_(std::make_shared<state>(self, std::move(target), window < 1 ? 1 : window)) {}
+
+  void set(key k, bytes v, callback done = {}) {
+    push({write_op::code::set, std::move(k), {}, std::move(v), 0, false, {}}, std::move(done));
+  }
+  void remove(key k, callback done = {}) {
+    push({write_op::code::remove, std::move(k), {}, {}, 0, false, {}}, std::move(done));
+  }
+  /// Any write (set_partial, rename, allocate too).
+  void push(write_op w, callback done = {}) {
+    st_->queue.emplace_back(std::move(w), std::move(done));
+    pump(st_);
+  }
+
+  std::size_t in_flight() const noexcept { return st_->in_flight; }
+  std::size_t queued() const noexcept { return st_->queue.size(); }
+
+private:
+  struct state {
+    state(Self* s, store_actor t, std::size_t w) : self(s), target(std::move(t)), window(w) {}
+    Self* self;
+    store_actor target;
+    std::size_t window;
+    std::size_t in_flight = 0;
+    std::deque<std::pair<write_op, callback>> queue;
+  };
+
+  static void pump(const std::shared_ptr<state>& st) {
+    while (st->in_flight < st->window && !st->queue.empty()) {
+      auto [w, done] = std::move(st->queue.front());
+      st->queue.pop_front();
+      ++st->in_flight;
+      auto on_ok = [st, done](version_t v) {
+        --st->in_flight;
+        if (done)
+          done(v);
+        pump(st);
+      };
+      auto on_err = [st, done](caf::error& e) {
+        --st->in_flight;
+        if (done)
+          done(from_caf(e));
+        pump(st);
+      };
+      send(st, std::move(w), std::move(on_ok), std::move(on_err));
+    }
+  }
+
+  template <class Ok, class Err>
+  static void send(const std::shared_ptr<state>& st, write_op w, Ok ok, Err err) {
+    auto& self = *st->self;
+    auto to = caf::infinite;
+    using c = write_op::code;
+    switch (w.op) {
+      case c::set:
+        self.request(st->target, to, set_atom::value, std::move(w.k), std::move(w.data)).then(ok, err);
+        break;
+      case c::set_partial:
+        self.request(st->target, to, set_partial_atom::value, std::move(w.k), w.n, std::move(w.data))
+            .then(ok, err);
+        break;
+      case c::remove:
+        self.request(st->target, to, remove_atom::value, std::move(w.k)).then(ok, err);
+        break;
+      case c::rename:
+        self.request(st->target, to, rename_atom::value, std::move(w.k), std::move(w.k2)).then(ok, err);
+        break;
+      case c::allocate:
+        if (w.has_time)
+          self.request(st->target, to, allocate_atom::value, std::move(w.k), w.n, w.time).then(ok, err);
+        else
+          self.request(st->target, to, allocate_atom::value, std::move(w.k), w.n).then(ok, err);
+        break;
+    }
+  }
+
+  std::shared_ptr<state> st_;
+};
 
 } // namespace kvmem

@@ -34,10 +34,11 @@ struct client_options {
   /// Upper bound on one round trip; zero means none (the default: a dead
   /// store is detected without a timeout). Remote clients may want one.
   std::chrono::milliseconds timeout{0};
-  /// How long to spin (yielding) before sleeping while waiting for a reply,
-  /// in microseconds. Spinning saves the ~40 µs wake-up of an idle vCPU; the
-  /// spin yields the CPU at each turn, so a store thread woken onto the same
-  /// CPU runs at once. See docs/benchmarks.md for the measurements.
+  /// How long a call may spin (yielding) before sleeping while it waits for
+  /// a reply, in microseconds; 0 never spins. Spinning saves the ~40 µs
+  /// wake-up of an idle vCPU but slows the reply when the other vCPUs are
+  /// busy, so each client measures both ways and uses the faster one (see
+  /// src/detail/spin_advisor.hpp and docs/benchmarks.md).
   std::uint32_t spin_us = 50;
 };
 

@@ -64,6 +64,10 @@ struct store_options {
   /// function may block (e.g. call a blocking client); tests on CAF's
   /// deterministic test coordinator set it false.
   bool detached_batches = true;
+  /// After replying to a write, a detached store polls its mailbox for up to
+  /// this many microseconds before its thread goes to sleep, so that a
+  /// client's next request finds it awake (no wake-up on either side).
+  std::uint32_t linger_us = 20;
 };
 
 namespace detail {
@@ -79,8 +83,14 @@ struct store {
 };
 
 /// Spawns a store (mirage-kv-mem's `connect`): an empty root created at
-/// clock.now(). The store lives until it is killed or its system shuts down.
+/// clock.now(). The store lives until it is killed (e.g. with
+/// caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown)); kill it
+/// before its actor system is destroyed, which waits for it otherwise.
 store spawn_store(caf::actor_system& sys, any_clock clock = {}, store_options opts = {});
+
+/// Spawns a store holding `initial` (e.g. built offline with kvmem::tree)
+/// at version 0. The capacity of opts applies to later writes.
+store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts = {});
 
 /// Registers kvmem's message types and error renderer on a config: needed
 /// by both ends of a remote connection, harmless otherwise. Call before the

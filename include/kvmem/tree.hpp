@@ -129,6 +129,8 @@ public:
   /// every stored segment name. O(1).
   std::uint64_t used() const noexcept;
   std::uint64_t capacity() const noexcept { return capacity_; }
+  /// Changes the capacity for later writes (what is stored stays, even above).
+  void set_capacity(std::uint64_t c) noexcept { capacity_ = c; }
   /// Number of values and dictionaries below the root. O(n).
   std::uint64_t count_nodes() const;
 

@@ -1,6 +1,7 @@
 #include "detail/entry_map.hpp"
 
 #include <cassert>
+#include <cstring>
 #include <string>
 
 #include <fmt/format.h>
@@ -9,8 +10,21 @@ namespace kvmem::detail {
 
 namespace {
 
+// Byte-wise lexicographic order (as std::string's). Segment names are
+// usually short, where a loop beats a call to memcmp.
 int compare(std::string_view a, const std::string& b) noexcept {
-  return a.compare(std::string_view{b});
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  if (n > 16) {
+    if (int c = std::memcmp(a.data(), b.data(), n))
+      return c;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+      if (x != y)
+        return x < y ? -1 : 1;
+    }
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
 void fix_height(entry* t) noexcept {
@@ -105,31 +119,39 @@ const entry* find(const entry* t, std::string_view name) noexcept {
   return nullptr;
 }
 
-entry* put(entry* t, std::string_view name, payload p, bool* inserted) {
+namespace {
+
+entry* insert(entry* t, std::string_view name, payload p) {
   if (!t) {
     auto* e = new entry;
     e->name.assign(name);
     e->child = p.child;
     e->k = p.k;
     e->mtime = p.mtime;
-    *inserted = true;
     return e;
   }
   t = own(t);
-  int c = compare(name, t->name);
-  if (c == 0) {
-    release(t->child);
-    t->child = p.child;
-    t->k = p.k;
-    t->mtime = p.mtime;
+  if (compare(name, t->name) < 0)
+    t->l = insert(t->l, name, p);
+  else
+    t->r = insert(t->r, name, p);
+  return rebalance(t);
+}
+
+} // namespace
+
+entry* put(entry* t, std::string_view name, payload p, bool* inserted) {
+  // Replacing an existing entry changes no shape: edit it where it is.
+  if (entry* e = edit(&t, name)) {
+    release(e->child);
+    e->child = p.child;
+    e->k = p.k;
+    e->mtime = p.mtime;
     *inserted = false;
     return t;
   }
-  if (c < 0)
-    t->l = put(t->l, name, p, inserted);
-  else
-    t->r = put(t->r, name, p, inserted);
-  return rebalance(t);
+  *inserted = true;
+  return insert(t, name, p);
 }
 
 entry* take(entry* t, std::string_view name, payload* out) {

@@ -22,13 +22,14 @@ namespace kvmem::detail {
 
 class reply_slot {
 public:
-  /// Prepares for the reply to request `mid`.
-  void expect(caf::message_id mid) {
+  /// Prepares for the reply to request `mid`. Returns the previous reply, for
+  /// the caller to drop once the request is on its way (off the round trip).
+  [[nodiscard]] caf::mailbox_element_ptr expect(caf::message_id mid) {
     std::lock_guard g{m_};
     expected_ = mid.response_id();
-    reply_.reset();
     failure_ = caf::error{};
     ready_.store(false, std::memory_order_relaxed);
+    return std::move(reply_);
   }
 
   /// Companion side: accepts the reply if it is the one awaited.

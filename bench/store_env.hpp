@@ -1,0 +1,34 @@
+// A CAF actor system with kvmem's types registered, and helpers to start a
+// store preloaded with a dataset.
+#pragma once
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include <kvmem/client.hpp>
+#include <kvmem/store.hpp>
+
+namespace bench {
+
+struct store_env {
+  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
+    kvmem::register_types(cfg);
+    return cfg;
+  }
+  caf::actor_system_config cfg;
+  caf::actor_system sys{init(cfg)};
+
+  kvmem::store spawn(kvmem::tree initial = kvmem::tree{}, kvmem::store_options o = {}) {
+    auto s = kvmem::spawn_store(sys, std::move(initial), kvmem::system_clock{}, o);
+    stores.push_back(s.actor);
+    return s;
+  }
+  ~store_env() {
+    for (auto& s : stores)
+      caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  }
+  std::vector<kvmem::store_actor> stores;
+};
+
+} // namespace bench

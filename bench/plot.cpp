@@ -60,7 +60,7 @@ void report::write_plots() const {
                                          : plot_style{stem.c_str(), "x", "y", false, false};
     auto png = fmt::format("{}/{}.png", opts_.plot_dir, stem);
     std::string script = fmt::format(
-        "set terminal pngcairo size 900,560 font 'sans,10'\nset output '{}'\nset title '{}'\n"
+        "set terminal pngcairo size 900,560 font 'sans,10' noenhanced\nset output '{}'\nset title '{}'\n"
         "set xlabel '{}'\nset ylabel '{}'\nset grid\nset key left top\n{}{}plot ",
         png, st.title, st.xlabel, st.ylabel, st.logx ? "set logscale x\n" : "",
         st.logy ? "set logscale y\n" : "");

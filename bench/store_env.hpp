@@ -6,6 +6,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 
+#include <cstdlib>
+
 #include <kvmem/client.hpp>
 #include <kvmem/store.hpp>
 
@@ -14,12 +16,18 @@ namespace bench {
 struct store_env {
   static caf::actor_system_config& init(caf::actor_system_config& cfg) {
     kvmem::register_types(cfg);
+    if (auto* p = std::getenv("KVMEM_BENCH_POLICY"))
+      cfg.set("scheduler.policy", caf::atom_from_string(p));
+    if (auto* p = std::getenv("KVMEM_BENCH_THREADS"))
+      cfg.set("scheduler.max-threads", std::atoi(p));
     return cfg;
   }
   caf::actor_system_config cfg;
   caf::actor_system sys{init(cfg)};
 
   kvmem::store spawn(kvmem::tree initial = kvmem::tree{}, kvmem::store_options o = {}) {
+    if (auto* p = std::getenv("KVMEM_BENCH_DETACHED"))
+      o.detached = std::atoi(p) != 0;
     auto s = kvmem::spawn_store(sys, std::move(initial), kvmem::system_clock{}, o);
     stores.push_back(s.actor);
     return s;

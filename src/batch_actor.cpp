@@ -1,4 +1,6 @@
-// The batch actor: snapshot, run f, commit, retry on conflict.
+// The batch actor of actor clients (run_batch in actor_client.hpp): an
+// event-based actor, detached by default so that f may block, that takes a
+// snapshot, runs f, commits asynchronously and retries on conflict.
 #include "kvmem/detail/batch_actor.hpp"
 
 #include <caf/attachable.hpp>
@@ -7,16 +9,10 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "detail/batch_runner.hpp"
 #include "kvmem/detail/published.hpp"
 
 namespace kvmem {
-
-namespace detail {
-namespace {
-thread_local bool running_body = false;
-}
-bool in_batch_body() noexcept { return running_body; }
-} // namespace detail
 
 namespace {
 
@@ -68,28 +64,17 @@ void attempt(self_ptr self);
 // Runs f once against `snap` and commits what it wrote.
 void run_body(self_ptr self, snapshot snap) {
   auto& st = self->state;
-  batch_view view{std::move(snap), {st.job.target.options.max_batch_writes,
-                                    st.job.target.options.max_batch_bytes}};
-  try {
-    detail::running_body = true;
-    st.job.body(view);
-    detail::running_body = false;
-  } catch (const std::exception& e) {
-    detail::running_body = false;
-    return finish(self, error::make(errc::batch_aborted, e.what()));
-  } catch (...) {
-    detail::running_body = false;
-    return finish(self, error::make(errc::batch_aborted, "the batch function threw a non-standard exception"));
-  }
-  if (view.failure())
-    return finish(self, *view.failure());
+  auto out = detail::run_body_once(std::move(snap), st.job.body,
+                                   {st.job.target.options.max_batch_writes,
+                                    st.job.target.options.max_batch_bytes});
+  if (out.failed)
+    return finish(self, *out.failed);
+  if (out.ops.empty())
+    return finish(self, out.base); // read-only: nothing to commit, nothing to conflict with
   if (st.requester_gone->load())
     return finish(self, error::make(errc::unavailable, "the client went away during the batch"));
-  auto base = view.version();
-  auto ops = view.take_writes();
-  if (ops.empty())
-    return finish(self, base); // read-only: nothing to commit, nothing to conflict with
-  self->request(st.job.target.actor, caf::infinite, commit_atom::value, commit{base, std::move(ops)})
+  self->request(st.job.target.actor, caf::infinite, commit_atom::value,
+                commit{out.base, std::move(out.ops)})
       .then([=](version_t v) { finish(self, v); },
             [=](caf::error& e) {
               auto err = from_caf(e);

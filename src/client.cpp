@@ -1,49 +1,26 @@
-// The blocking client: local reads from the published root; writes and
-// batches as messages, sent from a hidden actor companion whose replies are
-// handed straight to the waiting thread (no blocking actor, no mailbox scan).
+// The blocking client: local reads from the published root; writes as
+// messages through a detail::caller (a hidden actor companion whose replies
+// are handed straight to the waiting thread); batches through a caller
+// spawned per batch, running the protocol on the calling thread.
 #include "kvmem/client.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_companion.hpp>
 
-#include "detail/reply_slot.hpp"
-#include "detail/spin_advisor.hpp"
-#include "kvmem/detail/batch_actor.hpp"
+#include "detail/batch_runner.hpp"
+#include "detail/caller.hpp"
 #include "kvmem/detail/published.hpp"
 
 namespace kvmem {
 
-using detail::reply_slot;
-using detail::slot_watch;
-
 struct client::impl {
   impl(caf::actor_system& sys, store s, client_options opts)
-    : sys(sys), target(std::move(s)), opts(opts), slot(std::make_shared<reply_slot>()) {
-    companion = sys.spawn<caf::actor_companion, caf::hidden>();
-    self = caf::actor_cast<caf::actor_companion*>(companion);
-    self->on_enqueue([w = std::weak_ptr<reply_slot>(slot)](caf::mailbox_element_ptr p) {
-      if (auto s = w.lock())
-        s->deliver(std::move(p));
-    });
-    // Learn about the store's termination without a per-request timeout.
-    auto* watch = new slot_watch(slot, caf::message_id{}, true);
-    store_watch = watch;
-    caf::actor_cast<caf::abstract_actor*>(target.actor)->attach(caf::attachable_ptr{watch});
-  }
-
-  ~impl() { release(); }
+    : sys(sys), target(std::move(s)), opts(opts),
+      calls(std::in_place, sys, caf::actor_cast<caf::strong_actor_ptr>(target.actor),
+            detail::caller_options{opts.timeout, opts.spin_us}) {}
 
   void release() noexcept {
-    if (!companion)
-      return;
-    if (auto* a = caf::actor_cast<caf::abstract_actor*>(target.actor))
-      a->detach(caf::attachable::token{slot_watch::token_type, store_watch});
-    // actor_companion::disconnect() is declared but missing from Debian's
-    // libcaf_core 0.17.6, so do what it does: drop the handler, terminate.
-    self->on_enqueue(nullptr);
-    self->cleanup(caf::make_error(caf::exit_reason::normal), nullptr);
-    companion = nullptr;
-    self = nullptr;
+    calls.reset();
     target.actor = nullptr;
     target.local.reset();
     cache.clear();
@@ -51,45 +28,14 @@ struct client::impl {
 
   /// Why a call cannot start, if it cannot.
   std::optional<error> blocked() const {
-    if (!companion)
+    if (!calls)
       return error::make(errc::disconnected, "the client was disconnected");
-    if (slot->down())
-      return error::make(errc::unavailable, "the store actor is down");
-    return std::nullopt;
-  }
-
-  /// Sends (atom, args...) to `dest` and waits for the reply: a T or an error.
-  template <class T, class... Ts>
-  result<T> call(caf::abstract_actor* dest, Ts&&... xs) {
-    auto mid = self->new_request_id(caf::message_priority::normal);
-    auto previous = slot->expect(mid);
-    auto t0 = std::chrono::steady_clock::now();
-    dest->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion), mid,
-                                            {}, std::forward<Ts>(xs)...),
-                  nullptr);
-    previous.reset(); // while the store works
-    bool ok = slot->wait(spin.next(), opts.timeout);
-    spin.record(std::chrono::steady_clock::now() - t0);
-    if (!ok)
-      return error::make(errc::unavailable,
-                         fmt::format("no reply within {} ms", opts.timeout.count()));
-    if (auto& f = slot->failure())
-      return from_caf(f);
-    auto& msg = slot->reply()->content();
-    if (msg.match_elements<T>())
-      return msg.move_if_unshared<T>(0);
-    if (msg.match_elements<caf::error>()) {
-      auto& e = msg.get_as<caf::error>(0);
-      if (e == caf::sec::request_receiver_down)
-        slot->mark_down(); // the target is gone for good
-      return from_caf(e);
-    }
-    return error::make(errc::unavailable, "unexpected reply from the store");
+    return calls->blocked();
   }
 
   template <class T, class... Ts>
   result<T> store_call(Ts&&... xs) {
-    return call<T>(caf::actor_cast<caf::abstract_actor*>(target.actor), std::forward<Ts>(xs)...);
+    return calls->call<T>(std::forward<Ts>(xs)...);
   }
 
   /// A read: from the published root if the store is local, else a message.
@@ -116,12 +62,8 @@ struct client::impl {
   caf::actor_system& sys;
   store target;
   client_options opts;
-  std::shared_ptr<reply_slot> slot;
-  caf::actor companion;
-  caf::actor_companion* self = nullptr;
-  slot_watch* store_watch = nullptr;
+  std::optional<detail::caller> calls; // empty once disconnected
   detail::snapshot_cache cache;
-  detail::spin_advisor spin{std::chrono::microseconds(opts.spin_us)};
   version_t last_version = 0;
   std::atomic<bool> busy{false};
 };
@@ -244,27 +186,11 @@ result<version_t> client::run_batch(std::function<void(batch_view&)> body, std::
   KVMEM_GUARD();
   if (auto e = p_->blocked())
     return *e;
-  auto b = detail::spawn_batch(p_->sys, {p_->target, std::move(body), retries});
-  auto* dest = caf::actor_cast<caf::abstract_actor*>(b);
-  // The next request id is the one call() will use; watch the batch actor
-  // for it, so that a batch actor killed mid-batch fails this call.
-  auto* self = p_->self;
-  auto mid = self->new_request_id(caf::message_priority::normal);
-  auto previous = p_->slot->expect(mid);
-  dest->attach(caf::attachable_ptr{new slot_watch(p_->slot, mid, false)});
-  dest->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(p_->companion),
-                                          mid, {}, run_atom::value),
-                nullptr);
-  // No timeout here: the batch function runs on the batch actor's thread and
-  // may use the caller's stack, so we must not return before it is done.
-  p_->slot->wait(std::chrono::microseconds(0), std::chrono::milliseconds(0));
-  result<version_t> r = error::make(errc::unavailable, "unexpected reply from the batch actor");
-  if (auto& f = p_->slot->failure())
-    r = from_caf(f);
-  else if (auto& msg = p_->slot->reply()->content(); msg.match_elements<version_t>())
-    r = msg.get_as<version_t>(0);
-  else if (msg.match_elements<caf::error>())
-    r = from_caf(msg.get_as<caf::error>(0));
+  // The batch's own actor, spawned for it: its requests and replies are the
+  // batch's. f runs on this (the caller's) thread, which waits anyway.
+  detail::caller batch_actor{p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor),
+                             {p_->opts.timeout, p_->opts.spin_us}, *p_->calls};
+  auto r = detail::run_attempts(batch_actor, p_->target, body, retries);
   if (r)
     p_->last_version = *r;
   return r;
@@ -284,6 +210,6 @@ void client::disconnect() noexcept {
     p_->release();
 }
 
-bool client::connected() const noexcept { return p_ && p_->companion; }
+bool client::connected() const noexcept { return p_ && p_->calls; }
 
 } // namespace kvmem

@@ -19,6 +19,8 @@ struct store_state {
   any_clock clock;
   store_options opts;
   std::shared_ptr<detail::published> pub;
+  std::uint32_t linger_hold = 0;    // writes to skip lingering after
+  std::uint32_t linger_backoff = 1; // the next hold, doubling on overruns
   static inline const char* name = "kvmem.store";
 };
 
@@ -73,17 +75,31 @@ private:
 
 using version_promise = caf::typed_response_promise<version_t>;
 
-// Polls the mailbox for a short while after a reply (see linger_us).
+// Polls the mailbox for a short while after a reply (see linger_us), so
+// that a client's next request finds the store awake. It yields rather than
+// spins, so that a client woken onto this CPU runs at once; but if a yield
+// lost the CPU to a busy thread (the linger overran its budget many times
+// over), lingering is suspended for exponentially more writes.
 void linger(self_ptr self) {
-  auto us = self->state.opts.linger_us;
-  if (us == 0 || !self->state.opts.detached)
+  auto& st = self->state;
+  auto budget = std::chrono::microseconds(st.opts.linger_us);
+  if (budget.count() == 0 || !st.opts.detached)
     return;
-  auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
-  while (self->mailbox().empty()) {
-    // Yield rather than spin: a client woken onto this CPU runs at once.
+  if (st.linger_hold > 0) {
+    --st.linger_hold;
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto now = start;
+  while (self->mailbox().empty() && now - start < budget) {
     std::this_thread::yield();
-    if (std::chrono::steady_clock::now() >= until)
-      return;
+    now = std::chrono::steady_clock::now();
+  }
+  if (now - start > 8 * budget) {
+    st.linger_hold = st.linger_backoff;
+    st.linger_backoff = std::min<std::uint32_t>(st.linger_backoff * 2, 4096);
+  } else {
+    st.linger_backoff = 1;
   }
 }
 

@@ -61,12 +61,24 @@ void finish(self_ptr self, result<version_t> r) {
 
 void attempt(self_ptr self);
 
-// Runs f once against `snap` and commits what it wrote.
+// Runs f once against `snap` and commits what it wrote. A remote store's
+// snapshot is pinned: f's reads are blocking messages (this actor has a
+// thread of its own) through a caller, and the pin is released after f.
 void run_body(self_ptr self, snapshot snap) {
   auto& st = self->state;
-  auto out = detail::run_body_once(std::move(snap), st.job.body,
-                                   {st.job.target.options.max_batch_writes,
-                                    st.job.target.options.max_batch_bytes});
+  const batch_limits limits{st.job.target.options.max_batch_writes,
+                            st.job.target.options.max_batch_bytes};
+  detail::attempt_outcome out;
+  if (snap.pinned.id == 0) {
+    out = detail::run_body_once(std::move(snap), st.job.body, limits);
+  } else {
+    auto p = snap.pinned;
+    detail::caller c{self->system(), caf::actor_cast<caf::strong_actor_ptr>(st.job.target.actor),
+                     {}};
+    detail::pinned_reads reads{c, p};
+    out = detail::run_body_once(std::move(snap), st.job.body, limits, &reads);
+    c.send(unpin_atom::value, p);
+  }
   if (out.failed)
     return finish(self, *out.failed);
   if (out.ops.empty())
@@ -91,7 +103,10 @@ void attempt(self_ptr self) {
     return finish(self, error::too_many_retries(st.job.retries));
   if (st.job.target.local)
     return run_body(self, *st.job.target.local->load());
-  self->request(st.job.target.actor, caf::infinite, snapshot_atom::value)
+  if (!st.job.target.options.detached_batches)
+    return finish(self, error::make(errc::invalid_argument,
+                                    "a remote store's batch needs a detached batch actor"));
+  self->request(st.job.target.actor, caf::infinite, pin_atom::value)
       .then([=](snapshot& s) { run_body(self, std::move(s)); },
             [=](caf::error& e) { finish(self, from_caf(e)); });
 }

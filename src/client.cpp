@@ -17,7 +17,11 @@ struct client::impl {
   impl(caf::actor_system& sys, store s, client_options opts)
     : sys(sys), target(std::move(s)), opts(opts),
       calls(std::in_place, sys, caf::actor_cast<caf::strong_actor_ptr>(target.actor),
-            detail::caller_options{opts.timeout, opts.spin_us}) {}
+            detail::caller_options{timeout(), opts.spin_us}) {}
+
+  std::chrono::milliseconds timeout() const {
+    return opts.timeout.count() > 0 ? opts.timeout : target.call_timeout;
+  }
 
   void release() noexcept {
     calls.reset();
@@ -189,7 +193,7 @@ result<version_t> client::run_batch(std::function<void(batch_view&)> body, std::
   // The batch's own actor, spawned for it: its requests and replies are the
   // batch's. f runs on this (the caller's) thread, which waits anyway.
   detail::caller batch_actor{p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor),
-                             {p_->opts.timeout, p_->opts.spin_us}, *p_->calls};
+                             {p_->timeout(), p_->opts.spin_us}, *p_->calls};
   auto r = detail::run_attempts(batch_actor, p_->target, body, retries);
   if (r)
     p_->last_version = *r;
@@ -201,6 +205,13 @@ result<version_t> client::version() {
   if (auto e = p_->blocked())
     return *e;
   return p_->store_call<version_t>(version_atom::value);
+}
+
+result<store_info> client::info() {
+  KVMEM_GUARD();
+  if (auto e = p_->blocked())
+    return *e;
+  return p_->store_call<store_info>(info_atom::value);
 }
 
 version_t client::last_version() const noexcept { return p_ ? p_->last_version : 0; }

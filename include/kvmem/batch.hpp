@@ -34,20 +34,39 @@ struct batch_limits {
   std::uint64_t max_bytes = std::uint64_t{1} << 30; // keys + data of all writes
 };
 
+namespace detail {
+/// Where a batch view's reads go when its snapshot lives in another process
+/// (messages to a snapshot the store keeps pinned). Internal.
+class remote_reads {
+public:
+  virtual ~remote_reads() = default;
+  virtual result<std::optional<kind>> exists(const key& k) = 0;
+  virtual result<bytes> get(const key& k) = 0;
+  virtual result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) = 0;
+  virtual result<std::uint64_t> size(const key& k) = 0;
+  virtual result<listing> list(const key& k) = 0;
+  virtual result<ptime> last_modified(const key& k) = 0;
+  virtual result<kvmem::digest> digest(const key& k) = 0;
+};
+} // namespace detail
+
 class batch_view {
 public:
-  batch_view(snapshot snap, batch_limits limits) : snap_(std::move(snap)), limits_(limits) {}
+  /// A view of `snap`; reads go to `remote` if given (a remote store's
+  /// pinned snapshot), else to snap.root directly.
+  batch_view(snapshot snap, batch_limits limits, detail::remote_reads* remote = nullptr)
+    : snap_(std::move(snap)), limits_(limits), remote_(remote) {}
 
   // --- reads: the snapshot, as of the start of this attempt (see tree.hpp) --
-  std::optional<kind> exists(const key& k) const { return snap_.root.exists(k); }
-  result<bytes> get(const key& k) const { return snap_.root.get(k); }
-  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const {
-    return snap_.root.get_partial(k, off, len);
-  }
-  result<std::uint64_t> size(const key& k) const { return snap_.root.size(k); }
-  result<listing> list(const key& k) const { return snap_.root.list(k); }
-  result<ptime> last_modified(const key& k) const { return snap_.root.last_modified(k); }
-  result<kvmem::digest> digest(const key& k) const { return snap_.root.digest(k); }
+  // Locally they read the immutable root in this process (no message); for a
+  // remote store each is a message, and may fail with errc::unavailable.
+  result<std::optional<kind>> exists(const key& k) const;
+  result<bytes> get(const key& k) const;
+  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const;
+  result<std::uint64_t> size(const key& k) const;
+  result<listing> list(const key& k) const;
+  result<ptime> last_modified(const key& k) const;
+  result<kvmem::digest> digest(const key& k) const;
 
   // --- writes: buffered, applied in this order at commit ---------------------
   // Each returns an error only when a batch limit is exceeded; the batch then
@@ -76,6 +95,7 @@ private:
   std::vector<write_op> ops_;
   std::uint64_t bytes_ = 0;
   std::optional<error> failed_;
+  detail::remote_reads* remote_;
 };
 
 namespace detail {

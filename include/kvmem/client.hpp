@@ -79,6 +79,8 @@ public:
 
   /// The store's current version (a message round trip).
   result<version_t> version();
+  /// The store's version, bytes used, capacity and pinned snapshots.
+  result<store_info> info();
   /// The version the store reported after this client's last write or
   /// batch (0 before any).
   version_t last_version() const noexcept;

@@ -44,6 +44,9 @@ using allocate_atom = caf::atom_constant<caf::atom("kv_alloc")>;
 using snapshot_atom = caf::atom_constant<caf::atom("kv_snap")>;
 using commit_atom = caf::atom_constant<caf::atom("kv_commit")>;
 using version_atom = caf::atom_constant<caf::atom("kv_version")>;
+using pin_atom = caf::atom_constant<caf::atom("kv_pin")>;
+using unpin_atom = caf::atom_constant<caf::atom("kv_unpin")>;
+using info_atom = caf::atom_constant<caf::atom("kv_info")>;
 
 /// The category of kvmem's errors inside caf::error.
 inline constexpr caf::atom_value error_category = caf::atom("kvmem");
@@ -90,11 +93,28 @@ struct commit {
   std::vector<write_op> ops;
 };
 
+/// A snapshot the store keeps alive for reads by message (a remote batch's),
+/// until unpinned or until the actor that pinned it terminates.
+struct pin {
+  std::uint64_t id = 0;
+  friend bool operator==(const pin&, const pin&) = default;
+};
+
 /// A versioned snapshot of the store. `root` travels only within one process
-/// (it is an in-memory handle); over the network only version and id do.
+/// (it is an in-memory handle); over the network only the version and, for a
+/// pinned snapshot, its pin do: remote readers read it through messages.
 struct snapshot {
   version_t version = 0;
   tree root;
+  pin pinned; // id 0: not pinned
+};
+
+/// What the store reports about itself (info_atom).
+struct store_info {
+  version_t version = 0;
+  std::uint64_t used = 0;     // bytes counted against the capacity
+  std::uint64_t capacity = 0; // kvmem::unlimited if none
+  std::uint64_t pinned = 0;   // snapshots pinned by remote batches
 };
 
 // --- errors through caf::error --------------------------------------------------
@@ -169,8 +189,18 @@ typename Inspector::result_type inspect(Inspector& f, commit& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_info& x) {
+  return f(caf::meta::type_name("kvmem::store_info"), x.version, x.used, x.capacity, x.pinned);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pin& x) {
+  return f(caf::meta::type_name("kvmem::pin"), x.id);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
-  return f(caf::meta::type_name("kvmem::snapshot"), x.version);
+  return f(caf::meta::type_name("kvmem::snapshot"), x.version, x.pinned);
 }
 
 std::string to_string(kind k);

@@ -7,6 +7,11 @@
 //    .then([](const kvmem::bytes& v) {...}, [](caf::error& e) {...})`
 // works for CAF code. Writes reply with the store's version after the write.
 //
+// Readers in other processes cannot share the tree's memory: a remote batch
+// pins a snapshot (pin_atom), reads it with the pinned variants of the read
+// messages, and unpins it; the store also drops the pins of an actor that
+// terminates (a remote client whose connection is gone).
+//
 // The store keeps a version that moves by one on every successful write and
 // every successful batch commit, and never otherwise: failed writes and
 // no-ops (removing an absent key, renaming a value onto itself, a batch of
@@ -18,6 +23,7 @@
 // dropped.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -47,7 +53,18 @@ using store_actor = caf::typed_actor<
     caf::replies_to<allocate_atom, key, std::uint64_t, ptime>::with<version_t>,
     caf::replies_to<snapshot_atom>::with<snapshot>,
     caf::replies_to<commit_atom, commit>::with<version_t>,
-    caf::replies_to<version_atom>::with<version_t>>;
+    caf::replies_to<version_atom>::with<version_t>,
+    caf::replies_to<info_atom>::with<store_info>,
+    // Pinned snapshots, for readers in other processes (remote batches):
+    caf::replies_to<pin_atom>::with<snapshot>,
+    caf::reacts_to<unpin_atom, pin>,
+    caf::replies_to<exists_atom, pin, key>::with<presence>,
+    caf::replies_to<get_atom, pin, key>::with<bytes>,
+    caf::replies_to<get_partial_atom, pin, key, std::uint64_t, std::uint64_t>::with<bytes>,
+    caf::replies_to<size_atom, pin, key>::with<std::uint64_t>,
+    caf::replies_to<list_atom, pin, key>::with<listing>,
+    caf::replies_to<last_modified_atom, pin, key>::with<ptime>,
+    caf::replies_to<digest_atom, pin, key>::with<digest>>;
 
 struct store_options {
   /// Bytes of values plus segment names the store may hold (no_space beyond).
@@ -68,6 +85,8 @@ struct store_options {
   /// this many microseconds before its thread goes to sleep, so that a
   /// client's next request finds it awake (no wake-up on either side).
   std::uint32_t linger_us = 20;
+  /// Most snapshots pinned at once (by remote batches); more are refused.
+  std::size_t max_pins = 4096;
 };
 
 namespace detail {
@@ -80,6 +99,8 @@ struct store {
   store_actor actor;
   std::shared_ptr<const detail::published> local; // null for a remote store
   store_options options;
+  /// Default bound on a blocking client's call (0: none); see remote.hpp.
+  std::chrono::milliseconds call_timeout{0};
 };
 
 /// Spawns a store (mirage-kv-mem's `connect`): an empty root created at

@@ -18,8 +18,8 @@ struct body_scope {
 bool in_batch_body() noexcept { return running_body; }
 
 attempt_outcome run_body_once(snapshot snap, const std::function<void(batch_view&)>& body,
-                              batch_limits limits) {
-  batch_view view{std::move(snap), limits};
+                              batch_limits limits, remote_reads* remote) {
+  batch_view view{std::move(snap), limits, remote};
   attempt_outcome out;
   try {
     body_scope in_body;
@@ -43,17 +43,20 @@ result<version_t> run_attempts(caller& c, const store& s,
                                const std::function<bool()>& abandon) {
   const batch_limits limits{s.options.max_batch_writes, s.options.max_batch_bytes};
   for (std::uint32_t attempt = 0; attempt < retries; ++attempt) {
-    // A local batch reads the published root directly; a remote one asks.
-    std::optional<snapshot> snap;
+    // A local batch reads the published root directly; a remote one pins a
+    // snapshot in the store and reads it through messages.
+    attempt_outcome out;
     if (s.local) {
-      snap.emplace(*s.local->load());
+      out = run_body_once(*s.local->load(), body, limits);
     } else {
-      auto r = c.call<snapshot>(snapshot_atom::value);
-      if (!r)
-        return std::move(r).error();
-      snap.emplace(std::move(*r));
+      auto snap = c.call<snapshot>(pin_atom::value);
+      if (!snap)
+        return std::move(snap).error();
+      auto p = snap->pinned;
+      pinned_reads reads{c, p};
+      out = run_body_once(std::move(*snap), body, limits, &reads);
+      c.send(unpin_atom::value, p);
     }
-    auto out = run_body_once(std::move(*snap), body, limits);
     if (out.failed)
       return *out.failed;
     if (out.ops.empty())
@@ -66,6 +69,33 @@ result<version_t> run_attempts(caller& c, const store& s,
     // The store moved on: run f again on a fresh snapshot.
   }
   return error::too_many_retries(retries);
+}
+
+result<std::optional<kind>> pinned_reads::exists(const key& k) {
+  auto r = c_.call<presence>(exists_atom::value, p_, k);
+  if (!r)
+    return std::move(r).error();
+  return to_kind(*r);
+}
+
+result<bytes> pinned_reads::get(const key& k) { return c_.call<bytes>(get_atom::value, p_, k); }
+
+result<bytes> pinned_reads::get_partial(const key& k, std::uint64_t off, std::uint64_t len) {
+  return c_.call<bytes>(get_partial_atom::value, p_, k, off, len);
+}
+
+result<std::uint64_t> pinned_reads::size(const key& k) {
+  return c_.call<std::uint64_t>(size_atom::value, p_, k);
+}
+
+result<listing> pinned_reads::list(const key& k) { return c_.call<listing>(list_atom::value, p_, k); }
+
+result<ptime> pinned_reads::last_modified(const key& k) {
+  return c_.call<ptime>(last_modified_atom::value, p_, k);
+}
+
+result<kvmem::digest> pinned_reads::digest(const key& k) {
+  return c_.call<kvmem::digest>(digest_atom::value, p_, k);
 }
 
 } // namespace detail

@@ -79,6 +79,14 @@ public:
     return error::make(errc::unavailable, "unexpected reply from the store");
   }
 
+  /// Sends xs... to the target without waiting for (or expecting) a reply.
+  template <class... Ts>
+  void send(Ts&&... xs) {
+    target_->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion_),
+                                               caf::make_message_id(), {}, std::forward<Ts>(xs)...),
+                     nullptr);
+  }
+
 private:
   caller_options opts_;
   caf::strong_actor_ptr target_;

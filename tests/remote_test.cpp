@@ -1,0 +1,191 @@
+// Remote stores over loopback: every operation and error kind through the
+// network, remote batches (pinned snapshots, conflicts with a local writer),
+// pins released when a client goes away, and connection loss.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include <caf/scoped_actor.hpp>
+
+#include "kvmem/client.hpp"
+#include "kvmem/remote.hpp"
+
+using kvmem::error;
+using kvmem::errc;
+using kvmem::kind;
+
+namespace {
+
+kvmem::key K(std::string_view s) { return kvmem::key::v(s); }
+
+struct node {
+  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
+    kvmem::enable_remote(cfg);
+    return cfg;
+  }
+  caf::actor_system_config cfg;
+  caf::actor_system sys{init(cfg)};
+};
+
+// A server node with a store on a loopback port, and a client node.
+struct remote_fixture {
+  node server;
+  node client_node;
+  kvmem::store local = kvmem::spawn_store(server.sys);
+  std::uint16_t port = kvmem::publish(server.sys, local, 0).value();
+  kvmem::store remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
+
+  ~remote_fixture() {
+    kvmem::unpublish(server.sys, local, port);
+    caf::anon_send_exit(local.actor, caf::exit_reason::user_shutdown);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(remote_fixture, "every operation works through the network, errors included") {
+  kvmem::client c{client_node.sys, remote};
+  REQUIRE(c.set(K("/a/b"), "hello"));
+  CHECK(c.get(K("/a/b")).value() == "hello");
+  CHECK(c.exists(K("/a")).value() == kind::dictionary);
+  CHECK(c.exists(K("/zz")).value() == std::nullopt);
+  CHECK(c.size(K("/a/b")).value() == 5);
+  CHECK(c.get_partial(K("/a/b"), 1, 2).value() == "el");
+  CHECK(c.list(K("/a")).value() == kvmem::listing{{K("/a/b"), kind::value}});
+  CHECK(c.last_modified(K("/a/b")).value().days > 19'000);
+  CHECK(c.digest(K("/a/b")).value() == kvmem::digest::sha256("hello"));
+  REQUIRE(c.set_partial(K("/a/b"), 5, "!"));
+  REQUIRE(c.rename(K("/a/b"), K("/c")));
+  REQUIRE(c.allocate(K("/z"), 2));
+  REQUIRE(c.allocate(K("/t"), 1, kvmem::ptime{1, 2}));
+  CHECK(c.last_modified(K("/t")).value() == kvmem::ptime{1, 2});
+  REQUIRE(c.remove(K("/z")));
+  CHECK(c.get(K("/c")).value() == "hello!");
+  CHECK(c.version().value() == 6);
+  // Every error kind comes back with its keys.
+  CHECK(c.get(K("/a")).error() == error::value_expected(K("/a")));
+  CHECK(c.get(K("/nope")).error() == error::not_found(K("/nope")));
+  CHECK(c.get(K("/c/x")).error() == error::dictionary_expected(K("/c/x")));
+  CHECK(c.allocate(K("/c"), 1).error() == error::already_present(K("/c")));
+  CHECK(c.rename(K("/a"), K("/a/x")).error() == error::rename_source_prefix(K("/a"), K("/a/x")));
+  CHECK(c.batch([](kvmem::batch_view&) {}, 0).error().code == errc::invalid_argument);
+  // The server's store sees the same state.
+  kvmem::client here{server.sys, local};
+  CHECK(here.get(K("/c")).value() == "hello!");
+}
+
+TEST_CASE_METHOD(remote_fixture, "no_space and too_many_retries travel too") {
+  node srv;
+  auto small = kvmem::spawn_store(srv.sys, kvmem::system_clock{}, {.capacity = 4});
+  auto p = kvmem::publish(srv.sys, small, 0).value();
+  auto r = kvmem::remote_store(client_node.sys, "127.0.0.1", p).value();
+  kvmem::client c{client_node.sys, r};
+  CHECK(c.set(K("/abc"), "12").error() == error::no_space());
+  kvmem::client intruder{srv.sys, small};
+  auto t = c.batch([&](kvmem::batch_view& v) {
+    REQUIRE(intruder.set(K("/x"), "1"));
+    (void)v.set(K("/y"), "1");
+  }, 2);
+  CHECK(t.error() == error::too_many_retries(2));
+  kvmem::unpublish(srv.sys, small, p);
+  caf::anon_send_exit(small.actor, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(remote_fixture, "a remote batch reads its pinned snapshot and re-runs after a local writer") {
+  kvmem::client c{client_node.sys, remote};
+  kvmem::client local_writer{server.sys, local};
+  REQUIRE(c.set(K("/n"), "0"));
+  int runs = 0;
+  auto r = c.batch([&](kvmem::batch_view& v) {
+    ++runs;
+    auto n = std::stoi(v.get(K("/n")).value().str());
+    if (runs == 1) {
+      REQUIRE(local_writer.set(K("/n"), "10")); // lands between snapshot and commit
+      // The pinned snapshot does not move:
+      CHECK(v.get(K("/n")).value() == "0");
+    }
+    CHECK(v.exists(K("/n")).value() == kind::value);
+    CHECK(v.list(K("/")).value().size() == 1);
+    (void)v.set(K("/n"), std::to_string(n + 1));
+    return n;
+  });
+  CHECK(runs == 2);
+  CHECK(r.value() == 10);
+  CHECK(c.get(K("/n")).value() == "11");
+}
+
+TEST_CASE_METHOD(remote_fixture, "pins are released when batches end and when their client goes away") {
+  {
+    kvmem::client c{client_node.sys, remote};
+    for (int i = 0; i < 20; ++i)
+      REQUIRE(c.batch([](kvmem::batch_view& v) { return v.get(K("/none")).error().code; }));
+  }
+  // A client that pins by hand and never unpins, then disappears.
+  {
+    caf::scoped_actor self{client_node.sys, true};
+    for (int i = 0; i < 3; ++i)
+      self->request(remote.actor, std::chrono::seconds(10), kvmem::pin_atom::value)
+          .receive([](kvmem::snapshot& s) { CHECK(s.pinned.id != 0); },
+                   [](caf::error& e) { FAIL(to_string(e)); });
+  }
+  // The scoped actor is gone: the store hears it through the network and
+  // drops its pins (bounded wait for the down message to travel).
+  kvmem::client c{client_node.sys, remote};
+  auto pinned = c.info().value().pinned;
+  for (int i = 0; i < 500 && pinned != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    pinned = c.info().value().pinned;
+  }
+  CHECK(pinned == 0);
+  REQUIRE(c.batch([](kvmem::batch_view& v) { (void)v.set(K("/after"), "1"); }));
+  CHECK(c.get(K("/after")).value() == "1");
+}
+
+TEST_CASE("a dropped connection fails pending and later calls; reconnecting works") {
+  node client_node;
+  std::uint16_t port = 0;
+  kvmem::store remote;
+  auto server = std::make_unique<node>();
+  auto st = kvmem::spawn_store(server->sys);
+  port = kvmem::publish(server->sys, st, 0).value();
+  remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
+  kvmem::client c{client_node.sys, remote};
+  REQUIRE(c.set(K("/a"), "1"));
+  // The server goes away entirely (its actor system shuts down; like any CAF
+  // system it first waits for the handles to its detached actors to go).
+  caf::anon_send_exit(st.actor, caf::exit_reason::kill);
+  st = {};
+  server.reset();
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = c.get(K("/a"));
+  for (int i = 0; i < 200 && r; ++i) { // bounded: the proxy learns of the loss
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    r = c.get(K("/a"));
+  }
+  CHECK(r.error().code == errc::unavailable);
+  CHECK(c.set(K("/a"), "2").error().code == errc::unavailable);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+  // A new server on the same port; reconnecting gives a working handle.
+  node again;
+  auto st2 = kvmem::spawn_store(again.sys);
+  REQUIRE(kvmem::publish(again.sys, st2, port));
+  auto r2 = kvmem::remote_store(client_node.sys, "127.0.0.1", port);
+  REQUIRE(r2);
+  kvmem::client c2{client_node.sys, *r2};
+  REQUIRE(c2.set(K("/b"), "fresh"));
+  CHECK(c2.get(K("/b")).value() == "fresh");
+  kvmem::unpublish(again.sys, st2, port);
+  caf::anon_send_exit(st2.actor, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("publishing refuses non-loopback addresses unless allowed; connecting fails clearly") {
+  node n;
+  auto st = kvmem::spawn_store(n.sys);
+  auto r = kvmem::publish(n.sys, st, 0, {.bind = "0.0.0.0"});
+  CHECK(r.error().code == errc::invalid_argument);
+  CHECK_THAT(r.error().message(), Catch::Contains("authentication"));
+  node other;
+  auto refused = kvmem::remote_store(other.sys, "127.0.0.1", 1); // nothing listens on port 1
+  CHECK(refused.error().code == errc::unavailable);
+  caf::anon_send_exit(st.actor, caf::exit_reason::user_shutdown);
+}

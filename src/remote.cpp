@@ -49,9 +49,14 @@ result<store> remote_store(caf::actor_system& sys, const std::string& host, std:
     return error::make(errc::invalid_argument,
                        "the actor system has no middleman: call kvmem::enable_remote(cfg)");
   auto h = caf::io::remote_actor<store_actor>(sys, host, port);
-  if (!h)
-    return error::make(errc::unavailable,
-                       fmt::format("cannot connect to {}:{}: {}", host, port, sys.render(h.error())));
+  if (!h) {
+    auto why = h.error() == caf::sec::cannot_connect_to_node
+                   ? std::string("connection refused or host unreachable")
+               : h.error() == caf::sec::unexpected_actor_messaging_interface
+                   ? std::string("the actor there is not a kvmem store")
+                   : sys.render(h.error());
+    return error::make(errc::unavailable, fmt::format("cannot connect to {}:{}: {}", host, port, why));
+  }
   store s;
   s.actor = std::move(*h);
   s.call_timeout = opts.call_timeout;

@@ -1,8 +1,9 @@
 // kvmem: a command-line client and server for kvmem stores, in the spirit of
 // redis-cli.
-//   kvmem serve [--port P] [--bind ADDR] [--capacity BYTES] [--insecure-nonlocal]
-//   kvmem [--connect HOST:PORT] [--timeout MS] COMMAND ARGS...   (one command)
-//   kvmem [--connect HOST:PORT]                                  (interactive shell)
+//   kvmem serve [--port P] [--bind ADDR] [--capacity BYTES] [--insecure-nonlocal] [TLS]
+//   kvmem [--connect HOST:PORT] [--timeout MS] [TLS] COMMAND ARGS...   (one command)
+//   kvmem [--connect HOST:PORT] [TLS]                                  (interactive shell)
+//   TLS: --tls-cert FILE --tls-key FILE --tls-ca FILE
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -42,7 +43,9 @@ bool parse_endpoint(const std::string& s, std::string* host, std::uint16_t* port
 int usage() {
   fmt::print(stderr,
              "usage: kvmem serve [--port P] [--bind ADDR] [--capacity BYTES] [--insecure-nonlocal]\n"
-             "       kvmem [--connect HOST:PORT] [--timeout MS] [COMMAND ARGS...]\n"
+             "                   [TLS]\n"
+             "       kvmem [--connect HOST:PORT] [--timeout MS] [TLS] [COMMAND ARGS...]\n"
+             "       TLS: --tls-cert FILE --tls-key FILE --tls-ca FILE (mutual TLS, both ends)\n"
              "       (no COMMAND: interactive shell; 'kvmem help' lists the commands;\n"
              "        default HOST:PORT 127.0.0.1:{}, or $KVMEM_CONNECT)\n",
              default_port);
@@ -67,6 +70,7 @@ int main(int argc, char** argv) {
     return usage_error;
   }
   kvmem::connect_options copts;
+  kvmem::tls_options tls;
   std::size_t i = 0;
   for (; i < args.size() && args[i].rfind("--", 0) == 0; ++i) {
     if (args[i] == "--connect" && i + 1 < args.size()) {
@@ -74,6 +78,12 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "kvmem: bad --connect {:?}: expected HOST:PORT\n", args[i]);
         return usage_error;
       }
+    } else if (args[i] == "--tls-cert" && i + 1 < args.size()) {
+      tls.certificate = args[++i];
+    } else if (args[i] == "--tls-key" && i + 1 < args.size()) {
+      tls.key = args[++i];
+    } else if (args[i] == "--tls-ca" && i + 1 < args.size()) {
+      tls.cafile = args[++i];
     } else if (args[i] == "--timeout" && i + 1 < args.size()) {
       copts.call_timeout = std::chrono::milliseconds(std::atol(args[++i].c_str()));
     } else {
@@ -87,7 +97,10 @@ int main(int argc, char** argv) {
     return ok;
   }
   caf::actor_system_config cfg;
-  kvmem::enable_remote(cfg);
+  if (auto r = kvmem::enable_remote(cfg, tls); !r) {
+    fmt::print(stderr, "kvmem: {}\n", r.error().message());
+    return usage_error;
+  }
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
   auto s = kvmem::remote_store(sys, host, port, copts);

@@ -17,6 +17,7 @@ int serve(const std::vector<std::string>& args) {
   std::uint16_t port = default_port;
   serve_options sopts;
   store_options opts;
+  tls_options tls;
   for (std::size_t i = 0; i < args.size(); ++i) {
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     const std::string* v = nullptr;
@@ -27,6 +28,12 @@ int serve(const std::vector<std::string>& args) {
         sopts.bind = *v;
       else if (args[i] == "--capacity" && (v = value()))
         opts.capacity = std::stoull(*v);
+      else if (args[i] == "--tls-cert" && (v = value()))
+        tls.certificate = *v;
+      else if (args[i] == "--tls-key" && (v = value()))
+        tls.key = *v;
+      else if (args[i] == "--tls-ca" && (v = value()))
+        tls.cafile = *v;
       else if (args[i] == "--insecure-nonlocal")
         sopts.allow_nonlocal_bind = true;
       else {
@@ -51,7 +58,10 @@ int serve(const std::vector<std::string>& args) {
   int rc = ok;
   {
     caf::actor_system_config cfg;
-    enable_remote(cfg);
+    if (auto r = enable_remote(cfg, tls); !r) {
+      fmt::print(stderr, "kvmem serve: {}\n", r.error().message());
+      return usage_error;
+    }
     caf::actor_system sys{cfg};
     auto s = spawn_store(sys, system_clock{}, opts);
     auto bound = publish(sys, s, port, sopts);
@@ -59,7 +69,8 @@ int serve(const std::vector<std::string>& args) {
       fmt::print(stderr, "kvmem serve: {}\n", bound.error().message());
       rc = bound.error().code == errc::invalid_argument ? usage_error : connection_error;
     } else {
-      fmt::print("kvmem: serving on {}:{}\n", sopts.bind, *bound);
+      fmt::print("kvmem: serving on {}:{}{}\n", sopts.bind, *bound,
+                 tls.enabled() ? " (TLS, peers need a certificate from the CA)" : "");
       std::fflush(stdout);
       int sig = 0;
       sigwait(&stop, &sig);

@@ -7,7 +7,8 @@ find_package(Threads REQUIRED)
 find_path(CAF_INCLUDE_DIR caf/config.hpp)
 find_library(CAF_CORE_LIBRARY caf_core)
 find_library(CAF_IO_LIBRARY caf_io)
-if(NOT CAF_INCLUDE_DIR OR NOT CAF_CORE_LIBRARY OR NOT CAF_IO_LIBRARY)
+find_library(CAF_OPENSSL_LIBRARY caf_openssl)
+if(NOT CAF_INCLUDE_DIR OR NOT CAF_CORE_LIBRARY OR NOT CAF_IO_LIBRARY OR NOT CAF_OPENSSL_LIBRARY)
   message(FATAL_ERROR "CAF not found: install Debian's libcaf-dev (apt-get install libcaf-dev)")
 endif()
 file(STRINGS "${CAF_INCLUDE_DIR}/caf/config.hpp" _kvmem_caf_version REGEX "^#define CAF_VERSION 1706$")
@@ -24,4 +25,8 @@ if(NOT TARGET CAF::core)
   set_target_properties(CAF::io PROPERTIES
     IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
     INTERFACE_LINK_LIBRARIES CAF::core)
+  add_library(CAF::openssl UNKNOWN IMPORTED)
+  set_target_properties(CAF::openssl PROPERTIES
+    IMPORTED_LOCATION "${CAF_OPENSSL_LIBRARY}"
+    INTERFACE_LINK_LIBRARIES CAF::io)
 endif()

@@ -2,7 +2,7 @@
 # Installs kvmem's Debian build dependencies if any is missing (needs root or
 # sudo; non-interactive). Safe to run again: it does nothing when all are there.
 set -euo pipefail
-packages=(g++ cmake make libcaf-dev catch2 libfmt-dev libssl-dev libedit-dev liblmdb-dev gnuplot-nox)
+packages=(g++ cmake make libcaf-dev catch2 libfmt-dev libssl-dev openssl libedit-dev liblmdb-dev gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

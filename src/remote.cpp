@@ -4,6 +4,11 @@
 #include <caf/io/publish.hpp>
 #include <caf/io/remote_actor.hpp>
 #include <caf/io/unpublish.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/openssl/remote_actor.hpp>
+
+#include <fstream>
 
 namespace kvmem {
 
@@ -16,14 +21,36 @@ bool loopback(const std::string& addr) {
 
 } // namespace
 
-void enable_remote(caf::actor_system_config& cfg) {
+result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls) {
+  if (tls.enabled()) {
+    for (auto [what, path] : {std::pair{"certificate", &tls.certificate}, {"key", &tls.key},
+                              {"CA file", &tls.cafile}}) {
+      if (path->empty())
+        return error::make(errc::invalid_argument,
+                           fmt::format("TLS needs a certificate, a key and a CA file; the {} is "
+                                       "missing",
+                                       what));
+      if (!std::ifstream(*path))
+        return error::make(errc::invalid_argument,
+                           fmt::format("cannot read the TLS {} {}", what, *path));
+    }
+  }
   cfg.load<caf::io::middleman>();
+  if (tls.enabled()) {
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = tls.certificate;
+    cfg.openssl_key = tls.key;
+    cfg.openssl_cafile = tls.cafile;
+    cfg.openssl_passphrase = tls.passphrase;
+  }
   register_types(cfg);
+  return {};
 }
 
 result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint16_t port,
                               serve_options opts) {
-  if (!loopback(opts.bind) && !opts.allow_nonlocal_bind)
+  const bool tls = sys.has_openssl_manager();
+  if (!loopback(opts.bind) && !opts.allow_nonlocal_bind && !tls)
     return error::make(errc::invalid_argument,
                        fmt::format("refusing to listen on {}: CAF's transport has no "
                                    "authentication; set allow_nonlocal_bind (--bind with "
@@ -32,7 +59,8 @@ result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint1
   if (!sys.has_middleman())
     return error::make(errc::invalid_argument,
                        "the actor system has no middleman: call kvmem::enable_remote(cfg)");
-  auto r = caf::io::publish(s.actor, port, opts.bind.c_str(), opts.reuse_address);
+  auto r = tls ? caf::openssl::publish(s.actor, port, opts.bind.c_str(), opts.reuse_address)
+               : caf::io::publish(s.actor, port, opts.bind.c_str(), opts.reuse_address);
   if (!r)
     return error::make(errc::unavailable, fmt::format("cannot listen on {}:{}: {}", opts.bind,
                                                       port, sys.render(r.error())));
@@ -48,12 +76,16 @@ result<store> remote_store(caf::actor_system& sys, const std::string& host, std:
   if (!sys.has_middleman())
     return error::make(errc::invalid_argument,
                        "the actor system has no middleman: call kvmem::enable_remote(cfg)");
-  auto h = caf::io::remote_actor<store_actor>(sys, host, port);
+  auto h = sys.has_openssl_manager() ? caf::openssl::remote_actor<store_actor>(sys, host, port)
+                                      : caf::io::remote_actor<store_actor>(sys, host, port);
   if (!h) {
     auto why = h.error() == caf::sec::cannot_connect_to_node
                    ? std::string("connection refused or host unreachable")
                : h.error() == caf::sec::unexpected_actor_messaging_interface
                    ? std::string("the actor there is not a kvmem store")
+               : h.error() == caf::sec::disconnect_during_handshake
+                   ? std::string("the peer closed the connection during the handshake (TLS on "
+                                 "one side only, or a certificate it does not accept?)")
                    : sys.render(h.error());
     return error::make(errc::unavailable, fmt::format("cannot connect to {}:{}: {}", host, port, why));
   }

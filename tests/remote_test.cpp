@@ -20,7 +20,7 @@ kvmem::key K(std::string_view s) { return kvmem::key::v(s); }
 
 struct node {
   static caf::actor_system_config& init(caf::actor_system_config& cfg) {
-    kvmem::enable_remote(cfg);
+    kvmem::enable_remote(cfg).value();
     return cfg;
   }
   caf::actor_system_config cfg;

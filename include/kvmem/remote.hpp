@@ -3,10 +3,12 @@
 // is the same typed actor behind the same client API; kvmem adds no protocol
 // of its own. docs/remote.md has the details and the measured costs.
 //
-// Security: CAF 0.17's transport (BASP over TCP) has no authentication and no
-// encryption. publish() binds 127.0.0.1 unless told otherwise, and binding any
-// other address needs serve_options::allow_nonlocal_bind: do that on trusted
-// networks only (docs/remote.md shows how to put the port behind TLS).
+// Security: CAF 0.17's plain transport (BASP over TCP) has no authentication
+// and no encryption. publish() binds 127.0.0.1 unless told otherwise, and
+// binding any other address needs serve_options::allow_nonlocal_bind — for
+// trusted networks only — unless TLS is on: enable_remote(cfg, tls) with a
+// certificate, its key and a CA file makes both ends use libcaf_openssl, and
+// then every peer must present a certificate signed by that CA (mutual TLS).
 #pragma once
 
 #include <chrono>
@@ -21,14 +23,27 @@
 
 namespace kvmem {
 
-/// Loads CAF's middleman and registers kvmem's message types on `cfg`. Both
-/// ends call it before constructing their actor system.
-void enable_remote(caf::actor_system_config& cfg);
+/// Certificates for TLS (PEM files). All of certificate, key and cafile are
+/// needed: with them a node both proves who it is and checks its peers.
+struct tls_options {
+  std::string certificate = {}; // this node's certificate
+  std::string key = {};         // its private key
+  std::string cafile = {};      // the CA that signed the peers' certificates
+  std::string passphrase = {};  // of the key, if encrypted
+  bool enabled() const { return !certificate.empty() || !key.empty() || !cafile.empty(); }
+};
+
+/// Loads CAF's middleman (and, with TLS options, libcaf_openssl's manager)
+/// and registers kvmem's message types on `cfg`. Both ends call it before
+/// constructing their actor system; with TLS, both ends must use it.
+/// Errors: invalid_argument if TLS options are incomplete or unreadable.
+result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls = {});
 
 struct serve_options {
   /// The address to listen on: 127.0.0.1 (or ::1, localhost) by default.
   std::string bind = "127.0.0.1";
-  /// Required to listen on any non-loopback address (0.0.0.0 included).
+  /// Required to listen on any non-loopback address (0.0.0.0 included)
+  /// without TLS. With TLS (mutual certificate authentication) it is not.
   bool allow_nonlocal_bind = false;
   /// SO_REUSEADDR, so that a restarted server can take its port back at once.
   bool reuse_address = true;

@@ -93,5 +93,6 @@ void run_async(const options&, report&);
 void run_batches(const options&, report&);
 void run_contention(const options&, report&);
 void run_lmdb(const options&, report&);
+void run_remote(const options&, report&);
 
 } // namespace bench

@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "kvmem: {}\n", r.error().message());
     return usage_error;
   }
+  cfg.set("scheduler.policy", caf::atom("sharing")); // see docs/remote.md
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
   auto s = kvmem::remote_store(sys, host, port, copts);

@@ -65,9 +65,9 @@ void report::header() const {
   fmt::print("kvmem benchmarks ({} suite, seed {})\n", opts_.full ? "full" : "default", opts_.seed);
   fmt::print("machine: {} cores, {}; {} {}\n", std::thread::hardware_concurrency(), cpu_model(),
              u.sysname, u.release);
-  fmt::print("software: g++ {}.{}.{}, CAF {}.{}.{}, fmt {}\n", __GNUC__, __GNUC_MINOR__,
+  fmt::print("software: g++ {}.{}.{}, CAF {}.{}.{}, fmt {}.{}.{}\n", __GNUC__, __GNUC_MINOR__,
              __GNUC_PATCHLEVEL__, CAF_MAJOR_VERSION, CAF_MINOR_VERSION, CAF_PATCH_VERSION,
-             FMT_VERSION);
+             FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100);
   fmt::print("every ratio compares kvmem with a baseline measured in this same process run\n\n");
 }
 

@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DKVMEM_BUILD_TESTS=OFF >/dev/null
-cmake --build build/release -j "$(nproc)"
+cmake --build build/release -j "$(nproc)" --target kvmem_bench
 exec build/release/bench/kvmem_bench --csv build/bench-results.csv --plots build/bench-plots "$@"

@@ -1,4 +1,5 @@
 #include "kvmem/messages.hpp"
+#include "kvmem/store.hpp"
 
 #include <caf/message.hpp>
 
@@ -53,6 +54,26 @@ std::string to_string(kind k) { return k == kind::value ? "value" : "dictionary"
 
 std::string to_string(presence p) {
   return p == presence::absent ? "absent" : to_string(static_cast<kind>(p));
+}
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<key>("kvmem::key");
+  cfg.add_message_type<bytes>("kvmem::bytes");
+  cfg.add_message_type<ptime>("kvmem::ptime");
+  cfg.add_message_type<digest>("kvmem::digest");
+  cfg.add_message_type<kind>("kvmem::kind");
+  cfg.add_message_type<listing>("kvmem::listing");
+  cfg.add_message_type<write_op>("kvmem::write_op");
+  cfg.add_message_type<std::vector<write_op>>("std::vector<kvmem::write_op>");
+  cfg.add_message_type<commit>("kvmem::commit");
+  cfg.add_message_type<snapshot>("kvmem::snapshot");
+  cfg.add_message_type<pin>("kvmem::pin");
+  cfg.add_message_type<store_info>("kvmem::store_info");
+  cfg.add_message_type<presence>("kvmem::presence");
+  cfg.add_error_category(error_category,
+                         [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           return from_caf(caf::error{code, error_category, ctx}).message();
+                         });
 }
 
 } // namespace kvmem

@@ -1,44 +1,21 @@
-// The store actor: owns the tree, applies writes and commits, publishes.
+// The store actor: its behavior; writes and commits, and how it publishes
+// and lingers. Pinned snapshots are in store_pins.cpp.
 #include "kvmem/store.hpp"
 
 #include <thread>
-#include <unordered_map>
-#include <vector>
 
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
-#include "kvmem/detail/published.hpp"
+#include "detail/store_state.hpp"
 
 namespace kvmem {
 
 namespace {
 
-struct store_state {
-  tree root;
-  version_t version = 0;
-  any_clock clock;
-  store_options opts;
-  std::shared_ptr<detail::published> pub;
-  std::uint32_t linger_hold = 0;    // writes to skip lingering after
-  std::uint32_t linger_backoff = 1; // the next hold, doubling on overruns
-  // Pinned snapshots (see store.hpp), and which actor holds which pins.
-  struct pinned_snapshot {
-    tree root;
-    caf::actor_addr owner;
-  };
-  std::unordered_map<std::uint64_t, pinned_snapshot> pins;
-  std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> pins_by_owner;
-  std::uint64_t next_pin = 1;
-  static inline const char* name = "kvmem.store";
-};
+using detail::store_state;
+using self_ptr = detail::store_self;
+using detail::unexpected;
 
-using self_ptr = store_actor::stateful_pointer<store_state>;
-
-caf::error unexpected(const char* what) {
-  return to_caf(error::make(errc::invalid_argument, what));
-}
 
 // Runs a read against the current root; exceptions become error replies.
 template <class T, class F>
@@ -56,50 +33,17 @@ caf::result<T> read(self_ptr self, F&& f) {
 // Reads from a pinned snapshot.
 template <class T, class F>
 caf::result<T> read_pinned(self_ptr self, pin p, F&& f) {
-  auto i = self->state.pins.find(p.id);
-  if (i == self->state.pins.end())
+  const tree* t = detail::pinned_root(self, p);
+  if (!t)
     return to_caf(error::make(errc::invalid_argument,
                               fmt::format("snapshot pin {} is unknown or released", p.id)));
   try {
-    auto r = f(i->second.root);
+    auto r = f(*t);
     if (!r)
       return to_caf(r.error());
     return std::move(*r);
   } catch (const std::exception& e) {
     return unexpected(e.what());
-  }
-}
-
-caf::result<snapshot> pin_snapshot(self_ptr self) {
-  auto& st = self->state;
-  if (st.pins.size() >= st.opts.max_pins)
-    return to_caf(error::make(errc::invalid_argument,
-                              fmt::format("too many pinned snapshots (limit {})", st.opts.max_pins)));
-  auto owner = self->current_sender() ? self->current_sender()->address() : caf::actor_addr{};
-  auto id = st.next_pin++;
-  st.pins.emplace(id, store_state::pinned_snapshot{st.root, owner});
-  if (owner) {
-    auto& mine = st.pins_by_owner[owner];
-    if (mine.empty())
-      self->monitor(caf::actor_cast<caf::strong_actor_ptr>(owner));
-    mine.push_back(id);
-  }
-  return snapshot{st.version, st.root, pin{id}};
-}
-
-void unpin(self_ptr self, pin p) {
-  auto& st = self->state;
-  auto i = st.pins.find(p.id);
-  if (i == st.pins.end())
-    return;
-  auto owner = i->second.owner;
-  st.pins.erase(i);
-  if (auto o = st.pins_by_owner.find(owner); o != st.pins_by_owner.end()) {
-    std::erase(o->second, p.id);
-    if (o->second.empty()) {
-      self->demonitor(owner);
-      st.pins_by_owner.erase(o);
-    }
   }
 }
 
@@ -258,15 +202,7 @@ store_actor::behavior_type store_impl(self_ptr self, tree initial, any_clock clo
   // unexpected_message error reply and is otherwise ignored, silently.
   self->set_default_handler(caf::drop);
   // An actor holding pins terminated (a remote client went away): drop them.
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    auto o = st.pins_by_owner.find(dm.source);
-    if (o == st.pins_by_owner.end())
-      return;
-    for (auto id : o->second)
-      st.pins.erase(id);
-    st.pins_by_owner.erase(o);
-  });
+  self->set_down_handler([=](caf::down_msg& dm) { detail::drop_pins_of(self, dm.source); });
   return {
       [=](exists_atom, const key& k) { return to_presence(self->state.root.exists(k)); },
       [=](get_atom, const key& k) {
@@ -315,8 +251,8 @@ store_actor::behavior_type store_impl(self_ptr self, tree initial, any_clock clo
         auto& st = self->state;
         return store_info{st.version, st.root.used(), st.root.capacity(), st.pins.size()};
       },
-      [=](pin_atom) { return pin_snapshot(self); },
-      [=](unpin_atom, pin p) { unpin(self, p); },
+      [=](pin_atom) { return detail::pin_snapshot(self); },
+      [=](unpin_atom, pin p) { detail::unpin(self, p); },
       [=](exists_atom, pin p, const key& k) {
         return read_pinned<presence>(self, p, [&](const tree& t) -> result<presence> {
           return to_presence(t.exists(k));
@@ -358,26 +294,6 @@ store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_o
                                 : sys.spawn(store_impl, std::move(initial), std::move(clock), opts,
                                             pub);
   return store{std::move(a), std::move(pub), opts};
-}
-
-void register_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<key>("kvmem::key");
-  cfg.add_message_type<bytes>("kvmem::bytes");
-  cfg.add_message_type<ptime>("kvmem::ptime");
-  cfg.add_message_type<digest>("kvmem::digest");
-  cfg.add_message_type<kind>("kvmem::kind");
-  cfg.add_message_type<listing>("kvmem::listing");
-  cfg.add_message_type<write_op>("kvmem::write_op");
-  cfg.add_message_type<std::vector<write_op>>("std::vector<kvmem::write_op>");
-  cfg.add_message_type<commit>("kvmem::commit");
-  cfg.add_message_type<snapshot>("kvmem::snapshot");
-  cfg.add_message_type<pin>("kvmem::pin");
-  cfg.add_message_type<store_info>("kvmem::store_info");
-  cfg.add_message_type<presence>("kvmem::presence");
-  cfg.add_error_category(error_category,
-                         [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
-                           return from_caf(caf::error{code, error_category, ctx}).message();
-                         });
 }
 
 } // namespace kvmem

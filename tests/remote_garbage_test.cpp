@@ -13,23 +13,14 @@
 
 #include <caf/scoped_actor.hpp>
 
-#include "kvmem/client.hpp"
-#include "kvmem/remote.hpp"
+#include "net_fixture.hpp"
 
 using kvmem::errc;
 
 namespace {
 
-kvmem::key K(std::string_view s) { return kvmem::key::v(s); }
-
-struct node {
-  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
-    kvmem::enable_remote(cfg).value();
-    return cfg;
-  }
-  caf::actor_system_config cfg;
-  caf::actor_system sys{init(cfg)};
-};
+using test::K;
+using test::node;
 
 // Connects a raw TCP socket to 127.0.0.1:port, writes `bytes`, optionally
 // reads a little, and closes.

@@ -12,8 +12,7 @@
 
 #include <caf/scoped_actor.hpp>
 
-#include "kvmem/client.hpp"
-#include "kvmem/remote.hpp"
+#include "net_fixture.hpp"
 
 using kvmem::error;
 using kvmem::errc;
@@ -21,16 +20,8 @@ using kvmem::kind;
 
 namespace {
 
-kvmem::key K(std::string_view s) { return kvmem::key::v(s); }
-
-struct node {
-  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
-    kvmem::enable_remote(cfg).value();
-    return cfg;
-  }
-  caf::actor_system_config cfg;
-  caf::actor_system sys{init(cfg)};
-};
+using test::K;
+using test::node;
 
 // A server node with a store on a loopback port, and a client node.
 struct remote_fixture {

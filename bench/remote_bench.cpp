@@ -21,10 +21,11 @@ struct net_node {
   caf::actor_system sys;
 };
 
-void run_remote(const options& o, report& rep, const char* policy) {
-  rep.progress(fmt::format("remote: blocking operations over loopback vs local ({})", policy));
+void run_remote(const options& o, report& rep, const char* policy, bool detached) {
+  auto config = fmt::format("{}, store {}", policy, detached ? "detached" : "on the scheduler");
+  rep.progress(fmt::format("remote: blocking operations over loopback vs local ({})", config));
   net_node server{policy}, client_node{policy};
-  auto st = kvmem::spawn_store(server.sys);
+  auto st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, {.detached = detached});
   auto port = kvmem::publish(server.sys, st, 0).value();
   auto remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
   {
@@ -58,7 +59,7 @@ void run_remote(const options& o, report& rep, const char* policy) {
       rb.push_back(batch(far));
     }
     auto row = [&](const char* what, double kv, double base, const char* note) {
-      rep.add({"NET", fmt::format("{}, scheduler.policy={}", what, policy), "us/op", kv,
+      rep.add({"NET", fmt::format("{}, {}", what, config), "us/op", kv,
                "same op, local", base, kv / base, "remote time / local time", goal::none, 0,
                note});
     };
@@ -76,8 +77,9 @@ void run_remote(const options& o, report& rep, const char* policy) {
 } // namespace
 
 void run_remote(const options& o, report& rep) {
-  run_remote(o, rep, "stealing"); // CAF's default
-  run_remote(o, rep, "sharing");  // what the kvmem CLI uses
+  run_remote(o, rep, "stealing", true); // the defaults (CAF's and kvmem's)
+  run_remote(o, rep, "sharing", true);
+  run_remote(o, rep, "sharing", false); // what `kvmem serve` uses
 }
 
 } // namespace bench

@@ -18,6 +18,10 @@ int serve(const std::vector<std::string>& args) {
   serve_options sopts;
   store_options opts;
   tls_options tls;
+  // Only remote clients reach this store, through the middleman's brokers,
+  // which are scheduled actors: the store is best on the scheduler too (no
+  // thread of its own to wake; see docs/remote.md).
+  opts.detached = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     const std::string* v = nullptr;

@@ -12,6 +12,10 @@ namespace test {
 
 inline kvmem::key K(std::string_view s) { return kvmem::key::v(s); }
 
+/// Options for stores that tests serve over the network: on the scheduler
+/// (see remote_test.cpp).
+inline const kvmem::store_options served{.detached = false};
+
 /// One node: an actor system with CAF's middleman and kvmem's types.
 struct node {
   static caf::actor_system_config& init(caf::actor_system_config& cfg) {

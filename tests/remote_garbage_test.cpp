@@ -67,7 +67,7 @@ TEST_CASE("the server survives garbage and keeps serving its other clients") {
   INFO("seed " << seed);
   std::mt19937 rng(seed);
   node server;
-  auto st = kvmem::spawn_store(server.sys);
+  auto st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, test::served);
   auto port = kvmem::publish(server.sys, st, 0).value();
   node client_node;
   auto remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();

@@ -27,7 +27,10 @@ using test::node;
 struct remote_fixture {
   node server;
   node client_node;
-  kvmem::store local = kvmem::spawn_store(server.sys);
+  // Served stores run on the scheduler, as `kvmem serve` does: a detached
+  // actor that the middleman referenced can hang CAF 0.17's shutdown
+  // (actor-framework issue #1196), and remote clients gain nothing from it.
+  kvmem::store local = kvmem::spawn_store(server.sys, kvmem::system_clock{}, test::served);
   std::uint16_t port = kvmem::publish(server.sys, local, 0).value();
   kvmem::store remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
 
@@ -72,7 +75,7 @@ TEST_CASE_METHOD(remote_fixture, "every operation works through the network, err
 
 TEST_CASE_METHOD(remote_fixture, "no_space and too_many_retries travel too") {
   node srv;
-  auto small = kvmem::spawn_store(srv.sys, kvmem::system_clock{}, {.capacity = 4});
+  auto small = kvmem::spawn_store(srv.sys, kvmem::system_clock{}, {.capacity = 4, .detached = false});
   auto p = kvmem::publish(srv.sys, small, 0).value();
   auto r = kvmem::remote_store(client_node.sys, "127.0.0.1", p).value();
   kvmem::client c{client_node.sys, r};
@@ -204,7 +207,7 @@ TEST_CASE("a killed server process fails pending and later calls; reconnecting w
 
 TEST_CASE("publishing refuses non-loopback addresses unless allowed; connecting fails clearly") {
   node n;
-  auto st = kvmem::spawn_store(n.sys);
+  auto st = kvmem::spawn_store(n.sys, kvmem::system_clock{}, test::served);
   auto r = kvmem::publish(n.sys, st, 0, {.bind = "0.0.0.0"});
   CHECK(r.error().code == errc::invalid_argument);
   CHECK_THAT(r.error().message(), Catch::Contains("authentication"));

@@ -67,7 +67,7 @@ struct node {
 TEST_CASE("a store served over mutual TLS talks to certified peers only") {
   pki certs;
   node server{certs.tls("server")};
-  auto st = kvmem::spawn_store(*server.sys);
+  auto st = kvmem::spawn_store(*server.sys, kvmem::system_clock{}, {.detached = false});
   // With TLS, a non-loopback address needs no insecure flag.
   auto port = kvmem::publish(*server.sys, st, 0, {.bind = "0.0.0.0"}).value();
 

@@ -89,7 +89,7 @@ void run_lmdb(const options& o, report& rep) {
   lmdb_db db{d};
   store_env env;
   auto s = env.spawn(d.tree());
-  const double secs = o.full ? 4.0 : 1.5;
+  const double secs = o.full ? 4.0 : 1.0;
   auto key_at = [&](long i, int salt) { return d.order[(static_cast<std::size_t>(i) * 13 + salt * 7919) % d.order.size()]; };
   for (int readers : {1, 2}) {
     rep.progress(fmt::format("LMDB vs kvmem: 1 writer + {} reader(s), {:.1f} s each", readers, secs));

@@ -86,7 +86,7 @@ void run_async(const options& o, report& rep) {
   auto sched = env.spawn(d.tree(), {.detached = false});
   auto naive = env.sys.spawn(naive_impl, std::make_shared<std::map<std::string, std::string>>(d.build_map()));
   auto echo = env.sys.spawn(echo_impl, 0);
-  const std::size_t n = 50'000 * o.scale();
+  const std::size_t n = 30'000 * o.scale();
   std::vector<std::size_t> windows = o.full ? std::vector<std::size_t>{1, 4, 16, 64, 256, 1024}
                                             : std::vector<std::size_t>{1, 16, 64, 256};
   series ks{"window", "kvmem store (detached, default), write_window", {}},

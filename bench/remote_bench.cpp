@@ -80,8 +80,9 @@ void run_remote(const options& o, report& rep) {
   // Served stores on the scheduler (what `kvmem serve` does): faster for
   // remote clients than a detached store, and CAF 0.17 can hang at shutdown
   // with a detached actor the middleman referenced (docs/remote.md).
-  run_remote(o, rep, "stealing", false); // CAF's default scheduler
-  run_remote(o, rep, "sharing", false);  // what `kvmem serve` uses
+  if (o.full)
+    run_remote(o, rep, "stealing", false); // CAF's default scheduler
+  run_remote(o, rep, "sharing", false);    // what `kvmem serve` uses
 }
 
 } // namespace bench

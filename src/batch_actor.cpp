@@ -10,6 +10,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "detail/batch_runner.hpp"
+#include "detail/message_reads.hpp"
 #include "kvmem/detail/published.hpp"
 
 namespace kvmem {
@@ -75,8 +76,8 @@ void run_body(self_ptr self, snapshot snap) {
     auto p = snap.pinned;
     detail::caller c{self->system(), caf::actor_cast<caf::strong_actor_ptr>(st.job.target.actor),
                      {}};
-    detail::pinned_reads reads{c, p};
-    out = detail::run_body_once(std::move(snap), st.job.body, limits, &reads);
+    detail::message_reads pinned{c, p};
+    out = detail::run_body_once(std::move(snap), st.job.body, limits, &pinned);
     c.send(unpin_atom::value, p);
   }
   if (out.failed)

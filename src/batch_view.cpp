@@ -13,36 +13,6 @@ std::uint64_t key_bytes(const key& k) {
 }
 } // namespace
 
-result<std::optional<kind>> batch_view::exists(const key& k) const {
-  if (remote_)
-    return remote_->exists(k);
-  return snap_.root.exists(k);
-}
-
-result<bytes> batch_view::get(const key& k) const {
-  return remote_ ? remote_->get(k) : snap_.root.get(k);
-}
-
-result<bytes> batch_view::get_partial(const key& k, std::uint64_t off, std::uint64_t len) const {
-  return remote_ ? remote_->get_partial(k, off, len) : snap_.root.get_partial(k, off, len);
-}
-
-result<std::uint64_t> batch_view::size(const key& k) const {
-  return remote_ ? remote_->size(k) : snap_.root.size(k);
-}
-
-result<listing> batch_view::list(const key& k) const {
-  return remote_ ? remote_->list(k) : snap_.root.list(k);
-}
-
-result<ptime> batch_view::last_modified(const key& k) const {
-  return remote_ ? remote_->last_modified(k) : snap_.root.last_modified(k);
-}
-
-result<kvmem::digest> batch_view::digest(const key& k) const {
-  return remote_ ? remote_->digest(k) : snap_.root.digest(k);
-}
-
 result<void> batch_view::push(write_op w) {
   if (failed_)
     return *failed_;

@@ -9,6 +9,7 @@
 
 #include "detail/batch_runner.hpp"
 #include "detail/caller.hpp"
+#include "detail/message_reads.hpp"
 #include "kvmem/detail/published.hpp"
 
 namespace kvmem {
@@ -42,14 +43,18 @@ struct client::impl {
     return calls->call<T>(std::forward<Ts>(xs)...);
   }
 
-  /// A read: from the published root if the store is local, else a message.
-  template <class T, class Atom, class F>
-  result<T> read(Atom atom, const key& k, F&& local) {
+  /// A read: from the published root if the store is local (no message),
+  /// else by message. `f` takes the source (tree_reads or message_reads).
+  template <class F>
+  auto read(F&& f) -> decltype(f(std::declval<detail::tree_reads&>())) {
     if (auto e = blocked())
       return *e;
-    if (target.local)
-      return local(cache.refresh(*target.local).root);
-    return store_call<T>(atom, k);
+    if (target.local) {
+      detail::tree_reads local{cache.refresh(*target.local).root};
+      return f(local);
+    }
+    detail::message_reads remote{*calls};
+    return f(remote);
   }
 
   template <class... Ts>
@@ -110,49 +115,37 @@ client& client::operator=(client&&) noexcept = default;
 
 result<std::optional<kind>> client::exists(const key& k) {
   KVMEM_GUARD();
-  if (auto e = p_->blocked())
-    return *e;
-  if (p_->target.local)
-    return p_->cache.refresh(*p_->target.local).root.exists(k);
-  auto r = p_->store_call<presence>(exists_atom::value, k);
-  if (!r)
-    return std::move(r).error();
-  return to_kind(*r);
+  return p_->read([&](auto& r) { return r.exists(k); });
 }
 
 result<bytes> client::get(const key& k) {
   KVMEM_GUARD();
-  return p_->read<bytes>(get_atom::value, k, [&](const tree& t) { return t.get(k); });
+  return p_->read([&](auto& r) { return r.get(k); });
 }
 
 result<bytes> client::get_partial(const key& k, std::uint64_t offset, std::uint64_t length) {
   KVMEM_GUARD();
-  if (auto e = p_->blocked())
-    return *e;
-  if (p_->target.local)
-    return p_->cache.refresh(*p_->target.local).root.get_partial(k, offset, length);
-  return p_->store_call<bytes>(get_partial_atom::value, k, offset, length);
+  return p_->read([&](auto& r) { return r.get_partial(k, offset, length); });
 }
 
 result<std::uint64_t> client::size(const key& k) {
   KVMEM_GUARD();
-  return p_->read<std::uint64_t>(size_atom::value, k, [&](const tree& t) { return t.size(k); });
+  return p_->read([&](auto& r) { return r.size(k); });
 }
 
 result<listing> client::list(const key& k) {
   KVMEM_GUARD();
-  return p_->read<listing>(list_atom::value, k, [&](const tree& t) { return t.list(k); });
+  return p_->read([&](auto& r) { return r.list(k); });
 }
 
 result<ptime> client::last_modified(const key& k) {
   KVMEM_GUARD();
-  return p_->read<ptime>(last_modified_atom::value, k,
-                         [&](const tree& t) { return t.last_modified(k); });
+  return p_->read([&](auto& r) { return r.last_modified(k); });
 }
 
 result<kvmem::digest> client::digest(const key& k) {
   KVMEM_GUARD();
-  return p_->read<kvmem::digest>(digest_atom::value, k, [&](const tree& t) { return t.digest(k); });
+  return p_->read([&](auto& r) { return r.digest(k); });
 }
 
 result<void> client::set(const key& k, bytes v) {

@@ -7,18 +7,13 @@ namespace kvmem {
 
 result<bool> apply(tree& t, const write_op& w, ptime now) {
   using c = write_op::code;
-  auto as_changed = [](result<void> r) -> result<bool> {
-    if (!r)
-      return std::move(r).error();
-    return true;
-  };
   switch (w.op) {
-    case c::set: return as_changed(t.set(w.k, w.data, now));
-    case c::set_partial: return as_changed(t.set_partial(w.k, w.n, w.data.view(), now));
+    case c::set: return changed(t.set(w.k, w.data, now));
+    case c::set_partial: return changed(t.set_partial(w.k, w.n, w.data.view(), now));
     case c::remove: return t.remove(w.k, now);
     case c::rename: return t.rename(w.k, w.k2, now);
     case c::allocate:
-      return as_changed(
+      return changed(
           t.allocate(w.k, w.n, w.has_time ? std::optional<ptime>{w.time} : std::nullopt, now));
   }
   return error::make(errc::invalid_argument, "unknown write operation");

@@ -18,10 +18,11 @@ using detail::unexpected;
 
 
 // Runs a read against the current root; exceptions become error replies.
+// Runs a read against `t`; tree errors and exceptions become error replies.
 template <class T, class F>
-caf::result<T> read(self_ptr self, F&& f) {
+caf::result<T> read_from(const tree& t, F&& f) {
   try {
-    auto r = f(self->state.root);
+    auto r = f(t);
     if (!r)
       return to_caf(r.error());
     return std::move(*r);
@@ -30,21 +31,18 @@ caf::result<T> read(self_ptr self, F&& f) {
   }
 }
 
+template <class T, class F>
+caf::result<T> read(self_ptr self, F&& f) {
+  return read_from<T>(self->state.root, std::forward<F>(f));
+}
+
 // Reads from a pinned snapshot.
 template <class T, class F>
 caf::result<T> read_pinned(self_ptr self, pin p, F&& f) {
-  const tree* t = detail::pinned_root(self, p);
-  if (!t)
-    return to_caf(error::make(errc::invalid_argument,
-                              fmt::format("snapshot pin {} is unknown or released", p.id)));
-  try {
-    auto r = f(*t);
-    if (!r)
-      return to_caf(r.error());
-    return std::move(*r);
-  } catch (const std::exception& e) {
-    return unexpected(e.what());
-  }
+  if (const tree* t = detail::pinned_root(self, p))
+    return read_from<T>(*t, std::forward<F>(f));
+  return to_caf(error::make(errc::invalid_argument,
+                            fmt::format("snapshot pin {} is unknown or released", p.id)));
 }
 
 // Publishes the current root; returns the previous snapshot, to be freed
@@ -134,12 +132,6 @@ version_promise write(self_ptr self, F&& f) {
   retired = {}; // the nodes only the previous version held
   linger(self);
   return rp;
-}
-
-result<bool> changed(result<void> r) {
-  if (!r)
-    return std::move(r).error();
-  return true;
 }
 
 version_promise apply_commit(self_ptr self, const commit& c) {

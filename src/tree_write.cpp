@@ -134,8 +134,8 @@ result<void> tree::set_partial(const key& k, std::uint64_t offset, std::string_v
   const value_node* old = f.value();
   const std::uint64_t at = std::min(offset, old->size);
   const std::uint64_t n = std::max<std::uint64_t>(old->size, at + data.size());
-  if (n > old->size && n - old->size > capacity_ - std::min(capacity_, used()))
-    return error::no_space();
+  if (auto r = check_space(static_cast<std::int64_t>(n - old->size)); !r)
+    return r; // before allocating what could not be stored anyway
   value_node* v;
   try {
     v = alloc_value(n);

@@ -21,6 +21,7 @@
 #include <optional>
 #include <vector>
 
+#include "kvmem/detail/reads.hpp"
 #include "kvmem/messages.hpp"
 #include "kvmem/result.hpp"
 
@@ -34,39 +35,29 @@ struct batch_limits {
   std::uint64_t max_bytes = std::uint64_t{1} << 30; // keys + data of all writes
 };
 
-namespace detail {
-/// Where a batch view's reads go when its snapshot lives in another process
-/// (messages to a snapshot the store keeps pinned). Internal.
-class remote_reads {
-public:
-  virtual ~remote_reads() = default;
-  virtual result<std::optional<kind>> exists(const key& k) = 0;
-  virtual result<bytes> get(const key& k) = 0;
-  virtual result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) = 0;
-  virtual result<std::uint64_t> size(const key& k) = 0;
-  virtual result<listing> list(const key& k) = 0;
-  virtual result<ptime> last_modified(const key& k) = 0;
-  virtual result<kvmem::digest> digest(const key& k) = 0;
-};
-} // namespace detail
 
 class batch_view {
 public:
   /// A view of `snap`; reads go to `remote` if given (a remote store's
   /// pinned snapshot), else to snap.root directly.
-  batch_view(snapshot snap, batch_limits limits, detail::remote_reads* remote = nullptr)
-    : snap_(std::move(snap)), limits_(limits), remote_(remote) {}
+  batch_view(snapshot snap, batch_limits limits, detail::reads* remote = nullptr)
+    : snap_(std::move(snap)), limits_(limits), local_(snap_.root),
+      reads_(remote ? remote : &local_) {}
+  batch_view(const batch_view&) = delete; // reads_ may point into *this
+  batch_view& operator=(const batch_view&) = delete;
 
   // --- reads: the snapshot, as of the start of this attempt (see tree.hpp) --
   // Locally they read the immutable root in this process (no message); for a
   // remote store each is a message, and may fail with errc::unavailable.
-  result<std::optional<kind>> exists(const key& k) const;
-  result<bytes> get(const key& k) const;
-  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const;
-  result<std::uint64_t> size(const key& k) const;
-  result<listing> list(const key& k) const;
-  result<ptime> last_modified(const key& k) const;
-  result<kvmem::digest> digest(const key& k) const;
+  result<std::optional<kind>> exists(const key& k) const { return reads_->exists(k); }
+  result<bytes> get(const key& k) const { return reads_->get(k); }
+  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const {
+    return reads_->get_partial(k, off, len);
+  }
+  result<std::uint64_t> size(const key& k) const { return reads_->size(k); }
+  result<listing> list(const key& k) const { return reads_->list(k); }
+  result<ptime> last_modified(const key& k) const { return reads_->last_modified(k); }
+  result<kvmem::digest> digest(const key& k) const { return reads_->digest(k); }
 
   // --- writes: buffered, applied in this order at commit ---------------------
   // Each returns an error only when a batch limit is exceeded; the batch then
@@ -95,7 +86,8 @@ private:
   std::vector<write_op> ops_;
   std::uint64_t bytes_ = 0;
   std::optional<error> failed_;
-  detail::remote_reads* remote_;
+  detail::tree_reads local_;
+  detail::reads* reads_;
 };
 
 namespace detail {

@@ -16,7 +16,6 @@
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
-#include <caf/optional.hpp>
 #include <caf/sec.hpp>
 
 #include "kvmem/bytes.hpp"
@@ -80,6 +79,13 @@ struct write_op {
 
   friend bool operator==(const write_op&, const write_op&) = default;
 };
+
+/// A write that cannot be a no-op: success means "changed" (true).
+inline result<bool> changed(result<void> r) {
+  if (!r)
+    return std::move(r).error();
+  return true;
+}
 
 /// Applies one write to a tree at time `now`; returns whether it changed
 /// anything (false for the no-ops: removing an absent key, renaming a value

@@ -1,5 +1,6 @@
 #include "detail/batch_runner.hpp"
 
+#include "detail/message_reads.hpp"
 #include "kvmem/detail/published.hpp"
 
 namespace kvmem {
@@ -18,7 +19,7 @@ struct body_scope {
 bool in_batch_body() noexcept { return running_body; }
 
 attempt_outcome run_body_once(snapshot snap, const std::function<void(batch_view&)>& body,
-                              batch_limits limits, remote_reads* remote) {
+                              batch_limits limits, reads* remote) {
   batch_view view{std::move(snap), limits, remote};
   attempt_outcome out;
   try {
@@ -53,8 +54,8 @@ result<version_t> run_attempts(caller& c, const store& s,
       if (!snap)
         return std::move(snap).error();
       auto p = snap->pinned;
-      pinned_reads reads{c, p};
-      out = run_body_once(std::move(*snap), body, limits, &reads);
+      message_reads pinned{c, p};
+      out = run_body_once(std::move(*snap), body, limits, &pinned);
       c.send(unpin_atom::value, p);
     }
     if (out.failed)
@@ -69,33 +70,6 @@ result<version_t> run_attempts(caller& c, const store& s,
     // The store moved on: run f again on a fresh snapshot.
   }
   return error::too_many_retries(retries);
-}
-
-result<std::optional<kind>> pinned_reads::exists(const key& k) {
-  auto r = c_.call<presence>(exists_atom::value, p_, k);
-  if (!r)
-    return std::move(r).error();
-  return to_kind(*r);
-}
-
-result<bytes> pinned_reads::get(const key& k) { return c_.call<bytes>(get_atom::value, p_, k); }
-
-result<bytes> pinned_reads::get_partial(const key& k, std::uint64_t off, std::uint64_t len) {
-  return c_.call<bytes>(get_partial_atom::value, p_, k, off, len);
-}
-
-result<std::uint64_t> pinned_reads::size(const key& k) {
-  return c_.call<std::uint64_t>(size_atom::value, p_, k);
-}
-
-result<listing> pinned_reads::list(const key& k) { return c_.call<listing>(list_atom::value, p_, k); }
-
-result<ptime> pinned_reads::last_modified(const key& k) {
-  return c_.call<ptime>(last_modified_atom::value, p_, k);
-}
-
-result<kvmem::digest> pinned_reads::digest(const key& k) {
-  return c_.call<kvmem::digest>(digest_atom::value, p_, k);
 }
 
 } // namespace detail

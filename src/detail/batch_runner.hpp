@@ -25,24 +25,7 @@ struct attempt_outcome {
 /// Runs f once against `snap` (marking the thread as inside a batch body);
 /// reads go to `remote` if given.
 attempt_outcome run_body_once(snapshot snap, const std::function<void(batch_view&)>& body,
-                              batch_limits limits, remote_reads* remote = nullptr);
-
-/// Reads of a pinned snapshot of a remote store, through a caller.
-class pinned_reads final : public remote_reads {
-public:
-  pinned_reads(caller& c, pin p) : c_(c), p_(p) {}
-  result<std::optional<kind>> exists(const key& k) override;
-  result<bytes> get(const key& k) override;
-  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) override;
-  result<std::uint64_t> size(const key& k) override;
-  result<listing> list(const key& k) override;
-  result<ptime> last_modified(const key& k) override;
-  result<kvmem::digest> digest(const key& k) override;
-
-private:
-  caller& c_;
-  pin p_;
-};
+                              batch_limits limits, reads* remote = nullptr);
 
 /// Runs attempts of `body` against `s` through `c` until a commit succeeds,
 /// f throws (batch_aborted), a limit or a write fails, or `retries` attempts

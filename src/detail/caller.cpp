@@ -16,7 +16,7 @@ caller::caller(caf::actor_system& sys, caf::strong_actor_ptr target, caller_opti
       s->deliver(std::move(p));
     busy->fetch_sub(1, std::memory_order_acq_rel);
   });
-  watch_ = new slot_watch(slot_, caf::message_id{}, true);
+  watch_ = new slot_watch(slot_);
   target_->get()->attach(caf::attachable_ptr{watch_});
 }
 

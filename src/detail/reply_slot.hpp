@@ -1,10 +1,10 @@
 // Where a blocking client waits for its one outstanding reply (internal).
 //
-// The client's actor companion hands every message it receives to deliver(),
-// on the sender's thread; the client thread waits in wait(). A watch
-// attached to the target (the store or a batch actor) calls fail() when the
-// target terminates, so a target that dies while holding the request does not
-// leave the client waiting forever.
+// The caller's actor companion hands every message it receives to deliver(),
+// on the sender's thread; the calling thread waits in wait(). A watch
+// attached to the target (the store, or a remote store's proxy) calls fail()
+// when the target terminates, so a target that dies while holding the
+// request does not leave the caller waiting forever.
 #pragma once
 
 #include <atomic>
@@ -41,13 +41,12 @@ public:
     signal();
   }
 
-  /// Watch side: `mid` (or, if permanent, every present and future request)
-  /// will get no reply because its target is gone.
-  void fail(caf::message_id mid, caf::error why, bool permanent) {
+  /// Watch side: the target is gone; the pending request (if any) and every
+  /// later one will get no reply.
+  void fail(caf::error why) {
     std::lock_guard g{m_};
-    if (permanent)
-      down_.store(true, std::memory_order_release);
-    if (ready_.load(std::memory_order_relaxed) || (!permanent && mid.response_id() != expected_))
+    down_.store(true, std::memory_order_release);
+    if (ready_.load(std::memory_order_relaxed))
       return;
     failure_ = std::move(why);
     signal();
@@ -109,12 +108,11 @@ private:
 class slot_watch : public caf::attachable {
 public:
   static constexpr std::size_t token_type = 0x6b766d656d; // "kvmem"
-  slot_watch(std::weak_ptr<reply_slot> slot, caf::message_id mid, bool permanent)
-    : slot_(std::move(slot)), mid_(mid), permanent_(permanent) {}
+  explicit slot_watch(std::weak_ptr<reply_slot> slot) : slot_(std::move(slot)) {}
 
   void actor_exited(const caf::error& why, caf::execution_unit*) override {
     if (auto s = slot_.lock())
-      s->fail(mid_, why ? why : caf::make_error(caf::sec::request_receiver_down), permanent_);
+      s->fail(why ? why : caf::make_error(caf::sec::request_receiver_down));
   }
   bool matches(const token& what) override {
     return what.subtype == token_type && what.ptr == this;
@@ -122,8 +120,6 @@ public:
 
 private:
   std::weak_ptr<reply_slot> slot_;
-  caf::message_id mid_;
-  bool permanent_;
 };
 
 } // namespace kvmem::detail

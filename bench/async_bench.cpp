@@ -100,7 +100,7 @@ void run_async(const options& o, report& rep) {
       auto drive_kvmem = [&, w, off](const kvmem::store& target) {
         return [&, w, off, target](caf::event_based_actor* self, auto done) {
           auto win =
-              std::make_shared<kvmem::write_window<caf::event_based_actor>>(self, target.actor, w);
+              std::make_shared<kvmem::write_window<caf::event_based_actor>>(self, target.actor(), w);
           auto acked = std::make_shared<std::size_t>(0);
           auto t0 = clock_type::now();
           for (std::size_t i = 0; i < n; ++i)

@@ -71,7 +71,7 @@ void run_remote(const options& o, report& rep, const char* policy, bool detached
         "remote: pin + pinned read + commit (100 writes) + unpin messages");
   }
   kvmem::unpublish(server.sys, st, port);
-  caf::anon_send_exit(st.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }
 
 } // namespace

@@ -29,7 +29,7 @@ struct store_env {
     if (auto* p = std::getenv("KVMEM_BENCH_DETACHED"))
       o.detached = std::atoi(p) != 0;
     auto s = kvmem::spawn_store(sys, std::move(initial), kvmem::system_clock{}, o);
-    stores.push_back(s.actor);
+    stores.push_back(s.actor());
     return s;
   }
   ~store_env() {

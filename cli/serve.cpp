@@ -85,7 +85,7 @@ int serve(const std::vector<std::string>& args) {
       std::fflush(stdout);
       unpublish(sys, s, *bound);
     }
-    caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
     s = {};
   }
   return rc;

@@ -41,5 +41,5 @@ int main() {
     fmt::print("error kinds travel: {}\n", c.get(kvmem::key::v("/nope")).error());
   }
   kvmem::unpublish(server_sys, s, port);
-  caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
 }

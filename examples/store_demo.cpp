@@ -18,7 +18,7 @@ using kvmem::key;
 
 // An actor client: one typed request, then a batch; replies come as messages.
 void actor_client(caf::event_based_actor* self, kvmem::store s) {
-  self->request(s.actor, caf::infinite, kvmem::set_atom::value, key::v("/config/mode"),
+  self->request(s.actor(), caf::infinite, kvmem::set_atom::value, key::v("/config/mode"),
                 kvmem::bytes{"fast"})
       .then(
           [=](kvmem::version_t v) {
@@ -89,5 +89,5 @@ int main() {
     fmt::print("get /counters: {}\n", r.error());
 
   main_client.disconnect();
-  caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
 }

@@ -190,7 +190,7 @@ TEST_CASE_METHOD(system_fixture, "batch limits give a clear error and apply noth
     CHECK(c.batch([](batch_view& v) { (void)v.set(K("/ok"), "fine"); }));
     CHECK(c.get(K("/ok")).value() == "fine");
   }
-  caf::anon_send_exit(st.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE_METHOD(store_fixture, "a slow batch does not block the store or other clients") {

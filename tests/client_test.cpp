@@ -87,7 +87,7 @@ TEST_CASE_METHOD(system_fixture, "capacity gives no_space and leaves the store u
   CHECK(c.set(K("/b"), "1234").error() == error::no_space());
   CHECK(c.exists(K("/b")).value() == std::nullopt);
   CHECK(c.version().value() == 1);
-  caf::anon_send_exit(small.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(small.actor(), caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE_METHOD(store_fixture, "disconnect releases the store and later calls fail at once") {
@@ -136,5 +136,5 @@ TEST_CASE_METHOD(system_fixture, "a store on CAF's scheduler works the same") {
     CHECK(c.batch([](kvmem::batch_view& v) { return v.set(K("/b"), "2"); }).value());
     CHECK(c.get(K("/b")).value() == "2");
   }
-  caf::anon_send_exit(st.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }

@@ -4,8 +4,8 @@
 #include <map>
 #include <random>
 
-#include "detail/entry_map.hpp"
-#include "detail/value.hpp"
+#include "tree/entry_map.hpp"
+#include "tree/value.hpp"
 
 using namespace kvmem::detail;
 

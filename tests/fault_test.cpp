@@ -69,7 +69,7 @@ TEST_CASE_METHOD(system_fixture, "killing the store fails pending and later call
       return c.set(K(fmt::format("/q{}", i)), "1");
     }));
   std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let them reach the mailbox
-  caf::anon_send_exit(st.actor, caf::exit_reason::kill);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::kill);
   gate.open();
   CHECK(first.get()); // the write being handled completes
   for (auto& q : queued) {
@@ -88,8 +88,8 @@ TEST_CASE_METHOD(store_fixture, "a client that stays alive sees the store die an
   REQUIRE(c.set(K("/a"), "1"));
   {
     caf::scoped_actor self{sys, true};
-    self->monitor(s.actor);
-    caf::anon_send_exit(s.actor, caf::exit_reason::kill);
+    self->monitor(s.actor());
+    caf::anon_send_exit(s.actor(), caf::exit_reason::kill);
     self->receive([](caf::down_msg&) {});
   }
   // The client learns of the death from its own watch on the store, which

@@ -98,7 +98,7 @@ TEST_CASE("the server survives garbage and keeps serving its other clients") {
   }
   SECTION("well-formed messages of the wrong type") {
     caf::scoped_actor self{client_node.sys, true};
-    auto untyped = caf::actor_cast<caf::actor>(remote.actor);
+    auto untyped = caf::actor_cast<caf::actor>(remote.actor());
     auto expect_error = [&](auto&&... xs) {
       bool got_error = false;
       self->request(untyped, std::chrono::seconds(10), std::forward<decltype(xs)>(xs)...)
@@ -112,5 +112,5 @@ TEST_CASE("the server survives garbage and keeps serving its other clients") {
     still_serving();
   }
   kvmem::unpublish(server.sys, st, port);
-  caf::anon_send_exit(st.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }

@@ -36,7 +36,7 @@ struct remote_fixture {
 
   ~remote_fixture() {
     kvmem::unpublish(server.sys, local, port);
-    caf::anon_send_exit(local.actor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(local.actor(), caf::exit_reason::user_shutdown);
   }
 };
 
@@ -87,7 +87,7 @@ TEST_CASE_METHOD(remote_fixture, "no_space and too_many_retries travel too") {
   }, 2);
   CHECK(t.error() == error::too_many_retries(2));
   kvmem::unpublish(srv.sys, small, p);
-  caf::anon_send_exit(small.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(small.actor(), caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE_METHOD(remote_fixture, "a remote batch reads its pinned snapshot and re-runs after a local writer") {
@@ -123,7 +123,7 @@ TEST_CASE_METHOD(remote_fixture, "pins are released when batches end and when th
   {
     caf::scoped_actor self{client_node.sys, true};
     for (int i = 0; i < 3; ++i)
-      self->request(remote.actor, std::chrono::seconds(10), kvmem::pin_atom::value)
+      self->request(remote.actor(), std::chrono::seconds(10), kvmem::pin_atom::value)
           .receive([](kvmem::snapshot& s) { CHECK(s.pinned.id != 0); },
                    [](caf::error& e) { FAIL(to_string(e)); });
   }
@@ -214,5 +214,5 @@ TEST_CASE("publishing refuses non-loopback addresses unless allowed; connecting 
   node other;
   auto refused = kvmem::remote_store(other.sys, "127.0.0.1", 1); // nothing listens on port 1
   CHECK(refused.error().code == errc::unavailable);
-  caf::anon_send_exit(st.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }

@@ -92,7 +92,7 @@ TEST_CASE("a store served over mutual TLS talks to certified peers only") {
     CHECK(r.error().code == errc::unavailable);
   }
   kvmem::unpublish(*server.sys, st, port);
-  caf::anon_send_exit(st.actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("incomplete or unreadable TLS settings are refused up front") {

@@ -34,14 +34,14 @@ struct coordinator_fixture {
 
   coordinator_fixture() { sched.run(); }
   ~coordinator_fixture() {
-    caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
     sched.run();
   }
 
   /// Sends a request to the store, runs everything, returns the reply.
   template <class T, class... Ts>
   kvmem::result<T> ask(Ts&&... xs) {
-    self->send(s.actor, std::forward<Ts>(xs)...);
+    self->send(s.actor(), std::forward<Ts>(xs)...);
     sched.run();
     std::optional<kvmem::result<T>> out;
     self->receive([&](T& v) { out.emplace(std::move(v)); },
@@ -52,7 +52,7 @@ struct coordinator_fixture {
   /// Runs f as a batch from an event-based actor; returns the outcome once
   /// the scheduler is idle.
   template <class F>
-  auto batch(F f, std::uint32_t retries = kvmem::default_retries) {
+  auto batch(F f, int retries = kvmem::default_retries) {
     using R = std::invoke_result_t<F&, batch_view&>;
     auto out = std::make_shared<std::optional<kvmem::result<R>>>();
     // (Spawn with an argument: CAF 0.17 dereferences a null tuple pointer for
@@ -89,7 +89,7 @@ TEST_CASE_METHOD(coordinator_fixture, "typed messages reach the store and errors
 
 TEST_CASE_METHOD(coordinator_fixture, "caf::error replies render in mirage-kv's words") {
   auto r = ask<kvmem::bytes>(kvmem::get_atom::value, K("/nope"));
-  self->send(s.actor, kvmem::get_atom::value, K("/nope"));
+  self->send(s.actor(), kvmem::get_atom::value, K("/nope"));
   sched.run();
   self->receive([](kvmem::bytes&) { FAIL("expected an error"); },
                 [&](caf::error& e) {
@@ -112,7 +112,7 @@ TEST_CASE_METHOD(coordinator_fixture, "a commit whose base version moved is reje
 TEST_CASE_METHOD(coordinator_fixture, "a write between a batch's snapshot and its commit makes f run again") {
   REQUIRE(ask<kvmem::version_t>(kvmem::set_atom::value, K("/n"), kvmem::bytes{"0"}));
   auto runs = std::make_shared<int>(0);
-  auto store_actor = s.actor;
+  auto store_actor = s.actor();
   auto r = batch([=](batch_view& v) {
     ++*runs;
     auto n = std::stoi(v.get(K("/n")).value().str());
@@ -130,7 +130,7 @@ TEST_CASE_METHOD(coordinator_fixture, "a write between a batch's snapshot and it
 TEST_CASE_METHOD(coordinator_fixture, "interfered with on every attempt: too_many_retries after exactly n runs") {
   for (std::uint32_t n : {1u, 2u, 5u, 13u}) {
     auto runs = std::make_shared<std::uint32_t>(0);
-    auto store_actor = s.actor;
+    auto store_actor = s.actor();
     auto r = batch([=](batch_view& v) {
       ++*runs;
       caf::anon_send(store_actor, kvmem::set_atom::value, K("/hot"), kvmem::bytes{"x"});
@@ -154,7 +154,7 @@ TEST_CASE_METHOD(coordinator_fixture, "run_batch returns f's value and reports e
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "the store survives messages it does not understand") {
-  auto untyped = caf::actor_cast<caf::actor>(s.actor);
+  auto untyped = caf::actor_cast<caf::actor>(s.actor());
   self->send(untyped, std::string("garbage"), 42);
   sched.run();
   bool replied = false;
@@ -171,7 +171,7 @@ TEST_CASE_METHOD(coordinator_fixture, "write_window keeps at most N requests in 
   auto acked = std::make_shared<std::vector<kvmem::version_t>>();
   sys.spawn(
       [=](caf::event_based_actor* a, kvmem::store st) {
-        auto w = std::make_shared<kvmem::write_window<caf::event_based_actor>>(a, st.actor, 4);
+        auto w = std::make_shared<kvmem::write_window<caf::event_based_actor>>(a, st.actor(), 4);
         for (int i = 0; i < 100; ++i) {
           w->set(K(fmt::format("/w/k{}", i % 10)), kvmem::bytes{std::to_string(i)},
                  [=](kvmem::result<kvmem::version_t> r) {

@@ -28,7 +28,7 @@ struct store_fixture : system_fixture {
   explicit store_fixture(kvmem::store_options opts = {})
     : clock(std::make_shared<kvmem::manual_clock>(kvmem::ptime{100, 0})),
       s(kvmem::spawn_store(sys, kvmem::any_clock::shared(clock), opts)) {}
-  ~store_fixture() { caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown); }
+  ~store_fixture() { caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown); }
 
   std::shared_ptr<kvmem::manual_clock> clock;
   kvmem::store s;

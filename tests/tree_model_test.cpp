@@ -59,7 +59,10 @@ std::string show(const kvmem::listing& l) {
   for (const auto& [k, kd] : l) r += fmt::format(" {}:{}", k, kd);
   return r + " ]";
 }
-std::string show(const error& e) { return fmt::format("error {}({}, {}){}", e.code, e.k, e.k2, e.detail); }
+std::string show(const error& e) {
+  auto name = [](const std::optional<key>& k) { return k ? k->to_string() : std::string("-"); };
+  return fmt::format("error {}({}, {}){}", e.code, name(e.k), name(e.k2), e.detail);
+}
 template <class T>
 std::string show(const result<T>& r) { return r ? "ok " + show(*r) : show(r.error()); }
 std::string show(const result<void>& r) { return r ? "ok" : show(r.error()); }

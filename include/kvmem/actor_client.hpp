@@ -16,11 +16,8 @@
 #include <optional>
 #include <type_traits>
 
-#include <caf/actor_cast.hpp>
-#include <caf/mailbox_element.hpp>
-
 #include "kvmem/batch.hpp"
-#include "kvmem/detail/batch_actor.hpp"
+#include "kvmem/detail/batch_start.hpp"
 #include "kvmem/store.hpp"
 
 namespace kvmem {
@@ -29,9 +26,11 @@ namespace kvmem {
 /// actor, and calls done(result<R>) in `self`'s context when it ends, R
 /// being f's return type (result<void> for void). `self` keeps handling
 /// other messages meanwhile. If the batch actor is killed, done receives
-/// errc::unavailable: the callback always runs exactly once.
+/// errc::unavailable: the callback always runs exactly once, unless `self`
+/// terminates first (then the batch does not commit). retries < 1 gives
+/// errc::invalid_argument.
 template <class Self, class F, class Done>
-void run_batch(Self* self, const store& s, F f, Done done, std::uint32_t retries = default_retries) {
+void run_batch(Self* self, const store& s, F f, Done done, int retries = default_retries) {
   using R = std::invoke_result_t<F&, batch_view&>;
   using out_t = std::conditional_t<std::is_void_v<R>, bool, std::optional<R>>;
   if (retries < 1) {
@@ -45,17 +44,9 @@ void run_batch(Self* self, const store& s, F f, Done done, std::uint32_t retries
     else
       out->emplace(f(v));
   };
-  auto b = detail::spawn_batch(self->system(), {s, std::move(body), retries});
-  auto h = self->request(b, caf::infinite, run_atom::value);
-  // A killed batch actor never answers: answer for it (the reply is dropped
-  // if the real one came first, as its request id is then already served).
-  caf::actor_cast<caf::abstract_actor*>(b)->attach_functor(
-      [requester = caf::actor_cast<caf::strong_actor_ptr>(self), mid = h.id()](const caf::error&) {
-        requester->enqueue(caf::make_mailbox_element(
-                               nullptr, mid.response_id(), {},
-                               to_caf(error::make(errc::unavailable, "the batch actor was killed"))),
-                           nullptr);
-      });
+  auto b = detail::spawn_batch(self->system(), s, std::move(body), retries);
+  auto h = self->request(b, caf::infinite, detail::run_atom::value);
+  detail::answer_if_killed(b, caf::actor_cast<caf::strong_actor_ptr>(self), h.id());
   std::move(h).then(
       [done, out](version_t) mutable {
         if constexpr (std::is_void_v<R>)
@@ -80,11 +71,9 @@ public:
     : st_(std::make_shared<state>(self, std::move(target), window < 1 ? 1 : window)) {}
 
   void set(key k, bytes v, callback done = {}) {
-    push({write_op::code::set, std::move(k), {}, std::move(v), 0, false, {}}, std::move(done));
+    push(write_op::set(std::move(k), std::move(v)), std::move(done));
   }
-  void remove(key k, callback done = {}) {
-    push({write_op::code::remove, std::move(k), {}, {}, 0, false, {}}, std::move(done));
-  }
+  void remove(key k, callback done = {}) { push(write_op::remove(std::move(k)), std::move(done)); }
   /// Any write (set_partial, rename, allocate too).
   void push(write_op w, callback done = {}) {
     st_->queue.emplace_back(std::move(w), std::move(done));
@@ -109,47 +98,15 @@ private:
       auto [w, done] = std::move(st->queue.front());
       st->queue.pop_front();
       ++st->in_flight;
-      auto on_ok = [st, done](version_t v) {
+      auto finish = [st, done](result<version_t> r) {
         --st->in_flight;
         if (done)
-          done(v);
+          done(std::move(r));
         pump(st);
       };
-      auto on_err = [st, done](caf::error& e) {
-        --st->in_flight;
-        if (done)
-          done(from_caf(e));
-        pump(st);
-      };
-      send(st, std::move(w), std::move(on_ok), std::move(on_err));
-    }
-  }
-
-  template <class Ok, class Err>
-  static void send(const std::shared_ptr<state>& st, write_op w, Ok ok, Err err) {
-    auto& self = *st->self;
-    auto to = caf::infinite;
-    using c = write_op::code;
-    switch (w.op) {
-      case c::set:
-        self.request(st->target, to, set_atom::value, std::move(w.k), std::move(w.data)).then(ok, err);
-        break;
-      case c::set_partial:
-        self.request(st->target, to, set_partial_atom::value, std::move(w.k), w.n, std::move(w.data))
-            .then(ok, err);
-        break;
-      case c::remove:
-        self.request(st->target, to, remove_atom::value, std::move(w.k)).then(ok, err);
-        break;
-      case c::rename:
-        self.request(st->target, to, rename_atom::value, std::move(w.k), std::move(w.k2)).then(ok, err);
-        break;
-      case c::allocate:
-        if (w.has_time)
-          self.request(st->target, to, allocate_atom::value, std::move(w.k), w.n, w.time).then(ok, err);
-        else
-          self.request(st->target, to, allocate_atom::value, std::move(w.k), w.n).then(ok, err);
-        break;
+      st->self->request(st->target, caf::infinite, write_atom::value, std::move(w))
+          .then([finish](version_t v) { finish(v); },
+                [finish](caf::error& e) { finish(from_caf(e)); });
     }
   }
 

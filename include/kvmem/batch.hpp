@@ -1,6 +1,6 @@
 // kvmem::batch_view — what a batch function sees, and the batch protocol.
 //
-// A batch runs a function f(batch_view&) in its own batch actor:
+// A batch runs a function f(batch_view&) against a store:
 //   1. the attempt takes a snapshot of the store (version v, root r);
 //   2. f runs; its reads see r — the state before the whole batch, never its
 //      own buffered writes, never a concurrent writer — and its writes are
@@ -21,79 +21,69 @@
 #include <optional>
 #include <vector>
 
-#include "kvmem/detail/reads.hpp"
 #include "kvmem/messages.hpp"
 #include "kvmem/result.hpp"
 
 namespace kvmem {
 
 /// mirage-kv's default number of attempts.
-inline constexpr std::uint32_t default_retries = 13;
+inline constexpr int default_retries = 13;
 
-struct batch_limits {
-  std::size_t max_writes = 1'000'000;
-  std::uint64_t max_bytes = std::uint64_t{1} << 30; // keys + data of all writes
-};
-
+namespace detail {
+class reads;
+struct batch_access;
+} // namespace detail
 
 class batch_view {
 public:
-  /// A view of `snap`; reads go to `remote` if given (a remote store's
-  /// pinned snapshot), else to snap.root directly.
-  batch_view(snapshot snap, batch_limits limits, detail::reads* remote = nullptr)
-    : snap_(std::move(snap)), limits_(limits), local_(snap_.root),
-      reads_(remote ? remote : &local_) {}
-  batch_view(const batch_view&) = delete; // reads_ may point into *this
+  batch_view(const batch_view&) = delete;
   batch_view& operator=(const batch_view&) = delete;
 
   // --- reads: the snapshot, as of the start of this attempt (see tree.hpp) --
-  // Locally they read the immutable root in this process (no message); for a
-  // remote store each is a message, and may fail with errc::unavailable.
-  result<std::optional<kind>> exists(const key& k) const { return reads_->exists(k); }
-  result<bytes> get(const key& k) const { return reads_->get(k); }
-  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const {
-    return reads_->get_partial(k, off, len);
-  }
-  result<std::uint64_t> size(const key& k) const { return reads_->size(k); }
-  result<listing> list(const key& k) const { return reads_->list(k); }
-  result<ptime> last_modified(const key& k) const { return reads_->last_modified(k); }
-  result<kvmem::digest> digest(const key& k) const { return reads_->digest(k); }
+  // For a store in this process they read its immutable root directly (no
+  // message); for a remote store each is a message to a snapshot the store
+  // keeps pinned for the batch, and may fail with errc::unavailable.
+  result<std::optional<kind>> exists(const key& k) const;
+  result<bytes> get(const key& k) const;
+  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const;
+  result<std::uint64_t> size(const key& k) const;
+  result<listing> list(const key& k) const;
+  result<ptime> last_modified(const key& k) const;
+  result<kvmem::digest> digest(const key& k) const;
 
   // --- writes: buffered, applied in this order at commit ---------------------
-  // Each returns an error only when a batch limit is exceeded; the batch then
-  // fails with that error even if f ignores it. Errors of the writes
-  // themselves (not_found, value_expected, ...) are known only at commit.
+  // Each returns an error only when a batch limit (store_options'
+  // max_batch_writes, max_batch_bytes) is exceeded; the batch then fails with
+  // that error even if f ignores it. Errors of the writes themselves
+  // (not_found, value_expected, ...) are known only at commit.
   result<void> set(const key& k, bytes v);
   result<void> set_partial(const key& k, std::uint64_t offset, bytes data);
   result<void> remove(const key& k);
   result<void> rename(const key& src, const key& dst);
   result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime = {});
+  /// Any write, as a value.
+  result<void> write(write_op w);
 
   /// The version of the snapshot this attempt reads.
   version_t version() const noexcept { return snap_.version; }
   /// The writes buffered so far.
   const std::vector<write_op>& writes() const noexcept { return ops_; }
 
-  // For the batch runner.
-  std::vector<write_op> take_writes() noexcept { return std::move(ops_); }
-  const std::optional<error>& failure() const noexcept { return failed_; }
-
 private:
-  result<void> push(write_op w);
+  friend struct detail::batch_access; // the batch runner builds and drains views
+  struct limits {
+    std::size_t max_writes;
+    std::uint64_t max_bytes;
+  };
+  batch_view(snapshot snap, limits lim, detail::reads* remote) noexcept
+    : snap_(std::move(snap)), limits_(lim), remote_(remote) {}
 
   snapshot snap_;
-  batch_limits limits_;
+  limits limits_;
   std::vector<write_op> ops_;
   std::uint64_t bytes_ = 0;
   std::optional<error> failed_;
-  detail::tree_reads local_;
-  detail::reads* reads_;
+  detail::reads* remote_; // reads by message (a remote store), or null: snap_.root
 };
-
-namespace detail {
-/// True while the current thread runs a batch function (nested batches are
-/// refused with errc::nested_batch instead of deadlocking).
-bool in_batch_body() noexcept;
-} // namespace detail
 
 } // namespace kvmem

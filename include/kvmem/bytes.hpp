@@ -14,11 +14,14 @@
 #include <string_view>
 #include <utility>
 
-#include <fmt/format.h>
-
+#include "kvmem/detail/format.hpp"
 #include "kvmem/detail/nodes.hpp"
 
 namespace kvmem {
+
+namespace detail {
+struct bytes_access;
+}
 
 class bytes {
 public:
@@ -61,25 +64,29 @@ public:
     return x.view() <=> y.view();
   }
 
-  // Internal: adopt / borrow a node reference (used by the tree).
-  static bytes adopt(detail::value_node* n) noexcept {
+private:
+  friend struct detail::bytes_access; // the tree adopts and hands out nodes
+  detail::value_node* n_ = nullptr;
+};
+
+/// The bytes themselves (for fmt): a view valid while `b` lives.
+inline std::string_view to_string(const bytes& b) noexcept { return b.view(); }
+
+namespace detail {
+/// The tree's access to the node behind a bytes handle (src/tree only).
+struct bytes_access {
+  /// Wraps a node reference the caller owns (no increment).
+  static bytes adopt(value_node* n) noexcept {
     bytes b;
     b.n_ = n;
     return b;
   }
-  const detail::value_node* node() const noexcept { return n_; }
-  detail::value_node* release_node() noexcept { return std::exchange(n_, nullptr); }
-
-private:
-  detail::value_node* n_ = nullptr;
+  /// Takes the node reference out of `b` (null for the empty value).
+  static value_node* release(bytes& b) noexcept { return std::exchange(b.n_, nullptr); }
 };
+} // namespace detail
 
 } // namespace kvmem
 
 template <>
-struct fmt::formatter<kvmem::bytes> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(const kvmem::bytes& b, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(b.view(), ctx);
-  }
-};
+struct fmt::formatter<kvmem::bytes> : kvmem::detail::to_string_formatter<kvmem::bytes> {};

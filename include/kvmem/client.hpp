@@ -72,14 +72,15 @@ public:
   /// inside a batch function), invalid_argument (retries < 1), and the error
   /// of a write that failed to apply (then nothing was applied).
   template <class F>
-  auto batch(F&& f, std::uint32_t retries = default_retries);
+  auto batch(F&& f, int retries = default_retries);
 
-  /// The non-template core of batch().
-  result<version_t> run_batch(std::function<void(batch_view&)> body, std::uint32_t retries);
+  /// The non-template core of batch(): runs `body` as a batch; returns the
+  /// version it committed (or read, if it wrote nothing).
+  result<version_t> run_batch(std::function<void(batch_view&)> body, int retries = default_retries);
 
   /// The store's current version (a message round trip).
   result<version_t> version();
-  /// The store's version, bytes used, capacity and pinned snapshots.
+  /// The store's version, bytes used, capacity, pinned snapshots, limits.
   result<store_info> info();
   /// The version the store reported after this client's last write or
   /// batch (0 before any).
@@ -90,14 +91,14 @@ public:
   void disconnect() noexcept;
   bool connected() const noexcept;
 
-  struct impl;
-
 private:
+  struct impl;
+  class use_guard;
   std::unique_ptr<impl> p_;
 };
 
 template <class F>
-auto client::batch(F&& f, std::uint32_t retries) {
+auto client::batch(F&& f, int retries) {
   using R = std::invoke_result_t<F&, batch_view&>;
   if constexpr (std::is_void_v<R>) {
     auto r = run_batch([&f](batch_view& v) { f(v); }, retries);

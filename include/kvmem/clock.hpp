@@ -41,21 +41,37 @@ public:
     std::lock_guard g{m_};
     t_ = t;
   }
-  /// Moves the clock forward by `ps` picoseconds (may carry into days).
-  void advance(std::int64_t ps) {
-    std::lock_guard g{m_};
-    auto total = t_.ps + ps;
-    auto d = total / ptime::ps_per_day;
-    total %= ptime::ps_per_day;
-    if (total < 0) {
-      total += ptime::ps_per_day;
-      --d;
-    }
-    t_ = ptime{t_.days + d, total};
+  /// Moves the clock by `ps` picoseconds (negative: backwards), carrying
+  /// into days. Exact for every int64 argument.
+  void advance(std::int64_t ps) { advance_days_ps(ps / ptime::ps_per_day, ps % ptime::ps_per_day); }
+
+  /// Moves the clock by a duration of any integral representation (years
+  /// included), exactly: whole days first, then the picoseconds of the rest,
+  /// so no intermediate product overflows. Sub-picosecond parts truncate.
+  template <class Rep, class Period>
+    requires std::integral<Rep>
+  void advance(std::chrono::duration<Rep, Period> d) {
+    using picoseconds = std::chrono::duration<std::int64_t, std::pico>;
+    auto days = std::chrono::duration_cast<std::chrono::days>(d);
+    auto rest = std::chrono::duration_cast<picoseconds>(d - days); // |rest| < one day
+    advance_days_ps(days.count(), rest.count());
   }
-  void advance(std::chrono::nanoseconds d) { advance(d.count() * 1000); }
 
 private:
+  // Adds days and ps (|ps| < one day) and renormalises ps into [0, one day).
+  void advance_days_ps(std::int64_t days, std::int64_t ps) {
+    std::lock_guard g{m_};
+    auto total = t_.ps + ps; // in (-1 day, 2 days): no overflow
+    if (total >= ptime::ps_per_day) {
+      total -= ptime::ps_per_day;
+      ++days;
+    } else if (total < 0) {
+      total += ptime::ps_per_day;
+      --days;
+    }
+    t_ = ptime{t_.days + days, total};
+  }
+
   mutable std::mutex m_;
   ptime t_;
 };

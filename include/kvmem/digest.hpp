@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
+#include "kvmem/detail/format.hpp"
 
 namespace kvmem {
 
@@ -27,12 +27,10 @@ struct digest {
   friend auto operator<=>(const digest&, const digest&) = default;
 };
 
+/// d.hex(), for fmt and generic code.
+inline std::string to_string(const digest& d) { return d.hex(); }
+
 } // namespace kvmem
 
 template <>
-struct fmt::formatter<kvmem::digest> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(const kvmem::digest& d, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(d.hex(), ctx);
-  }
-};
+struct fmt::formatter<kvmem::digest> : kvmem::detail::to_string_formatter<kvmem::digest> {};

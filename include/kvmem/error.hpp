@@ -10,11 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
-
+#include "kvmem/detail/format.hpp"
 #include "kvmem/key.hpp"
 
 namespace kvmem {
@@ -38,18 +38,22 @@ enum class errc : std::uint8_t {
   disconnected = 12,     // the client was disconnected by its owner
   unavailable = 13,      // the store is gone or unreachable; detail says how
   client_busy = 14,      // a blocking client was used from two threads at once
-  conflict = 15,         // a commit's base version is not the store's (retried)
+  conflict = 15,         // a commit's reads are no longer current (retried)
+  internal = 16,         // a bug or resource failure inside the store; detail
 };
+
+/// The largest errc code (for decoding untrusted input).
+inline constexpr std::uint8_t max_errc = 16;
 
 /// The name of an error kind, e.g. "not_found".
 std::string_view to_string(errc code) noexcept;
 
 struct error {
   errc code = errc::invalid_argument;
-  key k;                   // the key, or the source of a rename
-  key k2;                  // the destination of a rename
-  std::uint32_t attempts = 0; // for too_many_retries
-  std::string detail;      // for kvmem's own kinds
+  std::optional<key> k;        // the key, or the source of a rename; none if no key is named
+  std::optional<key> k2;       // the destination of a rename
+  std::uint32_t attempts = 0;  // for too_many_retries
+  std::string detail;          // for kvmem's own kinds
 
   static error not_found(key k) { return {errc::not_found, std::move(k), {}, 0, {}}; }
   static error dictionary_expected(key k) {
@@ -62,7 +66,7 @@ struct error {
     return {errc::rename_source_prefix, std::move(src), std::move(dst), 0, {}};
   }
   static error already_present(key k) { return {errc::already_present, std::move(k), {}, 0, {}}; }
-  /// One of kvmem's own kinds, with its explanation.
+  /// One of kvmem's own kinds, with its explanation (names no key).
   static error make(errc code, std::string detail) { return {code, {}, {}, 0, std::move(detail)}; }
 
   /// The rendered message, e.g. "Cannot find the key /a/b".
@@ -71,20 +75,13 @@ struct error {
   friend bool operator==(const error&, const error&) = default;
 };
 
+/// e.message(), for fmt and generic code.
+inline std::string to_string(const error& e) { return e.message(); }
+
 } // namespace kvmem
 
 template <>
-struct fmt::formatter<kvmem::error> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(const kvmem::error& e, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(e.message(), ctx);
-  }
-};
+struct fmt::formatter<kvmem::error> : kvmem::detail::to_string_formatter<kvmem::error> {};
 
 template <>
-struct fmt::formatter<kvmem::errc> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(kvmem::errc c, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(kvmem::to_string(c), ctx);
-  }
-};
+struct fmt::formatter<kvmem::errc> : kvmem::detail::to_string_formatter<kvmem::errc> {};

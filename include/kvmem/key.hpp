@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
+#include "kvmem/detail/format.hpp"
 
 namespace kvmem {
 
@@ -75,6 +75,9 @@ private:
 /// Hash of a key, consistent with ==.
 std::size_t hash_value(const key& k) noexcept;
 
+/// k.to_string(), for fmt and generic code.
+inline std::string to_string(const key& k) { return k.to_string(); }
+
 } // namespace kvmem
 
 template <>
@@ -83,9 +86,4 @@ struct std::hash<kvmem::key> {
 };
 
 template <>
-struct fmt::formatter<kvmem::key> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(const kvmem::key& k, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(k.to_string(), ctx);
-  }
-};
+struct fmt::formatter<kvmem::key> : kvmem::detail::to_string_formatter<kvmem::key> {};

@@ -3,7 +3,7 @@
 // kvmem::store_actor is the typed interface; every operation of the tree is
 // one message, failures come back through CAF's error path as caf::error of
 // category "kvmem" (kvmem::from_caf turns them back into kvmem::error), so
-// `self->request(store.actor, caf::infinite, kvmem::get_atom::value, k)
+// `self->request(s.actor(), caf::infinite, kvmem::get_atom::value, k)
 //    .then([](const kvmem::bytes& v) {...}, [](caf::error& e) {...})`
 // works for CAF code. Writes reply with the store's version after the write.
 //
@@ -28,34 +28,48 @@
 #include <memory>
 
 #include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "kvmem/clock.hpp"
 #include "kvmem/messages.hpp"
+#include "kvmem/wire.hpp"
 
 namespace kvmem {
 
-using store_actor = caf::typed_actor<
+// --- the store actor's interface, by role -----------------------------------
+
+/// Reads of the store's current state (Mirage_kv.RO).
+using store_reads = caf::typed_actor<
     caf::replies_to<exists_atom, key>::with<presence>,
     caf::replies_to<get_atom, key>::with<bytes>,
     caf::replies_to<get_partial_atom, key, std::uint64_t, std::uint64_t>::with<bytes>,
     caf::replies_to<size_atom, key>::with<std::uint64_t>,
     caf::replies_to<list_atom, key>::with<listing>,
     caf::replies_to<last_modified_atom, key>::with<ptime>,
-    caf::replies_to<digest_atom, key>::with<digest>,
+    caf::replies_to<digest_atom, key>::with<digest>>;
+
+/// Single writes (Mirage_kv.RW): each replies with the store's version after
+/// it. write_atom takes any write as a write_op; the others are its sugar.
+using store_writes = caf::typed_actor<
     caf::replies_to<set_atom, key, bytes>::with<version_t>,
     caf::replies_to<set_partial_atom, key, std::uint64_t, bytes>::with<version_t>,
     caf::replies_to<remove_atom, key>::with<version_t>,
     caf::replies_to<rename_atom, key, key>::with<version_t>,
     caf::replies_to<allocate_atom, key, std::uint64_t>::with<version_t>,
     caf::replies_to<allocate_atom, key, std::uint64_t, ptime>::with<version_t>,
+    caf::replies_to<write_atom, write_op>::with<version_t>>;
+
+/// The batch protocol (see batch.hpp) and the store's state.
+using store_batches = caf::typed_actor<
     caf::replies_to<snapshot_atom>::with<snapshot>,
     caf::replies_to<commit_atom, commit>::with<version_t>,
     caf::replies_to<version_atom>::with<version_t>,
-    caf::replies_to<info_atom>::with<store_info>,
-    // Pinned snapshots, for readers in other processes (remote batches):
+    caf::replies_to<info_atom>::with<store_info>>;
+
+/// Pinned snapshots, for batches of readers in other processes: pin, read
+/// with the pin first, unpin.
+using store_pinned_reads = caf::typed_actor<
     caf::replies_to<pin_atom>::with<snapshot>,
     caf::reacts_to<unpin_atom, pin>,
     caf::replies_to<exists_atom, pin, key>::with<presence>,
@@ -66,10 +80,16 @@ using store_actor = caf::typed_actor<
     caf::replies_to<last_modified_atom, pin, key>::with<ptime>,
     caf::replies_to<digest_atom, pin, key>::with<digest>>;
 
+/// The whole store.
+using store_actor =
+    store_reads::extend_with<store_writes>::extend_with<store_batches>::extend_with<store_pinned_reads>;
+
 struct store_options {
   /// Bytes of values plus segment names the store may hold (no_space beyond).
   std::uint64_t capacity = unlimited;
-  /// Largest batch: number of buffered writes, and bytes of keys and data.
+  /// Largest commit (a batch's writes): number of writes, and bytes of keys
+  /// and data (write_op::payload_bytes). Checked by batch views as writes
+  /// are buffered and again by the store at commit; batch_too_large beyond.
   std::size_t max_batch_writes = 1'000'000;
   std::uint64_t max_batch_bytes = std::uint64_t{1} << 30;
   /// Run the store on its own thread (spawn<detached>). A blocking client's
@@ -91,31 +111,81 @@ struct store_options {
 
 namespace detail {
 class published;
-}
+struct store_access;
+} // namespace detail
 
-/// A running store: its typed actor, and for a store in this process, where
-/// it publishes its current root. Cheap to copy; copies refer to one store.
-struct store {
-  store_actor actor;
-  std::shared_ptr<const detail::published> local; // null for a remote store
-  store_options options;
-  /// Default bound on a blocking client's call (0: none); see remote.hpp.
-  std::chrono::milliseconds call_timeout{0};
+/// A running store: a handle to its actor and, for a store in this process,
+/// to where it publishes its current root (so that blocking clients read
+/// without a message). Cheap to copy; copies refer to one store. A handle
+/// does not keep the store alive or stop it: see scoped_store.
+class store {
+public:
+  /// A handle to no store.
+  store() = default;
+
+  /// The store's typed actor: send it the messages of store_actor.
+  const store_actor& actor() const noexcept { return actor_; }
+  /// The store's options as it was spawned with them; for a remote store,
+  /// its limits (capacity, batch limits) as the server reported them when
+  /// connecting, the rest defaulted.
+  const store_options& options() const noexcept { return opts_; }
+  /// Default bound on one blocking call of this store's clients (0: none);
+  /// set for remote stores (see remote.hpp).
+  std::chrono::milliseconds call_timeout() const noexcept { return call_timeout_; }
+  /// True for a store in this process (reads need no message).
+  bool is_local() const noexcept { return local_ != nullptr; }
+  explicit operator bool() const noexcept { return static_cast<bool>(actor_); }
+
+private:
+  friend struct detail::store_access;
+  store_actor actor_;
+  std::shared_ptr<const detail::published> local_; // null for a remote store
+  store_options opts_;
+  std::chrono::milliseconds call_timeout_{0};
 };
 
 /// Spawns a store (mirage-kv-mem's `connect`): an empty root created at
-/// clock.now(). The store lives until it is killed (e.g. with
-/// caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown)); kill it
-/// before its actor system is destroyed, which waits for it otherwise.
+/// clock.now(). The store runs until it is told to exit (e.g.
+/// caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown)), which an
+/// actor system's destructor waits for: hold it in a scoped_store to have
+/// that done when the handle goes out of scope.
 store spawn_store(caf::actor_system& sys, any_clock clock = {}, store_options opts = {});
 
 /// Spawns a store holding `initial` (e.g. built offline with kvmem::tree)
 /// at version 0. The capacity of opts applies to later writes.
 store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts = {});
 
-/// Registers kvmem's message types and error renderer on a config: needed
-/// by both ends of a remote connection, harmless otherwise. Call before the
-/// actor system is constructed.
-void register_types(caf::actor_system_config& cfg);
+/// An owning store handle: tells its store to shut down (user_shutdown) when
+/// it is destroyed or reset, so that the actor system can end. Move-only;
+/// converts to a plain (non-owning) `store` for sharing. Pending and later
+/// calls of clients then fail with errc::unavailable.
+class scoped_store {
+public:
+  scoped_store() = default;
+  /// Takes ownership of `s` (e.g. `kvmem::scoped_store s{kvmem::spawn_store(sys)};`).
+  explicit scoped_store(store s) noexcept : s_(std::move(s)) {}
+  scoped_store(scoped_store&& x) noexcept : s_(std::exchange(x.s_, store{})) {}
+  scoped_store& operator=(scoped_store&& x) noexcept {
+    if (this != &x) {
+      reset();
+      s_ = std::exchange(x.s_, store{});
+    }
+    return *this;
+  }
+  ~scoped_store() { reset(); }
+
+  /// The shared handle (valid to copy; stops working once this shuts down).
+  const store& get() const noexcept { return s_; }
+  operator const store&() const noexcept { return s_; }
+  const store* operator->() const noexcept { return &s_; }
+
+  /// Shuts the store down now (if any) and holds none. Does not wait.
+  void reset() noexcept;
+  /// Gives up ownership: the store keeps running.
+  store release() noexcept { return std::exchange(s_, store{}); }
+
+private:
+  store s_;
+};
 
 } // namespace kvmem

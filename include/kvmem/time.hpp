@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include <fmt/format.h>
+#include "kvmem/detail/format.hpp"
 
 namespace kvmem {
 
@@ -40,12 +40,10 @@ struct ptime {
   friend auto operator<=>(const ptime&, const ptime&) = default;
 };
 
+/// t.to_rfc3339(), for fmt and generic code.
+inline std::string to_string(const ptime& t) { return t.to_rfc3339(); }
+
 } // namespace kvmem
 
 template <>
-struct fmt::formatter<kvmem::ptime> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(const kvmem::ptime& t, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(t.to_rfc3339(), ctx);
-  }
-};
+struct fmt::formatter<kvmem::ptime> : kvmem::detail::to_string_formatter<kvmem::ptime> {};

@@ -29,15 +29,18 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "kvmem/bytes.hpp"
 #include "kvmem/digest.hpp"
 #include "kvmem/key.hpp"
+#include "kvmem/kind.hpp"
 #include "kvmem/result.hpp"
 #include "kvmem/time.hpp"
 
 namespace kvmem {
+
+namespace detail {
+struct tree_access;
+}
 
 /// One entry of a listing: its absolute key and its kind.
 using listing = std::vector<std::pair<key, kind>>;
@@ -150,10 +153,8 @@ public:
   /// O(n); for tests.
   std::string verify() const;
 
-  // Internal access for the store and batch layers.
-  const detail::dict_node* root_node() const noexcept { return root_; }
-
 private:
+  friend struct detail::tree_access; // src/tree: the node layout, for tests and walks
   // See src/detail/tree_impl.hpp.
   struct found;
   struct cursor;
@@ -187,21 +188,10 @@ inline result<tree> rename(tree t, const key& src, const key& dst, ptime now) {
   return t;
 }
 
+/// The pretty-printed tree (see tree::pretty), for fmt.
+inline std::string to_string(const tree& t) { return t.pretty(); }
+
 } // namespace kvmem
 
 template <>
-struct fmt::formatter<kvmem::kind> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(kvmem::kind k, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(
-        k == kvmem::kind::value ? "value" : "dictionary", ctx);
-  }
-};
-
-template <>
-struct fmt::formatter<kvmem::tree> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(const kvmem::tree& t, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format(t.pretty(), ctx);
-  }
-};
+struct fmt::formatter<kvmem::tree> : kvmem::detail::to_string_formatter<kvmem::tree> {};

@@ -1,13 +1,18 @@
-// A separate project using the installed kvmem through find_package.
+// A separate project using the installed kvmem (store and client) through
+// find_package.
 #include <fmt/core.h>
-#include <kvmem/tree.hpp>
+#include <kvmem/client.hpp>
 
 int main() {
-  kvmem::tree t;
-  if (!t.set(kvmem::key::v("/hello"), "world", {}))
+  caf::actor_system_config cfg;
+  kvmem::register_types(cfg);
+  caf::actor_system sys{cfg};
+  kvmem::scoped_store s{kvmem::spawn_store(sys)};
+  kvmem::client c{sys, s};
+  if (!c.set(kvmem::key::v("/hello"), "world"))
     return 1;
-  auto v = t.get(kvmem::key::v("/hello"));
+  auto v = c.get(kvmem::key::v("/hello"));
   if (!v || *v != "world")
     return 2;
-  fmt::print("consumer ok: {}\n", t.digest(kvmem::key{})->hex());
+  fmt::print("consumer ok: {}\n", c.digest(kvmem::key{})->hex());
 }

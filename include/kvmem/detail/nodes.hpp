@@ -1,5 +1,5 @@
-// Node layout of the persistent tree (internal; exposed only so that
-// kvmem::bytes and kvmem::tree can retain and release nodes inline).
+// Node layout of the persistent tree (internal; in a public header only so
+// that kvmem::bytes and kvmem::tree can retain and release nodes inline).
 //
 // Three node types, all reference-counted intrusively and atomically, and
 // never modified once shared (rc > 1); a node whose count is 1 belongs to the
@@ -22,13 +22,10 @@
 #include <cstdint>
 #include <string>
 
+#include "kvmem/kind.hpp"
 #include "kvmem/time.hpp"
 
-namespace kvmem {
-
-enum class kind : std::uint8_t { value = 1, dictionary = 2 };
-
-namespace detail {
+namespace kvmem::detail {
 
 enum class node_type : std::uint8_t { value, dict, entry };
 
@@ -88,5 +85,4 @@ inline bool unique(const node_header* n) noexcept {
   return n->rc.load(std::memory_order_acquire) == 1;
 }
 
-} // namespace detail
-} // namespace kvmem
+} // namespace kvmem::detail

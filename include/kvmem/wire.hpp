@@ -1,0 +1,126 @@
+// How kvmem's values travel through CAF 0.17: inspect overloads for every
+// message type, kvmem::error <-> caf::error, and type registration.
+//
+// Every type here serializes (so a store can be reached over CAF's network
+// layer), and loading validates its input: a key with an empty segment or a
+// '/', a time outside one day's picoseconds, or an unknown enum value fails
+// to deserialize instead of reaching the store. CAF needs the inspect
+// overloads wherever these types are sent, even locally, so store.hpp
+// includes this header.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
+
+#include "kvmem/error.hpp"
+#include "kvmem/messages.hpp"
+
+namespace kvmem {
+
+/// The category of kvmem's errors inside caf::error.
+inline constexpr caf::atom_value error_category = caf::atom("kvmem");
+
+/// kvmem::error as caf::error: code = errc, category "kvmem", context =
+/// (keys named, attempts, detail).
+caf::error to_caf(const error& e);
+
+/// Back again. A caf::error of another category (the store is gone, a
+/// timeout, a network failure) becomes errc::unavailable, its detail saying
+/// what happened in words.
+error from_caf(const caf::error& e);
+
+/// ADL hook so that handlers can `return errc::...;` (CAF 0.17 convention).
+inline caf::error make_error(errc c) { return caf::error{static_cast<std::uint8_t>(c), error_category}; }
+
+/// Registers kvmem's message types and error renderer on a config: needed
+/// by both ends of a remote connection (enable_remote does it), harmless
+/// otherwise. Call before the actor system is constructed.
+void register_types(caf::actor_system_config& cfg);
+
+// --- inspect overloads (wire format) --------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, key& x) {
+  std::vector<std::string> segs;
+  if constexpr (Inspector::reads_state)
+    segs = x.segments();
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (!key::from_segments(std::move(segs), &x))
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::key: invalid segment");
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::key"), segs, load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bytes& x) {
+  std::string s;
+  if constexpr (Inspector::reads_state)
+    s = x.str();
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x = bytes{s};
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::bytes"), s, load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ptime& x) {
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (!ptime::of_d_ps(x.days, x.ps))
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::ptime: picoseconds out of range");
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::ptime"), x.days, x.ps, load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, digest& x) {
+  return f(caf::meta::type_name("kvmem::digest"), x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_op& x) {
+  auto op = static_cast<std::uint8_t>(x.op);
+  bool has_time = x.time.has_value();
+  ptime time = x.time.value_or(ptime{});
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (op < 1 || op > write_op::max_code)
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::write_op: unknown operation");
+    x.op = static_cast<write_op::code>(op);
+    x.time = has_time ? std::optional<ptime>{time} : std::nullopt;
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::write_op"), op, x.k, x.k2, x.data, x.n, has_time, time,
+           load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, commit& x) {
+  return f(caf::meta::type_name("kvmem::commit"), x.base, x.ops);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_info& x) {
+  return f(caf::meta::type_name("kvmem::store_info"), x.version, x.used, x.capacity, x.pinned,
+           x.max_batch_writes, x.max_batch_bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pin& x) {
+  return f(caf::meta::type_name("kvmem::pin"), x.id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
+  return f(caf::meta::type_name("kvmem::snapshot"), x.version, x.pinned);
+}
+
+} // namespace kvmem

@@ -1,0 +1,61 @@
+// kvmem::write_op — one write, described as a value: the vocabulary shared by
+// single writes, batches and (later) journals and change feeds. No CAF.
+//
+// A store applies every write — a single set as much as a batch of a
+// thousand — as a list of write_ops through one function, apply(), so that
+// whatever needs to know which keys a write touched (validation, versions,
+// feeds) hooks into one place. Plain value type; cheap to copy (the data is
+// a shared kvmem::bytes).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "kvmem/bytes.hpp"
+#include "kvmem/key.hpp"
+#include "kvmem/result.hpp"
+#include "kvmem/time.hpp"
+
+namespace kvmem {
+
+class tree;
+
+struct write_op {
+  enum class code : std::uint8_t { set = 1, set_partial = 2, remove = 3, rename = 4, allocate = 5 };
+  static constexpr std::uint8_t max_code = 5;
+
+  code op = code::set;
+  key k;                     // the key (rename: the source)
+  key k2;                    // rename: the destination
+  bytes data;                // set, set_partial
+  std::uint64_t n = 0;       // set_partial: offset; allocate: size
+  std::optional<ptime> time; // allocate: the last-modified time (default: the write's)
+
+  /// The writes of Mirage_kv.RW, as values (see tree.hpp for each one's
+  /// semantics and errors).
+  static write_op set(key k, bytes v) { return {code::set, std::move(k), {}, std::move(v), 0, {}}; }
+  static write_op set_partial(key k, std::uint64_t offset, bytes data) {
+    return {code::set_partial, std::move(k), {}, std::move(data), offset, {}};
+  }
+  static write_op remove(key k) { return {code::remove, std::move(k), {}, {}, 0, {}}; }
+  static write_op rename(key src, key dst) {
+    return {code::rename, std::move(src), std::move(dst), {}, 0, {}};
+  }
+  static write_op allocate(key k, std::uint64_t size, std::optional<ptime> mtime = {}) {
+    return {code::allocate, std::move(k), {}, {}, size, mtime};
+  }
+
+  /// Bytes of keys and data this write carries: what batch limits count
+  /// (each segment counts its length plus one). O(depth).
+  std::uint64_t payload_bytes() const noexcept;
+
+  friend bool operator==(const write_op&, const write_op&) = default;
+};
+
+/// Applies `w` to `t` as the tree operation of the same name, at time `now`.
+/// Returns whether it changed anything: false for the no-ops (removing an
+/// absent key, renaming a value onto itself), true otherwise. Fails exactly
+/// as that tree operation does, and then changes nothing.
+result<bool> apply(tree& t, const write_op& w, ptime now);
+
+} // namespace kvmem

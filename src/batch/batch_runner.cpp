@@ -1,0 +1,106 @@
+#include "batch/batch_runner.hpp"
+
+#include "blocking/caller.hpp"
+#include "blocking/message_reads.hpp"
+#include "store/store_access.hpp"
+
+namespace kvmem {
+
+namespace detail {
+
+/// The batch runner's access to batch_view's private parts.
+struct batch_access {
+  static batch_view make(snapshot snap, const store_options& o, reads* remote) {
+    return batch_view{std::move(snap), {o.max_batch_writes, o.max_batch_bytes}, remote};
+  }
+  static std::vector<write_op> take_writes(batch_view& v) noexcept { return std::move(v.ops_); }
+  static const std::optional<error>& failure(const batch_view& v) noexcept { return v.failed_; }
+};
+
+namespace {
+thread_local bool running_body = false;
+
+struct body_scope {
+  body_scope() noexcept { running_body = true; }
+  ~body_scope() { running_body = false; }
+};
+} // namespace
+
+bool in_batch_body() noexcept { return running_body; }
+
+batch_runner::batch_runner(store target, batch_body body, int retries)
+  : target_(std::move(target)), body_(std::move(body)), retries_(retries) {}
+
+batch_runner::step batch_runner::start() { return next_attempt(); }
+
+batch_runner::step batch_runner::next_attempt() {
+  if (attempts_++ == retries_)
+    return finish(error::too_many_retries(static_cast<std::uint32_t>(retries_)));
+  // A store in this process: read its published root directly.
+  if (auto* local = store_access::local(target_))
+    return run_body(*local->load(), nullptr);
+  return step::pin;
+}
+
+batch_runner::step batch_runner::pinned(result<snapshot> snap, reads& pinned_reads) {
+  if (!snap)
+    return finish(std::move(snap).error());
+  return run_body(std::move(*snap), &pinned_reads);
+}
+
+batch_runner::step batch_runner::run_body(snapshot snap, reads* remote) {
+  auto base = snap.version;
+  auto view = batch_access::make(std::move(snap), target_.options(), remote);
+  try {
+    body_scope in_body;
+    body_(view);
+  } catch (const std::exception& e) {
+    return finish(error::make(errc::batch_aborted, e.what()));
+  } catch (...) {
+    return finish(
+        error::make(errc::batch_aborted, "the batch function threw a non-standard exception"));
+  }
+  if (auto& e = batch_access::failure(view))
+    return finish(*e);
+  auto ops = batch_access::take_writes(view);
+  if (ops.empty())
+    return finish(base); // read-only: nothing to commit, nothing to conflict with
+  commit_ = commit{base, std::move(ops)};
+  return step::commit;
+}
+
+batch_runner::step batch_runner::committed(result<version_t> r) {
+  if (!r && r.error().code == errc::conflict)
+    return next_attempt(); // the store moved on: run f again on a fresh snapshot
+  return finish(std::move(r));
+}
+
+batch_runner::step batch_runner::finish(result<version_t> r) {
+  outcome_ = std::move(r);
+  return step::done;
+}
+
+result<version_t> drive_blocking(batch_runner& r, caller& c) {
+  for (auto s = r.start();;) {
+    switch (s) {
+      case batch_runner::step::done: return r.outcome();
+      case batch_runner::step::commit:
+        s = r.committed(c.call<version_t>(commit_atom::value, r.take_commit()));
+        break;
+      case batch_runner::step::pin: {
+        auto snap = c.call<snapshot>(pin_atom::value);
+        std::optional<pin> p;
+        if (snap)
+          p = snap->pinned;
+        message_reads pinned_reads{c, p};
+        s = r.pinned(std::move(snap), pinned_reads);
+        if (p)
+          c.send(unpin_atom::value, *p);
+        break;
+      }
+    }
+  }
+}
+
+} // namespace detail
+} // namespace kvmem

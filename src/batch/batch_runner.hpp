@@ -1,0 +1,75 @@
+// The batch protocol, written once (internal): snapshot -> run f -> commit
+// -> on conflict run again; too_many_retries after `retries` attempts; f's
+// exceptions and the batch limits. See batch.hpp for the contract.
+//
+// batch_runner decides and never waits: it says what its driver must do next
+// (step) and is told what came of it. Two drivers move it: the blocking
+// client's batches (drive_blocking below: synchronous calls through a
+// caller, on the calling thread) and the batch actor of actor clients
+// (batch_actor.cpp: asynchronous requests). A store in this process needs no
+// message for the snapshot: the runner reads its published root itself. A
+// remote store's batch pins a snapshot, reads it by message and unpins it.
+#pragma once
+
+#include <functional>
+
+#include "kvmem/batch.hpp"
+#include "kvmem/store.hpp"
+
+namespace kvmem::detail {
+
+class caller;
+
+/// The batch function, type-erased.
+using batch_body = std::function<void(batch_view&)>;
+
+class batch_runner {
+public:
+  /// What the driver must do next.
+  enum class step {
+    pin,    // remote store: request pin_atom, then call pinned()
+    commit, // send take_commit() as commit_atom, then call committed()
+    done,   // the batch is over: outcome() holds its result
+  };
+
+  /// A batch of `body` against `target`. Precondition: retries >= 1.
+  batch_runner(store target, batch_body body, int retries);
+
+  /// Starts the first attempt. For a local store this runs f at once.
+  step start();
+  /// Remote stores: the pinned snapshot (or why there is none) and the reads
+  /// of it by message; runs f. The driver unpins the snapshot afterwards.
+  step pinned(result<snapshot> snap, reads& pinned_reads);
+  /// The commit to send (moved out; call once per step::commit).
+  commit take_commit() noexcept { return std::move(commit_); }
+  /// The store's answer to the commit: done, or (on conflict) the next
+  /// attempt, which for a local store runs f at once.
+  step committed(result<version_t> r);
+
+  /// The batch's result: the version it committed (or read, for a batch that
+  /// wrote nothing), or its error. Valid after step::done.
+  const result<version_t>& outcome() const noexcept { return outcome_; }
+  const store& target() const noexcept { return target_; }
+
+private:
+  step next_attempt();
+  step run_body(snapshot snap, reads* remote);
+  step finish(result<version_t> r);
+
+  store target_;
+  batch_body body_;
+  int retries_;
+  int attempts_ = 0;
+  commit commit_;
+  result<version_t> outcome_{version_t{0}};
+};
+
+/// Runs a whole batch synchronously through `c` (a caller aimed at the
+/// store), on this thread: a blocking client's batch.
+result<version_t> drive_blocking(batch_runner& r, caller& c);
+
+/// True while the current thread runs a batch function (nested batches are
+/// refused with errc::nested_batch instead of deadlocking).
+bool in_batch_body() noexcept;
+
+} // namespace kvmem::detail

@@ -1,0 +1,74 @@
+// The batch view: reads of the attempt's snapshot, writes buffered against
+// the batch limits.
+#include "kvmem/batch.hpp"
+
+#include <fmt/core.h>
+
+#include "blocking/reads.hpp"
+
+namespace kvmem {
+
+result<std::optional<kind>> batch_view::exists(const key& k) const {
+  if (remote_)
+    return remote_->exists(k);
+  return snap_.root.exists(k);
+}
+
+result<bytes> batch_view::get(const key& k) const {
+  return remote_ ? remote_->get(k) : snap_.root.get(k);
+}
+
+result<bytes> batch_view::get_partial(const key& k, std::uint64_t off, std::uint64_t len) const {
+  return remote_ ? remote_->get_partial(k, off, len) : snap_.root.get_partial(k, off, len);
+}
+
+result<std::uint64_t> batch_view::size(const key& k) const {
+  return remote_ ? remote_->size(k) : snap_.root.size(k);
+}
+
+result<listing> batch_view::list(const key& k) const {
+  return remote_ ? remote_->list(k) : snap_.root.list(k);
+}
+
+result<ptime> batch_view::last_modified(const key& k) const {
+  return remote_ ? remote_->last_modified(k) : snap_.root.last_modified(k);
+}
+
+result<kvmem::digest> batch_view::digest(const key& k) const {
+  return remote_ ? remote_->digest(k) : snap_.root.digest(k);
+}
+
+result<void> batch_view::write(write_op w) {
+  if (failed_)
+    return *failed_;
+  auto n = w.payload_bytes();
+  if (ops_.size() >= limits_.max_writes)
+    failed_ = error::make(errc::batch_too_large,
+                          fmt::format("more than {} writes", limits_.max_writes));
+  else if (n > limits_.max_bytes - std::min(limits_.max_bytes, bytes_))
+    failed_ = error::make(errc::batch_too_large,
+                          fmt::format("more than {} bytes of keys and data", limits_.max_bytes));
+  if (failed_)
+    return *failed_;
+  bytes_ += n;
+  ops_.push_back(std::move(w));
+  return {};
+}
+
+result<void> batch_view::set(const key& k, bytes v) { return write(write_op::set(k, std::move(v))); }
+
+result<void> batch_view::set_partial(const key& k, std::uint64_t offset, bytes data) {
+  return write(write_op::set_partial(k, offset, std::move(data)));
+}
+
+result<void> batch_view::remove(const key& k) { return write(write_op::remove(k)); }
+
+result<void> batch_view::rename(const key& src, const key& dst) {
+  return write(write_op::rename(src, dst));
+}
+
+result<void> batch_view::allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime) {
+  return write(write_op::allocate(k, size, mtime));
+}
+
+} // namespace kvmem

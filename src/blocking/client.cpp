@@ -1,0 +1,211 @@
+// The blocking client: local reads from the published root; writes as
+// messages through a detail::caller (a hidden actor companion whose replies
+// are handed straight to the waiting thread); batches through a caller
+// spawned per batch, driving the batch protocol on the calling thread.
+#include "kvmem/client.hpp"
+
+#include <caf/actor_cast.hpp>
+
+#include "batch/batch_runner.hpp"
+#include "blocking/caller.hpp"
+#include "blocking/message_reads.hpp"
+#include "store/store_access.hpp"
+
+namespace kvmem {
+
+struct client::impl {
+  impl(caf::actor_system& sys, store s, client_options opts)
+    : sys(sys), target(std::move(s)), opts(opts),
+      calls(std::in_place, sys, caf::actor_cast<caf::strong_actor_ptr>(target.actor()),
+            detail::caller_options{timeout(), opts.spin_us}) {}
+
+  std::chrono::milliseconds timeout() const {
+    return opts.timeout.count() > 0 ? opts.timeout : target.call_timeout();
+  }
+
+  void release() noexcept {
+    calls.reset();
+    target = store{};
+    cache.clear();
+  }
+
+  /// Why a call cannot start, if it cannot.
+  std::optional<error> blocked() const {
+    if (!calls)
+      return error::make(errc::disconnected, "the client was disconnected");
+    return calls->blocked();
+  }
+
+  /// A read: from the published root if the store is local (no message),
+  /// else by message. `f` takes the source (the tree, or message_reads).
+  template <class F>
+  auto read(F&& f) -> decltype(f(std::declval<detail::message_reads&>())) {
+    if (auto e = blocked())
+      return *e;
+    if (auto* local = detail::store_access::local(target))
+      return f(cache.refresh(*local).root);
+    detail::message_reads remote{*calls};
+    return f(remote);
+  }
+
+  template <class T, class... Ts>
+  result<T> call(Ts&&... xs) {
+    if (auto e = blocked())
+      return *e;
+    return calls->call<T>(std::forward<Ts>(xs)...);
+  }
+
+  template <class... Ts>
+  result<void> write(Ts&&... xs) {
+    auto r = call<version_t>(std::forward<Ts>(xs)...);
+    if (!r)
+      return std::move(r).error();
+    last_version = *r;
+    return {};
+  }
+
+  caf::actor_system& sys;
+  store target;
+  client_options opts;
+  std::optional<detail::caller> calls; // empty once disconnected
+  detail::snapshot_cache cache;
+  version_t last_version = 0;
+  std::atomic<bool> busy{false};
+};
+
+// Refuses concurrent use of one client instead of racing.
+class client::use_guard {
+public:
+  explicit use_guard(client::impl* p)
+    : p_(p), ok_(p && !p->busy.exchange(true, std::memory_order_acquire)) {}
+  ~use_guard() {
+    if (ok_)
+      p_->busy.store(false, std::memory_order_release);
+  }
+  use_guard(const use_guard&) = delete;
+  use_guard& operator=(const use_guard&) = delete;
+  std::optional<error> refused() const {
+    if (!p_)
+      return error::make(errc::disconnected, "the client was moved from");
+    if (!ok_)
+      return error::make(errc::client_busy, "one client used from two threads at once");
+    return std::nullopt;
+  }
+
+private:
+  client::impl* p_;
+  bool ok_;
+};
+
+#define KVMEM_GUARD()                                                                              \
+  use_guard guard_{p_.get()};                                                                      \
+  if (auto e = guard_.refused())                                                                   \
+  return *e
+
+client::client(caf::actor_system& sys, store s, client_options opts)
+  : p_(std::make_unique<impl>(sys, std::move(s), opts)) {}
+client::~client() = default;
+client::client(client&&) noexcept = default;
+client& client::operator=(client&&) noexcept = default;
+
+result<std::optional<kind>> client::exists(const key& k) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) -> result<std::optional<kind>> { return r.exists(k); });
+}
+
+result<bytes> client::get(const key& k) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) { return r.get(k); });
+}
+
+result<bytes> client::get_partial(const key& k, std::uint64_t offset, std::uint64_t length) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) { return r.get_partial(k, offset, length); });
+}
+
+result<std::uint64_t> client::size(const key& k) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) { return r.size(k); });
+}
+
+result<listing> client::list(const key& k) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) { return r.list(k); });
+}
+
+result<ptime> client::last_modified(const key& k) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) { return r.last_modified(k); });
+}
+
+result<kvmem::digest> client::digest(const key& k) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) { return r.digest(k); });
+}
+
+result<void> client::set(const key& k, bytes v) {
+  KVMEM_GUARD();
+  return p_->write(set_atom::value, k, std::move(v));
+}
+
+result<void> client::set_partial(const key& k, std::uint64_t offset, bytes data) {
+  KVMEM_GUARD();
+  return p_->write(set_partial_atom::value, k, offset, std::move(data));
+}
+
+result<void> client::remove(const key& k) {
+  KVMEM_GUARD();
+  return p_->write(remove_atom::value, k);
+}
+
+result<void> client::rename(const key& src, const key& dst) {
+  KVMEM_GUARD();
+  return p_->write(rename_atom::value, src, dst);
+}
+
+result<void> client::allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime) {
+  KVMEM_GUARD();
+  if (mtime)
+    return p_->write(allocate_atom::value, k, size, *mtime);
+  return p_->write(allocate_atom::value, k, size);
+}
+
+result<version_t> client::run_batch(std::function<void(batch_view&)> body, int retries) {
+  if (detail::in_batch_body())
+    return error::make(errc::nested_batch, "a batch function may not start another batch");
+  if (retries < 1)
+    return error::make(errc::invalid_argument, "retries must be at least 1");
+  KVMEM_GUARD();
+  if (auto e = p_->blocked())
+    return *e;
+  // The batch's own actor, spawned for it: its requests and replies are the
+  // batch's. f runs on this (the caller's) thread, which waits anyway.
+  detail::caller batch_actor{p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor()),
+                             {p_->timeout(), p_->opts.spin_us}, *p_->calls};
+  detail::batch_runner runner{p_->target, std::move(body), retries};
+  auto r = detail::drive_blocking(runner, batch_actor);
+  if (r)
+    p_->last_version = *r;
+  return r;
+}
+
+result<version_t> client::version() {
+  KVMEM_GUARD();
+  return p_->call<version_t>(version_atom::value);
+}
+
+result<store_info> client::info() {
+  KVMEM_GUARD();
+  return p_->call<store_info>(info_atom::value);
+}
+
+version_t client::last_version() const noexcept { return p_ ? p_->last_version : 0; }
+
+void client::disconnect() noexcept {
+  if (p_)
+    p_->release();
+}
+
+bool client::connected() const noexcept { return p_ && p_->calls; }
+
+} // namespace kvmem

@@ -1,0 +1,127 @@
+#include "kvmem/remote.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/io/publish.hpp>
+#include <caf/io/remote_actor.hpp>
+#include <caf/io/unpublish.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/openssl/remote_actor.hpp>
+
+#include <caf/scoped_actor.hpp>
+
+#include <fstream>
+
+#include "store/store_access.hpp"
+
+namespace kvmem {
+
+namespace {
+
+bool loopback(const std::string& addr) {
+  return addr == "127.0.0.1" || addr == "::1" || addr == "localhost" ||
+         addr.rfind("127.", 0) == 0;
+}
+
+} // namespace
+
+result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls) {
+  if (tls.enabled()) {
+    for (auto [what, path] : {std::pair{"certificate", &tls.certificate}, {"key", &tls.key},
+                              {"CA file", &tls.cafile}}) {
+      if (path->empty())
+        return error::make(errc::invalid_argument,
+                           fmt::format("TLS needs a certificate, a key and a CA file; the {} is "
+                                       "missing",
+                                       what));
+      if (!std::ifstream(*path))
+        return error::make(errc::invalid_argument,
+                           fmt::format("cannot read the TLS {} {}", what, *path));
+    }
+  }
+  // CAF's defaults are not the best for a store served over the network
+  // (docs/remote.md has the measurements): workers that sleep on a condition
+  // variable (`sharing`) halve a remote round trip against work stealing's
+  // polling with sleeps, and deserializing in the broker (no BASP worker
+  // threads) saves another 20-30%. Set only what the user has not set.
+  if (!caf::get_if<caf::atom_value>(&cfg, "scheduler.policy"))
+    cfg.set("scheduler.policy", caf::atom("sharing"));
+  if (!caf::get_if<std::size_t>(&cfg, "middleman.workers"))
+    cfg.set("middleman.workers", std::size_t{0});
+  cfg.load<caf::io::middleman>();
+  if (tls.enabled()) {
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = tls.certificate;
+    cfg.openssl_key = tls.key;
+    cfg.openssl_cafile = tls.cafile;
+    cfg.openssl_passphrase = tls.passphrase;
+  }
+  register_types(cfg);
+  return {};
+}
+
+result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint16_t port,
+                              serve_options opts) {
+  const bool tls = sys.has_openssl_manager();
+  if (!loopback(opts.bind) && !opts.allow_nonlocal_bind && !tls)
+    return error::make(errc::invalid_argument,
+                       fmt::format("refusing to listen on {}: CAF's transport has no "
+                                   "authentication; set allow_nonlocal_bind (--bind with "
+                                   "--insecure-nonlocal) only on a trusted network",
+                                   opts.bind));
+  if (!sys.has_middleman())
+    return error::make(errc::invalid_argument,
+                       "the actor system has no middleman: call kvmem::enable_remote(cfg)");
+  auto r = tls ? caf::openssl::publish(s.actor(), port, opts.bind.c_str(), opts.reuse_address)
+               : caf::io::publish(s.actor(), port, opts.bind.c_str(), opts.reuse_address);
+  if (!r)
+    return error::make(errc::unavailable, fmt::format("cannot listen on {}:{}: {}", opts.bind,
+                                                      port, sys.render(r.error())));
+  return *r;
+}
+
+void unpublish(caf::actor_system&, const store& s, std::uint16_t port) {
+  (void)caf::io::unpublish(s.actor(), port);
+}
+
+result<store> remote_store(caf::actor_system& sys, const std::string& host, std::uint16_t port,
+                           connect_options opts) {
+  if (!sys.has_middleman())
+    return error::make(errc::invalid_argument,
+                       "the actor system has no middleman: call kvmem::enable_remote(cfg)");
+  auto h = sys.has_openssl_manager() ? caf::openssl::remote_actor<store_actor>(sys, host, port)
+                                      : caf::io::remote_actor<store_actor>(sys, host, port);
+  if (!h) {
+    auto why = h.error() == caf::sec::cannot_connect_to_node
+                   ? std::string("connection refused or host unreachable")
+               : h.error() == caf::sec::unexpected_actor_messaging_interface
+                   ? std::string("the actor there is not a kvmem store")
+               : h.error() == caf::sec::disconnect_during_handshake
+                   ? std::string("the peer closed the connection during the handshake (TLS on "
+                                 "one side only, or a certificate it does not accept?)")
+                   : sys.render(h.error());
+    return error::make(errc::unavailable, fmt::format("cannot connect to {}:{}: {}", host, port, why));
+  }
+  // The server's limits, so that batches are checked against them as they
+  // are built (the server checks again at commit).
+  store_options limits;
+  {
+    caf::scoped_actor self{sys, true};
+    auto wait = opts.call_timeout.count() > 0 ? caf::duration{opts.call_timeout} : caf::infinite;
+    std::optional<error> failed;
+    self->request(*h, wait, info_atom::value)
+        .receive(
+            [&](const store_info& info) {
+              limits.capacity = info.capacity;
+              limits.max_batch_writes = static_cast<std::size_t>(info.max_batch_writes);
+              limits.max_batch_bytes = info.max_batch_bytes;
+            },
+            [&](caf::error& e) { failed = from_caf(e); });
+    if (failed)
+      return error::make(errc::unavailable, fmt::format("cannot connect to {}:{}: {}", host, port,
+                                                        failed->detail));
+  }
+  return detail::store_access::make(std::move(*h), nullptr, limits, opts.call_timeout);
+}
+
+} // namespace kvmem

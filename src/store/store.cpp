@@ -1,0 +1,160 @@
+// The store actor's behavior: reads answered from the current root (or a
+// pinned one), every write handed to the one write path (store_commit.cpp),
+// and how stores are spawned and shut down.
+#include "kvmem/store.hpp"
+
+#include <caf/send.hpp>
+
+#include "store/store_access.hpp"
+#include "store/store_state.hpp"
+
+namespace kvmem {
+
+namespace {
+
+using detail::store_self;
+
+// Runs a read against `t`; tree errors and exceptions become error replies.
+template <class T, class F>
+caf::result<T> read_from(const tree& t, F&& f) {
+  try {
+    result<T> r = f(t);
+    if (!r)
+      return to_caf(r.error());
+    return std::move(*r);
+  } catch (const std::exception& e) {
+    return detail::internal_error(e.what());
+  }
+}
+
+// A read of the current root.
+template <class T, class F>
+caf::result<T> read(store_self self, F&& f) {
+  return read_from<T>(self->state.root, std::forward<F>(f));
+}
+
+// A read of a pinned snapshot.
+template <class T, class F>
+caf::result<T> read_pinned(store_self self, pin p, F&& f) {
+  if (const tree* t = detail::pinned_root(self, p))
+    return read_from<T>(*t, std::forward<F>(f));
+  return to_caf(error::make(errc::invalid_argument,
+                            fmt::format("snapshot pin {} is unknown or released", p.id)));
+}
+
+store_actor::behavior_type store_impl(store_self self, tree initial, any_clock clock,
+                                      store_options opts, std::shared_ptr<detail::published> pub) {
+  auto& st = self->state;
+  st.root = std::move(initial);
+  st.clock = std::move(clock);
+  st.opts = opts;
+  st.pub = std::move(pub);
+  // A message outside the interface (a confused or hostile peer) gets an
+  // unexpected_message error reply and is otherwise ignored, silently.
+  self->set_default_handler(caf::drop);
+  // An actor holding pins terminated (a remote client went away): drop them.
+  self->set_down_handler([=](caf::down_msg& dm) { detail::drop_pins_of(self, dm.source); });
+  using detail::commit_write;
+  return {
+      // --- reads
+      [=](exists_atom, const key& k) { return to_presence(self->state.root.exists(k)); },
+      [=](get_atom, const key& k) {
+        return read<bytes>(self, [&](const tree& t) { return t.get(k); });
+      },
+      [=](get_partial_atom, const key& k, std::uint64_t off, std::uint64_t len) {
+        return read<bytes>(self, [&](const tree& t) { return t.get_partial(k, off, len); });
+      },
+      [=](size_atom, const key& k) {
+        return read<std::uint64_t>(self, [&](const tree& t) { return t.size(k); });
+      },
+      [=](list_atom, const key& k) {
+        return read<listing>(self, [&](const tree& t) { return t.list(k); });
+      },
+      [=](last_modified_atom, const key& k) {
+        return read<ptime>(self, [&](const tree& t) { return t.last_modified(k); });
+      },
+      [=](digest_atom, const key& k) {
+        return read<digest>(self, [&](const tree& t) { return t.digest(k); });
+      },
+      // --- writes: each one a commit of one write_op
+      [=](set_atom, key& k, bytes& v) {
+        return commit_write(self, write_op::set(std::move(k), std::move(v)));
+      },
+      [=](set_partial_atom, key& k, std::uint64_t off, bytes& v) {
+        return commit_write(self, write_op::set_partial(std::move(k), off, std::move(v)));
+      },
+      [=](remove_atom, key& k) { return commit_write(self, write_op::remove(std::move(k))); },
+      [=](rename_atom, key& src, key& dst) {
+        return commit_write(self, write_op::rename(std::move(src), std::move(dst)));
+      },
+      [=](allocate_atom, key& k, std::uint64_t n) {
+        return commit_write(self, write_op::allocate(std::move(k), n));
+      },
+      [=](allocate_atom, key& k, std::uint64_t n, ptime at) {
+        return commit_write(self, write_op::allocate(std::move(k), n, at));
+      },
+      [=](write_atom, write_op& w) { return commit_write(self, std::move(w)); },
+      // --- the batch protocol
+      [=](snapshot_atom) { return snapshot{self->state.version, self->state.root, {}}; },
+      [=](commit_atom, commit& c) {
+        return detail::commit_writes(self, c.base, std::move(c.ops));
+      },
+      [=](version_atom) { return self->state.version; },
+      [=](info_atom) {
+        auto& st = self->state;
+        return store_info{st.version,   st.root.used(),           st.root.capacity(),
+                          st.pins.size(), st.opts.max_batch_writes, st.opts.max_batch_bytes};
+      },
+      // --- pinned snapshots
+      [=](pin_atom) { return detail::pin_snapshot(self); },
+      [=](unpin_atom, pin p) { detail::unpin(self, p); },
+      [=](exists_atom, pin p, const key& k) {
+        return read_pinned<presence>(self, p, [&](const tree& t) -> result<presence> {
+          return to_presence(t.exists(k));
+        });
+      },
+      [=](get_atom, pin p, const key& k) {
+        return read_pinned<bytes>(self, p, [&](const tree& t) { return t.get(k); });
+      },
+      [=](get_partial_atom, pin p, const key& k, std::uint64_t off, std::uint64_t len) {
+        return read_pinned<bytes>(self, p, [&](const tree& t) { return t.get_partial(k, off, len); });
+      },
+      [=](size_atom, pin p, const key& k) {
+        return read_pinned<std::uint64_t>(self, p, [&](const tree& t) { return t.size(k); });
+      },
+      [=](list_atom, pin p, const key& k) {
+        return read_pinned<listing>(self, p, [&](const tree& t) { return t.list(k); });
+      },
+      [=](last_modified_atom, pin p, const key& k) {
+        return read_pinned<ptime>(self, p, [&](const tree& t) { return t.last_modified(k); });
+      },
+      [=](digest_atom, pin p, const key& k) {
+        return read_pinned<digest>(self, p, [&](const tree& t) { return t.digest(k); });
+      },
+  };
+}
+
+} // namespace
+
+store spawn_store(caf::actor_system& sys, any_clock clock, store_options opts) {
+  tree initial{clock.now(), opts.capacity};
+  return spawn_store(sys, std::move(initial), std::move(clock), opts);
+}
+
+store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts) {
+  initial.set_capacity(opts.capacity);
+  auto pub = std::make_shared<detail::published>(snapshot{0, initial, {}});
+  store_actor a = opts.detached ? sys.spawn<caf::detached>(store_impl, std::move(initial),
+                                                           std::move(clock), opts, pub)
+                                : sys.spawn(store_impl, std::move(initial), std::move(clock), opts,
+                                            pub);
+  return detail::store_access::make(std::move(a), std::move(pub), opts, std::chrono::milliseconds{0});
+}
+
+void scoped_store::reset() noexcept {
+  if (s_)
+    caf::anon_send_exit(s_.actor(), caf::exit_reason::user_shutdown);
+  s_ = store{};
+}
+
+} // namespace kvmem

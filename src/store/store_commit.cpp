@@ -1,0 +1,157 @@
+// The store's one write path: every write, alone or in a batch, is a commit
+// of write_ops applied here — validated, applied all or nothing, published
+// before the reply — and how the store lingers after replying.
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "store/store_state.hpp"
+
+namespace kvmem::detail {
+
+caf::error internal_error(const char* what) {
+  return to_caf(error::make(errc::internal, what));
+}
+
+namespace {
+
+// Takes the published snapshot back for the duration of a write (see
+// published.hpp) and publishes the store's root again when the write is
+// done, whatever its outcome. What a reader may still hold, and the previous
+// version's nodes, are released only after the reply is out (off the
+// writer's round trip).
+class write_scope {
+public:
+  explicit write_scope(store_self self) : self_(self), held_(self->state.pub->reclaim()) {}
+  ~write_scope() { publish(); }
+  write_scope(const write_scope&) = delete;
+  write_scope& operator=(const write_scope&) = delete;
+
+  /// Publishes the store's current root (once); call before replying.
+  void publish() {
+    if (done_)
+      return;
+    done_ = true;
+    auto& st = self_->state;
+    previous_ = st.pub->publish(std::make_shared<const snapshot>(snapshot{st.version, st.root, {}}));
+  }
+
+private:
+  store_self self_;
+  std::shared_ptr<const snapshot> held_;
+  std::shared_ptr<const snapshot> previous_;
+  bool done_ = false;
+};
+
+// Polls the mailbox for a short while after a reply (see linger_us), so
+// that a client's next request finds the store awake. It yields rather than
+// spins, so that a client woken onto this CPU runs at once; but if a yield
+// lost the CPU to a busy thread (the linger overran its budget many times
+// over), lingering is suspended for exponentially more writes.
+void linger(store_self self) {
+  auto& st = self->state;
+  auto budget = std::chrono::microseconds(st.opts.linger_us);
+  if (budget.count() == 0 || !st.opts.detached)
+    return;
+  if (st.linger_hold > 0) {
+    --st.linger_hold;
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto now = start;
+  while (self->mailbox().empty() && now - start < budget) {
+    std::this_thread::yield();
+    now = std::chrono::steady_clock::now();
+  }
+  if (now - start > 8 * budget) {
+    st.linger_hold = st.linger_backoff;
+    st.linger_backoff = std::min<std::uint32_t>(st.linger_backoff * 2, 4096);
+  } else {
+    st.linger_backoff = 1;
+  }
+}
+
+// What a commit may not exceed, whoever built it (a remote peer included).
+std::optional<error> check_limits(const store_options& o, const write_op* ops, std::size_t n) {
+  if (n > o.max_batch_writes)
+    return error::make(errc::batch_too_large,
+                       fmt::format("{} writes, the limit is {}", n, o.max_batch_writes));
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    bytes += ops[i].payload_bytes();
+    if (bytes > o.max_batch_bytes)
+      return error::make(errc::batch_too_large,
+                         fmt::format("more than {} bytes of keys and data", o.max_batch_bytes));
+  }
+  return std::nullopt;
+}
+
+// Applies ops[0, n) to the store's root, all or nothing; returns whether the
+// root changed. One write is applied to the root directly (a failing tree
+// operation changes nothing); several go to a copy (O(1)) that replaces the
+// root only if all succeed: the first write to each path copies it, later
+// writes to the same nodes edit the copy in place.
+result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n) {
+  auto now = st.clock.now();
+  if (n == 1)
+    return apply(st.root, ops[0], now);
+  tree next = st.root;
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto r = apply(next, ops[i], now);
+    if (!r)
+      return std::move(r).error(); // `next` is dropped: nothing applied
+    any = any || *r;
+  }
+  if (any)
+    st.root = std::move(next);
+  return any;
+}
+
+caf::result<version_t> commit_span(store_self self, std::optional<version_t> base,
+                                   const write_op* ops, std::size_t n) {
+  auto& st = self->state;
+  if (base && *base != st.version)
+    return to_caf(error::make(errc::conflict,
+                              fmt::format("snapshot at version {}, store at {}", *base, st.version)));
+  if (auto e = check_limits(st.opts, ops, n))
+    return to_caf(*e);
+  caf::error failure;
+  {
+    write_scope scope{self};
+    try {
+      auto r = apply_all(st, ops, n);
+      if (!r)
+        failure = to_caf(r.error());
+      else if (*r)
+        ++st.version;
+    } catch (const std::bad_alloc&) {
+      failure = to_caf(error::no_space());
+    } catch (const std::exception& e) {
+      failure = internal_error(e.what());
+    }
+    scope.publish(); // acknowledged means published
+    // Reply now, through a promise: the scope's snapshots (the previous
+    // version's nodes) are freed when it closes, after the reply is out.
+    auto rp = self->make_response_promise<version_t>();
+    if (failure)
+      rp.deliver(std::move(failure));
+    else
+      rp.deliver(st.version);
+  }
+  linger(self);
+  return caf::delegated<version_t>{};
+}
+
+} // namespace
+
+caf::result<version_t> commit_writes(store_self self, std::optional<version_t> base,
+                                     std::vector<write_op> ops) {
+  return commit_span(self, base, ops.data(), ops.size());
+}
+
+caf::result<version_t> commit_write(store_self self, write_op w) {
+  return commit_span(self, std::nullopt, &w, 1);
+}
+
+} // namespace kvmem::detail

@@ -1,0 +1,253 @@
+#include "tree/entry_map.hpp"
+
+#include <cassert>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace kvmem::detail {
+
+namespace {
+
+// Byte-wise lexicographic order (as std::string's). Segment names are
+// usually short, where a loop beats a call to memcmp.
+int compare(std::string_view a, const std::string& b) noexcept {
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  if (n > 16) {
+    if (int c = std::memcmp(a.data(), b.data(), n))
+      return c;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+      if (x != y)
+        return x < y ? -1 : 1;
+    }
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+void fix_height(entry* t) noexcept {
+  auto hl = height(t->l), hr = height(t->r);
+  t->height = static_cast<std::uint8_t>(1 + (hl > hr ? hl : hr));
+}
+
+// Takes an owned reference; returns an owned reference to a node that is
+// editable: the same node if unshared, else a copy (the original loses our
+// reference and stays intact for its other holders).
+entry* own(entry* e) {
+  if (unique(e))
+    return e;
+  auto* c = new entry;
+  c->height = e->height;
+  c->k = e->k;
+  c->l = e->l;
+  c->r = e->r;
+  c->child = e->child;
+  c->mtime = e->mtime;
+  c->name = e->name;
+  retain(c->l);
+  retain(c->r);
+  retain(c->child);
+  release(e);
+  return c;
+}
+
+entry* rotate_right(entry* t) {
+  entry* l = own(t->l);
+  t->l = l->r;
+  l->r = t;
+  fix_height(t);
+  fix_height(l);
+  return l;
+}
+
+entry* rotate_left(entry* t) {
+  entry* r = own(t->r);
+  t->r = r->l;
+  r->l = t;
+  fix_height(t);
+  fix_height(r);
+  return r;
+}
+
+// t is editable; its subtrees are valid AVL trees whose heights differ by at
+// most 2.
+entry* rebalance(entry* t) {
+  fix_height(t);
+  int bf = height(t->l) - height(t->r);
+  if (bf > 1) {
+    if (height(t->l->l) < height(t->l->r)) {
+      t->l = own(t->l);
+      t->l = rotate_left(t->l);
+    }
+    return rotate_right(t);
+  }
+  if (bf < -1) {
+    if (height(t->r->r) < height(t->r->l)) {
+      t->r = own(t->r);
+      t->r = rotate_right(t->r);
+    }
+    return rotate_left(t);
+  }
+  return t;
+}
+
+// Removes the leftmost entry of t (non-null); hands it, detached and
+// editable, to *out.
+entry* take_min(entry* t, entry** out) {
+  t = own(t);
+  if (!t->l) {
+    entry* r = t->r;
+    t->r = nullptr;
+    *out = t;
+    return r;
+  }
+  t->l = take_min(t->l, out);
+  return rebalance(t);
+}
+
+} // namespace
+
+const entry* find(const entry* t, std::string_view name) noexcept {
+  while (t) {
+    int c = compare(name, t->name);
+    if (c == 0)
+      return t;
+    t = c < 0 ? t->l : t->r;
+  }
+  return nullptr;
+}
+
+namespace {
+
+entry* insert(entry* t, std::string_view name, payload p) {
+  if (!t) {
+    auto* e = new entry;
+    e->name.assign(name);
+    e->child = p.child;
+    e->k = p.k;
+    e->mtime = p.mtime;
+    return e;
+  }
+  t = own(t);
+  if (compare(name, t->name) < 0)
+    t->l = insert(t->l, name, p);
+  else
+    t->r = insert(t->r, name, p);
+  return rebalance(t);
+}
+
+} // namespace
+
+entry* put(entry* t, std::string_view name, payload p, bool* inserted) {
+  // Replacing an existing entry changes no shape: edit it where it is.
+  if (entry* e = edit(&t, name)) {
+    release(e->child);
+    e->child = p.child;
+    e->k = p.k;
+    e->mtime = p.mtime;
+    *inserted = false;
+    return t;
+  }
+  *inserted = true;
+  return insert(t, name, p);
+}
+
+entry* take(entry* t, std::string_view name, payload* out) {
+  assert(t && "take: name must be present");
+  t = own(t);
+  int c = compare(name, t->name);
+  if (c < 0) {
+    t->l = take(t->l, name, out);
+    return rebalance(t);
+  }
+  if (c > 0) {
+    t->r = take(t->r, name, out);
+    return rebalance(t);
+  }
+  *out = payload{t->child, t->k, t->mtime};
+  t->child = nullptr;
+  entry* l = t->l;
+  entry* r = t->r;
+  t->l = t->r = nullptr;
+  release(t);
+  if (!l)
+    return r;
+  if (!r)
+    return l;
+  entry* m = nullptr;
+  r = take_min(r, &m);
+  m->l = l;
+  m->r = r;
+  return rebalance(m);
+}
+
+entry* edit(entry** slot, std::string_view name) {
+  while (*slot) {
+    *slot = own(*slot);
+    entry* t = *slot;
+    int c = compare(name, t->name);
+    if (c == 0)
+      return t;
+    slot = c < 0 ? &t->l : &t->r;
+  }
+  return nullptr;
+}
+
+dict_node* edit_dict(dict_node** slot) {
+  dict_node* d = *slot;
+  if (unique(d)) {
+    if (auto* m = d->memo.exchange(nullptr, std::memory_order_relaxed))
+      delete m; // contents are about to change
+    return d;
+  }
+  auto* c = new dict_node;
+  c->root = d->root;
+  c->count = d->count;
+  c->bytes = d->bytes;
+  retain(c->root);
+  release(d);
+  *slot = c;
+  return c;
+}
+
+dict_node* edit_dict(node_header** slot) {
+  assert((*slot)->type == node_type::dict);
+  auto* d = static_cast<dict_node*>(*slot);
+  auto* r = edit_dict(&d);
+  *slot = r;
+  return r;
+}
+
+std::string verify_entries(const entry* t, std::uint64_t expected_count) {
+  // Iterative post-order check of heights and balance, plus an in-order
+  // check of strict name order.
+  std::string problem;
+  std::uint64_t n = 0;
+  const std::string* prev = nullptr;
+  for_each(t, [&](const entry& e) {
+    ++n;
+    if (!problem.empty())
+      return;
+    if (prev && !(*prev < e.name))
+      problem = fmt::format("entries out of order: {:?} then {:?}", *prev, e.name);
+    prev = &e.name;
+    int hl = height(e.l), hr = height(e.r);
+    if (e.height != 1 + std::max(hl, hr))
+      problem = fmt::format("wrong height at {:?}", e.name);
+    else if (hl - hr > 1 || hr - hl > 1)
+      problem = fmt::format("unbalanced at {:?}", e.name);
+    else if (!e.child)
+      problem = fmt::format("entry {:?} without child", e.name);
+    else if ((e.k == kind::value) != (e.child->type == node_type::value))
+      problem = fmt::format("entry {:?} has the wrong kind", e.name);
+    else if (e.name.empty() || e.name.find('/') != std::string::npos)
+      problem = fmt::format("invalid segment {:?}", e.name);
+  });
+  if (problem.empty() && n != expected_count)
+    problem = fmt::format("count says {} entries, found {}", expected_count, n);
+  return problem;
+}
+
+} // namespace kvmem::detail

@@ -1,0 +1,89 @@
+// Allocation and iterative destruction of tree nodes.
+#include "kvmem/detail/nodes.hpp"
+
+#include <new>
+#include <vector>
+
+#include "tree/tree_impl.hpp"
+#include "tree/value.hpp"
+
+namespace kvmem::detail {
+
+namespace {
+
+void free_value(const value_node* v) noexcept {
+  delete v->memo.load(std::memory_order_acquire);
+  v->~value_node();
+  ::operator delete(const_cast<value_node*>(v));
+}
+
+// Drops one reference to a child; returns it if that was the last one and
+// the child has children of its own (so the caller must take them over).
+const node_header* drop(const node_header* n) noexcept {
+  if (!n || n->rc.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return nullptr;
+  if (n->type == node_type::value) {
+    free_value(static_cast<const value_node*>(n));
+    return nullptr;
+  }
+  return n;
+}
+
+} // namespace
+
+void release_slow(const node_header* first) noexcept {
+  // A work list instead of recursion: a 10,000-deep path or a million-entry
+  // dictionary is freed in constant stack space. The list is kept per thread
+  // so that steady-state releases do not allocate.
+  thread_local std::vector<const node_header*> work;
+  std::size_t base = work.size();
+  work.push_back(first);
+  while (work.size() > base) {
+    const node_header* n = work.back();
+    work.pop_back();
+    switch (n->type) {
+      case node_type::value:
+        free_value(static_cast<const value_node*>(n));
+        break;
+      case node_type::dict: {
+        auto* d = static_cast<const dict_node*>(n);
+        if (auto* c = drop(d->root))
+          work.push_back(c);
+        delete d->memo.load(std::memory_order_acquire);
+        delete d;
+        break;
+      }
+      case node_type::entry: {
+        auto* e = static_cast<const entry*>(n);
+        const node_header* children[] = {e->l, e->r, e->child};
+        for (const node_header* c : children)
+          if (auto* x = drop(c))
+            work.push_back(x);
+        delete e;
+        break;
+      }
+    }
+  }
+}
+
+dict_node* empty_dict() noexcept {
+  static dict_node shared; // holds one reference of its own forever
+  retain(&shared);
+  return &shared;
+}
+
+value_node* make_value(std::string_view s) {
+  auto* v = alloc_value(s.size());
+  if (!s.empty())
+    std::memcpy(v->data(), s.data(), s.size());
+  return v;
+}
+
+value_node* alloc_value(std::uint64_t n) {
+  if (n > max_value_size)
+    throw std::bad_alloc();
+  void* mem = ::operator new(sizeof(value_node) + static_cast<std::size_t>(n));
+  return new (mem) value_node(n);
+}
+
+} // namespace kvmem::detail

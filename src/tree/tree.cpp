@@ -1,0 +1,218 @@
+// The tree's lifecycle, lookups, reads, and the write path shared by every
+// write (descend). Writes that need more than a put live in tree_write.cpp;
+// whole-tree walks (digest, equal, pretty, verify) in tree_walk.cpp.
+#include "kvmem/tree.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <new>
+
+#include "tree/tree_impl.hpp"
+#include "tree/value.hpp"
+
+namespace kvmem {
+
+using namespace detail;
+
+tree::tree(ptime created, std::uint64_t capacity)
+  : root_(empty_dict()), root_mtime_(created), capacity_(capacity) {}
+
+tree::tree(const tree& x) noexcept
+  : root_(x.root_), root_mtime_(x.root_mtime_), capacity_(x.capacity_) {
+  retain(root_);
+}
+
+tree::tree(tree&& x) noexcept
+  : root_(std::exchange(x.root_, empty_dict())), root_mtime_(x.root_mtime_),
+    capacity_(x.capacity_) {}
+
+tree& tree::operator=(const tree& x) noexcept {
+  retain(x.root_);
+  release(root_);
+  root_ = x.root_;
+  root_mtime_ = x.root_mtime_;
+  capacity_ = x.capacity_;
+  return *this;
+}
+
+tree& tree::operator=(tree&& x) noexcept {
+  if (this != &x) {
+    std::swap(root_, x.root_);
+    root_mtime_ = x.root_mtime_;
+    capacity_ = x.capacity_;
+  }
+  return *this;
+}
+
+tree::~tree() { release(root_); }
+
+std::uint64_t tree::used() const noexcept { return root_->bytes; }
+
+tree::found tree::lookup(const key& k) const noexcept {
+  const node_header* cur = root_;
+  const entry* e = nullptr;
+  const auto& segs = k.segments();
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    if (cur->type == node_type::value)
+      return {found::through_value, nullptr, nullptr, i};
+    e = find(static_cast<const dict_node*>(cur)->root, segs[i]);
+    if (!e)
+      return {found::missing, nullptr, nullptr, i};
+    cur = e->child;
+  }
+  return {found::hit, cur, e, 0};
+}
+
+// --- reads ---------------------------------------------------------------------
+
+std::optional<kind> tree::exists(const key& k) const noexcept {
+  auto f = lookup(k);
+  if (f.status != found::hit)
+    return std::nullopt;
+  return f.is_value() ? kind::value : kind::dictionary;
+}
+
+// The common error mapping of get-like reads, which need a value.
+template <class F>
+auto tree::with_value(const found& f, const key& k, F&& then) {
+  using R = decltype(then(f.value()));
+  switch (f.status) {
+    case found::through_value: return R{error::dictionary_expected(k)};
+    case found::missing: return R{error::not_found(k)};
+    case found::hit: break;
+  }
+  if (!f.is_value())
+    return R{error::value_expected(k)};
+  return then(f.value());
+}
+
+namespace {
+
+bytes share(const value_node* v) noexcept {
+  retain(v);
+  return bytes_access::adopt(const_cast<value_node*>(v));
+}
+
+} // namespace
+
+result<bytes> tree::get(const key& k) const {
+  return with_value(lookup(k), k, [](const value_node* v) -> result<bytes> { return share(v); });
+}
+
+result<std::uint64_t> tree::size(const key& k) const {
+  return with_value(lookup(k), k, [](const value_node* v) -> result<std::uint64_t> {
+    return v->size;
+  });
+}
+
+result<bytes> tree::get_partial(const key& k, std::uint64_t offset, std::uint64_t length) const {
+  return with_value(lookup(k), k, [&](const value_node* v) -> result<bytes> {
+    if (offset == 0 && length >= v->size)
+      return share(v);
+    if (offset >= v->size)
+      return bytes{};
+    auto n = std::min(length, v->size - offset);
+    return bytes{std::string_view{v->data() + offset, static_cast<std::size_t>(n)}};
+  });
+}
+
+result<listing> tree::list(const key& k) const {
+  auto f = lookup(k);
+  if (f.status == found::through_value || f.is_value())
+    return error::dictionary_expected(k);
+  if (f.status == found::missing)
+    return error::not_found(k);
+  listing out;
+  out.reserve(f.dict()->count);
+  for_each(f.dict()->root, [&](const entry& e) { out.emplace_back(k / e.name, e.k); });
+  return out;
+}
+
+result<ptime> tree::last_modified(const key& k) const {
+  auto f = lookup(k);
+  switch (f.status) {
+    case found::through_value: return error::dictionary_expected(k);
+    case found::missing: return error::not_found(k);
+    case found::hit: break;
+  }
+  return f.e ? f.e->mtime : root_mtime_;
+}
+
+// --- the write path --------------------------------------------------------------
+
+result<void> tree::check_space(std::int64_t delta) const {
+  if (delta > 0 && static_cast<std::uint64_t>(delta) > capacity_ - std::min(capacity_, used()))
+    return error::no_space();
+  return {};
+}
+
+// Makes the path to k's parent editable (copying shared nodes), creating the
+// dictionaries for segments [created_from, depth - 1) and re-dating the
+// dictionaries they are created in. Adds to each dictionary on the path the
+// change of its byte total: `delta` (the change at the last segment's entry,
+// not counting its name) plus the names created at or below it.
+tree::cursor tree::descend(const key& k, std::size_t created_from, std::int64_t delta, ptime now) {
+  const auto& segs = k.segments();
+  const std::size_t n = segs.size();
+  assert(n >= 1);
+  std::uint64_t names_below = names_from(k, std::min(created_from, n));
+  dict_node* d = edit_dict(&root_);
+  ptime* dm = &root_mtime_;
+  for (std::size_t i = 0;; ++i) {
+    d->bytes += static_cast<std::uint64_t>(delta) + names_below; // modular: delta may be < 0
+    if (i >= created_from)
+      names_below -= segs[i].size();
+    if (i + 1 == n)
+      return {d, dm};
+    entry* e;
+    if (i >= created_from) {
+      bool inserted = false;
+      d->root = put(d->root, segs[i], payload{new dict_node, kind::dictionary, now}, &inserted);
+      assert(inserted);
+      ++d->count;
+      *dm = now;
+      e = edit(&d->root, segs[i]);
+    } else {
+      e = edit(&d->root, segs[i]);
+      assert(e && e->k == kind::dictionary);
+    }
+    d = edit_dict(&e->child);
+    dm = &e->mtime;
+  }
+}
+
+// Binds k to v (validating first), with v last modified at `vtime`.
+result<void> tree::put_value(const key& k, bytes v, ptime vtime, ptime now) {
+  if (k.is_root())
+    return error::value_expected(k);
+  auto f = lookup(k);
+  std::size_t created_from = k.depth();
+  std::uint64_t old_size = 0;
+  switch (f.status) {
+    case found::through_value: return error::dictionary_expected(k);
+    case found::missing: created_from = f.missing_at; break;
+    case found::hit:
+      if (!f.is_value())
+        return error::value_expected(k);
+      old_size = f.value()->size;
+      break;
+  }
+  auto delta = static_cast<std::int64_t>(v.size() - old_size);
+  if (auto r = check_space(delta + static_cast<std::int64_t>(names_from(k, created_from))); !r)
+    return r;
+  value_node* node = bytes_access::release(v);
+  if (!node)
+    node = alloc_value(0);
+  auto c = descend(k, created_from, delta, now);
+  bool inserted = false;
+  c.d->root = put(c.d->root, k.basename(), payload{node, kind::value, vtime}, &inserted);
+  if (inserted)
+    ++c.d->count;
+  *c.mtime = now;
+  return {};
+}
+
+result<void> tree::set(const key& k, bytes v, ptime now) { return put_value(k, std::move(v), now, now); }
+
+} // namespace kvmem

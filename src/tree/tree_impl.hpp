@@ -1,0 +1,60 @@
+// Pieces shared by the tree's implementation files (internal).
+#pragma once
+
+#include "tree/entry_map.hpp"
+#include "kvmem/tree.hpp"
+
+namespace kvmem {
+
+/// Where a key leads. `node` is the found node (the root dict for the root
+/// key) and `e` the entry naming it (nullptr for the root).
+struct tree::found {
+  enum status_t { hit, missing, through_value } status;
+  const detail::node_header* node = nullptr;
+  const detail::entry* e = nullptr;
+  std::size_t missing_at = 0; // for `missing`: index of the first absent segment
+
+  bool is_dict() const noexcept { return status == hit && node->type == detail::node_type::dict; }
+  bool is_value() const noexcept { return status == hit && node->type == detail::node_type::value; }
+  const detail::dict_node* dict() const noexcept {
+    return static_cast<const detail::dict_node*>(node);
+  }
+  const detail::value_node* value() const noexcept {
+    return static_cast<const detail::value_node*>(node);
+  }
+};
+
+/// The editable dictionary that holds (or will hold) a key's last segment,
+/// and the slot of that dictionary's own last-modified time.
+struct tree::cursor {
+  detail::dict_node* d;
+  ptime* mtime;
+};
+
+namespace detail {
+
+/// The node layout behind a tree handle, for the tree's own code and tests.
+struct tree_access {
+  static const dict_node* root(const tree& t) noexcept { return t.root_; }
+};
+
+/// A new reference to the one shared empty dictionary (never freed, never
+/// edited in place since its count never drops to 1).
+dict_node* empty_dict() noexcept;
+
+/// Bytes a child accounts for below its entry (values: size; dicts: total).
+inline std::uint64_t child_bytes(const node_header* n) noexcept {
+  return n->type == node_type::value ? static_cast<const value_node*>(n)->size
+                                     : static_cast<const dict_node*>(n)->bytes;
+}
+
+/// Sum of the sizes of segments [from, k.depth()).
+inline std::uint64_t names_from(const key& k, std::size_t from) noexcept {
+  std::uint64_t n = 0;
+  for (std::size_t i = from; i < k.depth(); ++i)
+    n += k.segments()[i].size();
+  return n;
+}
+
+} // namespace detail
+} // namespace kvmem

@@ -1,0 +1,151 @@
+// The writes that are more than a put: remove, rename, allocate, set_partial.
+// Each validates everything first and only then edits, so a failing write
+// changes nothing.
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "tree/tree_impl.hpp"
+#include "tree/value.hpp"
+
+namespace kvmem {
+
+using namespace detail;
+
+result<bool> tree::remove(const key& k, ptime now) {
+  if (k.is_root()) {
+    if (root_->count == 0)
+      return false;
+    release(root_);
+    root_ = empty_dict();
+    root_mtime_ = now;
+    return true;
+  }
+  auto f = lookup(k);
+  if (f.status != found::hit)
+    return false; // absent, or under a value: nothing to remove
+  auto gone = k.basename().size() + child_bytes(f.node);
+  auto c = descend(k, k.depth(), -static_cast<std::int64_t>(gone), now);
+  payload p;
+  c.d->root = take(c.d->root, k.basename(), &p);
+  release(p.child);
+  --c.d->count;
+  *c.mtime = now;
+  return true;
+}
+
+result<bool> tree::rename(const key& src, const key& dst, ptime now) {
+  auto fs = lookup(src);
+  switch (fs.status) {
+    case found::through_value: return error::dictionary_expected(src);
+    case found::missing: return error::not_found(src);
+    case found::hit: break;
+  }
+  const bool src_is_value = fs.is_value();
+  if (src.is_prefix_of(dst)) {
+    if (src_is_value && src == dst)
+      return false; // a value onto itself
+    return error::rename_source_prefix(src, dst);
+  }
+  // Where the node goes: dst itself, or dst/basename(src) if dst is a dict.
+  auto fd = lookup(dst);
+  key target;
+  std::size_t created_from = dst.depth();
+  std::uint64_t replaced = 0;
+  switch (fd.status) {
+    case found::through_value: return error::dictionary_expected(dst);
+    case found::missing:
+      target = dst;
+      created_from = fd.missing_at;
+      break;
+    case found::hit:
+      if (fd.is_value()) {
+        if (!src_is_value)
+          return error::value_expected(src);
+        target = dst;
+        replaced = fd.value()->size;
+        break;
+      }
+      target = dst / src.basename();
+      auto ft = lookup(target);
+      created_from = target.depth();
+      if (ft.status == found::missing) {
+        created_from = target.depth() - 1;
+      } else if (target == src) {
+        if (src_is_value)
+          return false; // moved into the dictionary it is already in
+        return error::already_present(target);
+      } else if (!src_is_value) {
+        return error::already_present(target);
+      } else if (!ft.is_value()) {
+        return error::value_expected(target);
+      } else {
+        replaced = ft.value()->size;
+      }
+      break;
+  }
+  const auto moved = child_bytes(fs.node);
+  const auto grow = static_cast<std::int64_t>(names_from(target, created_from)) -
+                    static_cast<std::int64_t>(src.basename().size() + replaced);
+  if (auto r = check_space(grow); !r)
+    return r.error();
+  // Take the node out of its dictionary, then put it at the target.
+  auto c = descend(src, src.depth(), -static_cast<std::int64_t>(src.basename().size() + moved), now);
+  payload p;
+  c.d->root = take(c.d->root, src.basename(), &p);
+  --c.d->count;
+  *c.mtime = now;
+  auto t = descend(target, created_from, static_cast<std::int64_t>(moved - replaced), now);
+  bool inserted = false;
+  t.d->root = put(t.d->root, target.basename(), p, &inserted);
+  if (inserted)
+    ++t.d->count;
+  *t.mtime = now;
+  return true;
+}
+
+result<void> tree::allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime,
+                            ptime now) {
+  auto f = lookup(k);
+  if (f.status == found::hit)
+    return error::already_present(k);
+  if (f.status == found::through_value)
+    return error::dictionary_expected(k);
+  if (size > capacity_)
+    return error::no_space();
+  bytes zeros;
+  try {
+    zeros = bytes::zeros(size);
+  } catch (const std::bad_alloc&) {
+    return error::no_space();
+  }
+  return put_value(k, std::move(zeros), mtime.value_or(now), now);
+}
+
+result<void> tree::set_partial(const key& k, std::uint64_t offset, std::string_view data,
+                               ptime now) {
+  auto f = lookup(k);
+  if (f.status == found::through_value)
+    return error::dictionary_expected(k);
+  if (f.status == found::missing)
+    return put_value(k, bytes{data}, now, now);
+  if (!f.is_value())
+    return error::value_expected(k);
+  const value_node* old = f.value();
+  const std::uint64_t at = std::min(offset, old->size);
+  const std::uint64_t n = std::max<std::uint64_t>(old->size, at + data.size());
+  if (auto r = check_space(static_cast<std::int64_t>(n - old->size)); !r)
+    return r; // before allocating what could not be stored anyway
+  value_node* v;
+  try {
+    v = alloc_value(n);
+  } catch (const std::bad_alloc&) {
+    return error::no_space();
+  }
+  std::memcpy(v->data(), old->data(), static_cast<std::size_t>(old->size));
+  if (!data.empty())
+    std::memcpy(v->data() + at, data.data(), data.size());
+  return put_value(k, bytes_access::adopt(v), now, now);
+}
+
+} // namespace kvmem

@@ -1,0 +1,41 @@
+// Applying a write_op to a tree: the one place a write's description meets
+// the tree's operations.
+#include "kvmem/write_op.hpp"
+
+#include "kvmem/tree.hpp"
+
+namespace kvmem {
+
+namespace {
+// A write that cannot be a no-op: success means "changed".
+result<bool> changed(result<void> r) {
+  if (!r)
+    return std::move(r).error();
+  return true;
+}
+
+std::uint64_t key_bytes(const key& k) noexcept {
+  std::uint64_t n = 0;
+  for (auto& s : k.segments())
+    n += s.size() + 1;
+  return n;
+}
+} // namespace
+
+std::uint64_t write_op::payload_bytes() const noexcept {
+  return key_bytes(k) + key_bytes(k2) + data.size();
+}
+
+result<bool> apply(tree& t, const write_op& w, ptime now) {
+  using c = write_op::code;
+  switch (w.op) {
+    case c::set: return changed(t.set(w.k, w.data, now));
+    case c::set_partial: return changed(t.set_partial(w.k, w.n, w.data.view(), now));
+    case c::remove: return t.remove(w.k, now);
+    case c::rename: return t.rename(w.k, w.k2, now);
+    case c::allocate: return changed(t.allocate(w.k, w.n, w.time, now));
+  }
+  return error::make(errc::invalid_argument, "unknown write operation");
+}
+
+} // namespace kvmem

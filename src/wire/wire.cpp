@@ -1,0 +1,79 @@
+// kvmem::error <-> caf::error, and the registration of kvmem's message
+// types and error renderer.
+#include "kvmem/wire.hpp"
+
+#include <caf/message.hpp>
+
+namespace kvmem {
+
+caf::error to_caf(const error& e) {
+  std::vector<key> keys;
+  if (e.k) {
+    keys.push_back(*e.k);
+    if (e.k2)
+      keys.push_back(*e.k2);
+  }
+  return caf::error{static_cast<std::uint8_t>(e.code), error_category,
+                    caf::make_message(std::move(keys), e.attempts, e.detail)};
+}
+
+namespace {
+// CAF's own errors, in words a user of a store understands.
+std::string describe(const caf::error& e) {
+  if (e == caf::sec::request_receiver_down)
+    return "the store actor is down";
+  if (e == caf::sec::request_timeout)
+    return "no reply in time";
+  if (e == caf::exit_reason::remote_link_unreachable)
+    return "the connection to the store was lost";
+  if (e == caf::exit_reason::user_shutdown || e == caf::exit_reason::kill)
+    return "the store was shut down";
+  if (e == caf::sec::unexpected_message)
+    return "the store does not understand this request (a different kvmem version?)";
+  if (e == caf::sec::no_route_to_receiving_node || e == caf::sec::cannot_connect_to_node)
+    return "the store's node cannot be reached";
+  return caf::to_string(e);
+}
+} // namespace
+
+error from_caf(const caf::error& e) {
+  if (e.category() == error_category && e.code() >= 1 && e.code() <= max_errc) {
+    error out;
+    out.code = static_cast<errc>(e.code());
+    auto& ctx = e.context();
+    if (ctx.match_elements<std::vector<key>, std::uint32_t, std::string>()) {
+      auto& keys = ctx.get_as<std::vector<key>>(0);
+      if (!keys.empty())
+        out.k = keys[0];
+      if (keys.size() > 1)
+        out.k2 = keys[1];
+      out.attempts = ctx.get_as<std::uint32_t>(1);
+      out.detail = ctx.get_as<std::string>(2);
+    }
+    return out;
+  }
+  return error::make(errc::unavailable, describe(e));
+}
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<key>("kvmem::key");
+  cfg.add_message_type<std::vector<key>>("std::vector<kvmem::key>");
+  cfg.add_message_type<bytes>("kvmem::bytes");
+  cfg.add_message_type<ptime>("kvmem::ptime");
+  cfg.add_message_type<digest>("kvmem::digest");
+  cfg.add_message_type<kind>("kvmem::kind");
+  cfg.add_message_type<listing>("kvmem::listing");
+  cfg.add_message_type<write_op>("kvmem::write_op");
+  cfg.add_message_type<std::vector<write_op>>("std::vector<kvmem::write_op>");
+  cfg.add_message_type<commit>("kvmem::commit");
+  cfg.add_message_type<snapshot>("kvmem::snapshot");
+  cfg.add_message_type<pin>("kvmem::pin");
+  cfg.add_message_type<store_info>("kvmem::store_info");
+  cfg.add_message_type<presence>("kvmem::presence");
+  cfg.add_error_category(error_category,
+                         [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           return from_caf(caf::error{code, error_category, ctx}).message();
+                         });
+}
+
+} // namespace kvmem

@@ -63,6 +63,10 @@ struct connect_options {
   /// timeout themselves. A dropped connection fails calls at once anyway; this
   /// bounds the wait on a peer that stopped answering without closing.
   std::chrono::milliseconds call_timeout{30'000};
+  /// Upper bound on connecting: TCP connect, CAF's handshake and the first
+  /// exchange with the store. A peer that accepts and never answers fails
+  /// remote_store with errc::unavailable after this long.
+  std::chrono::milliseconds connect_timeout{5'000};
 };
 
 /// Connects to a store served at host:port. Errors: unavailable (connection

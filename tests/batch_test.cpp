@@ -2,6 +2,8 @@
 // writes, all-or-nothing commits, limits, exceptions, nesting, retries.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <atomic>
 
 #include "store_fixture.hpp"
@@ -134,8 +136,10 @@ TEST_CASE_METHOD(store_fixture, "too_many_retries after exactly `retries` runs o
 TEST_CASE_METHOD(store_fixture, "retries below one is an error, not a hang") {
   kvmem::client c{sys, s};
   bool ran = false;
-  auto r = c.batch([&](batch_view&) { ran = true; }, 0);
-  CHECK(r.error().code == errc::invalid_argument);
+  for (int n : {0, -1, std::numeric_limits<int>::min()}) {
+    auto r = c.batch([&](batch_view&) { ran = true; }, n); // -1 once meant 4 billion attempts
+    CHECK(r.error().code == errc::invalid_argument);
+  }
   CHECK_FALSE(ran);
 }
 

@@ -90,6 +90,31 @@ TEST_CASE_METHOD(system_fixture, "capacity gives no_space and leaves the store u
   caf::anon_send_exit(small.actor(), caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_METHOD(system_fixture, "a scoped_store shuts its store down when it goes out of scope") {
+  kvmem::store shared;
+  {
+    kvmem::scoped_store owner{kvmem::spawn_store(sys)};
+    shared = owner.get();
+    kvmem::client c{sys, owner};
+    REQUIRE(c.set(K("/a"), "1"));
+    kvmem::scoped_store moved = std::move(owner); // ownership moves, the store stays up
+    CHECK(c.get(K("/a")).value() == "1");
+    CHECK(c.set(K("/b"), "2"));
+  } // the store is told to exit here; nothing else would stop it
+  kvmem::client late{sys, shared};
+  auto r = late.set(K("/c"), "3");
+  for (int i = 0; i < 1000 && r; ++i) { // the exit is asynchronous: wait (bounded) for it
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    r = late.set(K("/c"), "3");
+  }
+  CHECK(r.error().code == errc::unavailable);
+  kvmem::scoped_store released{kvmem::spawn_store(sys)};
+  auto kept = released.release(); // gives up ownership: still running
+  kvmem::client c{sys, kept};
+  CHECK(c.set(K("/x"), "1"));
+  caf::anon_send_exit(kept.actor(), caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_METHOD(store_fixture, "disconnect releases the store and later calls fail at once") {
   kvmem::client c{sys, s};
   REQUIRE(c.set(K("/a"), "1"));

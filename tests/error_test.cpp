@@ -38,8 +38,21 @@ TEST_CASE("errors carry their kind, keys and attempts, and compare by all of the
 TEST_CASE("kvmem's own kinds render their detail") {
   auto e = error::make(errc::batch_aborted, "boom");
   CHECK(e.message() == "Batch aborted: boom");
-  for (int c = 1; c <= 15; ++c)
-    CHECK_FALSE(error::make(static_cast<errc>(c), "d").message().empty());
+  CHECK(error::make(errc::internal, "oops").message() == "Internal error: oops");
+  for (int c = 1; c <= kvmem::max_errc; ++c) {
+    auto m = error::make(static_cast<errc>(c), "d").message();
+    CHECK_FALSE(m.empty());
+    CHECK(m.find("Unknown error") == std::string::npos);
+    CHECK(kvmem::to_string(static_cast<errc>(c)) != "unknown_error");
+  }
+}
+
+TEST_CASE("errors that name no key hold no key") {
+  CHECK_FALSE(error::no_space().k);
+  CHECK_FALSE(error::too_many_retries(2).k);
+  CHECK_FALSE(error::make(errc::unavailable, "gone").k);
+  CHECK_FALSE(error::not_found(key::v("/a")).k2);
+  CHECK(error::not_found(key{}).k == key{}); // the root is a key like any other
 }
 
 TEST_CASE("result holds a value or an error") {

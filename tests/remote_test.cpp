@@ -90,6 +90,33 @@ TEST_CASE_METHOD(remote_fixture, "no_space and too_many_retries travel too") {
   caf::anon_send_exit(small.actor(), caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_METHOD(remote_fixture, "a remote handle carries the server's limits, and the server enforces them") {
+  node srv;
+  auto limited = kvmem::spawn_store(
+      srv.sys, kvmem::system_clock{},
+      {.capacity = 1000, .max_batch_writes = 2, .max_batch_bytes = 64, .detached = false});
+  auto p = kvmem::publish(srv.sys, limited, 0).value();
+  auto r = kvmem::remote_store(client_node.sys, "127.0.0.1", p).value();
+  CHECK_FALSE(r.is_local());
+  CHECK(r.options().capacity == 1000);
+  CHECK(r.options().max_batch_writes == 2); // the server's, not the client's defaults
+  CHECK(r.options().max_batch_bytes == 64);
+  kvmem::client c{client_node.sys, r};
+  auto three = c.batch([](kvmem::batch_view& v) {
+    for (int i = 0; i < 3; ++i)
+      (void)v.set(K(fmt::format("/k{}", i)), "v");
+  });
+  CHECK(three.error().code == errc::batch_too_large);
+  // A single write is not checked by the client: the server refuses it at
+  // commit, as it would a commit from a client that ignores the limits.
+  kvmem::client here{srv.sys, limited};
+  CHECK(c.set(K("/big"), kvmem::bytes{std::string(100, 'x')}).error().code ==
+        errc::batch_too_large);
+  CHECK(here.version().value() == 0);
+  kvmem::unpublish(srv.sys, limited, p);
+  caf::anon_send_exit(limited.actor(), caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_METHOD(remote_fixture, "a remote batch reads its pinned snapshot and re-runs after a local writer") {
   kvmem::client c{client_node.sys, remote};
   kvmem::client local_writer{server.sys, local};

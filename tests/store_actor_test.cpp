@@ -29,10 +29,14 @@ struct coordinator_fixture {
   caf::scoped_actor self{sys, true};
   caf::scheduler::test_coordinator& sched =
       dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  kvmem::store s = kvmem::spawn_store(sys, kvmem::system_clock{},
-                                      {.detached = false, .detached_batches = false});
+  kvmem::store s;
 
-  coordinator_fixture() { sched.run(); }
+  explicit coordinator_fixture(kvmem::store_options opts = {}, kvmem::any_clock clock = {}) {
+    opts.detached = false;
+    opts.detached_batches = false;
+    s = kvmem::spawn_store(sys, std::move(clock), opts);
+    sched.run();
+  }
   ~coordinator_fixture() {
     caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
     sched.run();
@@ -69,7 +73,104 @@ struct coordinator_fixture {
   }
 };
 
+struct small_limits_fixture : coordinator_fixture {
+  small_limits_fixture() : coordinator_fixture({.max_batch_writes = 3, .max_batch_bytes = 20}) {}
+};
+
+// A clock that breaks once the store is up: what an exception inside a
+// store handler looks like.
+struct breaking_clock {
+  std::shared_ptr<bool> broken = std::make_shared<bool>(false);
+  kvmem::ptime now() const {
+    if (*broken)
+      throw std::runtime_error("clock broke");
+    return {};
+  }
+};
+struct throwing_clock_fixture : coordinator_fixture {
+  explicit throwing_clock_fixture(breaking_clock c = {}) : coordinator_fixture({}, c) {
+    *c.broken = true;
+  }
+};
+
 } // namespace
+
+TEST_CASE_METHOD(small_limits_fixture, "the store checks batch limits at commit, whoever built it") {
+  using kvmem::write_op;
+  auto w = [](int i) { return write_op::set(K(fmt::format("/k{}", i)), "v"); };
+  // Four writes: more than max_batch_writes, as a peer that skips the view's checks could send.
+  auto many = kvmem::commit{0, {w(1), w(2), w(3), w(4)}};
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, many).error().code ==
+        errc::batch_too_large);
+  // One write of 25 bytes of keys and data: more than max_batch_bytes.
+  auto big = kvmem::commit{0, {write_op::set(K("/big"), std::string(20, 'x'))}};
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, big).error().code ==
+        errc::batch_too_large);
+  // A single write is held to the same limits: it is a commit of one.
+  CHECK(ask<kvmem::version_t>(kvmem::set_atom::value, K("/big"), kvmem::bytes{std::string(20, 'x')})
+            .error()
+            .code == errc::batch_too_large);
+  CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 0); // nothing applied
+  auto ok = kvmem::commit{0, {w(1), w(2), w(3)}};
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, ok).value() == 1);
+  auto info = ask<kvmem::store_info>(kvmem::info_atom::value).value();
+  CHECK(info.max_batch_writes == 3);
+  CHECK(info.max_batch_bytes == 20);
+}
+
+TEST_CASE_METHOD(throwing_clock_fixture, "an exception inside the store is an internal error, not the caller's") {
+  auto r = ask<kvmem::version_t>(kvmem::set_atom::value, K("/a"), kvmem::bytes{"1"});
+  CHECK(r.error().code == errc::internal);
+  CHECK(r.error().detail == "clock broke");
+  CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 0);
+  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/a")).value() == kvmem::presence::absent);
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "every pin has an owner, and one owner cannot take them all") {
+  // Anonymous pins could never be released: refused, and none is kept.
+  for (int i = 0; i < 100; ++i)
+    caf::anon_send(s.actor(), kvmem::pin_atom::value);
+  sched.run();
+  CHECK(ask<kvmem::store_info>(kvmem::info_atom::value).value().pinned == 0);
+  // One owner gets max_pins_per_owner (16), then is refused.
+  std::vector<kvmem::pin> mine;
+  for (int i = 0; i < 16; ++i)
+    mine.push_back(ask<kvmem::snapshot>(kvmem::pin_atom::value).value().pinned);
+  CHECK(ask<kvmem::snapshot>(kvmem::pin_atom::value).error().code == errc::invalid_argument);
+  // Another client still can.
+  auto other_pinned = std::make_shared<bool>(false);
+  auto other = sys.spawn([=](caf::event_based_actor* a, kvmem::store st) -> caf::behavior {
+    a->request(st.actor(), caf::infinite, kvmem::pin_atom::value)
+        .then([=](kvmem::snapshot& snap) {
+          *other_pinned = snap.pinned.id != 0;
+          // A pin is released only by its owner: this one is not ours.
+          a->send(st.actor(), kvmem::unpin_atom::value, kvmem::pin{1});
+        });
+    return {[](int) {}}; // stays alive until told to exit
+  }, s);
+  sched.run();
+  CHECK(*other_pinned);
+  CHECK(ask<kvmem::store_info>(kvmem::info_atom::value).value().pinned == 17);
+  // The other client terminated: its pin went with it.
+  caf::anon_send_exit(other, caf::exit_reason::user_shutdown);
+  sched.run();
+  CHECK(ask<kvmem::store_info>(kvmem::info_atom::value).value().pinned == 16);
+  for (auto p : mine)
+    self->send(s.actor(), kvmem::unpin_atom::value, p);
+  sched.run();
+  CHECK(ask<kvmem::store_info>(kvmem::info_atom::value).value().pinned == 0);
+}
+
+TEST_CASE_METHOD(coordinator_fixture, "write_atom applies any write_op, like its sugar") {
+  using kvmem::write_op;
+  CHECK(ask<kvmem::version_t>(kvmem::write_atom::value, write_op::set(K("/a/b"), "v")).value() == 1);
+  CHECK(ask<kvmem::version_t>(kvmem::write_atom::value, write_op::rename(K("/a/b"), K("/c")))
+            .value() == 2);
+  CHECK(ask<kvmem::version_t>(kvmem::write_atom::value, write_op::remove(K("/nope"))).value() == 2);
+  CHECK(ask<kvmem::version_t>(kvmem::write_atom::value, write_op::allocate(K("/c"), 4)).error() ==
+        error::already_present(K("/c")));
+  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/c")).value() == "v");
+}
 
 TEST_CASE_METHOD(coordinator_fixture, "typed messages reach the store and errors come back") {
   CHECK(ask<kvmem::version_t>(kvmem::set_atom::value, K("/a/b"), kvmem::bytes{"v"}).value() == 1);
@@ -99,10 +200,7 @@ TEST_CASE_METHOD(coordinator_fixture, "caf::error replies render in mirage-kv's 
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "a commit whose base version moved is rejected; stale and fresh") {
-  kvmem::write_op w;
-  w.k = K("/x");
-  w.data = "1";
-  auto stale = kvmem::commit{0, {w}};
+  auto stale = kvmem::commit{0, {kvmem::write_op::set(K("/x"), "1")}};
   REQUIRE(ask<kvmem::version_t>(kvmem::set_atom::value, K("/y"), kvmem::bytes{"moved"}));
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, stale).error().code == errc::conflict);
   stale.base = 1;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <thread>
 
 #include "kvmem/clock.hpp"
@@ -57,6 +59,30 @@ TEST_CASE("the manual clock moves only when told") {
   CHECK(c.now() == ptime{10, ptime::ps_per_day - 1'000'000'000'000});
   c.set(ptime{3, 4});
   CHECK(c.now() == ptime{3, 4});
+}
+
+TEST_CASE("the manual clock advances exactly across years, in any unit") {
+  using namespace std::chrono;
+  kvmem::manual_clock c{ptime{10, 5}};
+  // 107 days in nanoseconds overflowed a picosecond product before.
+  c.advance(nanoseconds(hours(24 * 107)) + nanoseconds(3));
+  CHECK(c.now() == ptime{117, 5 + 3'000});
+  c.advance(years(1)); // 365.2425 days = 365 days + 20,952 s
+  CHECK(c.now() == ptime{117 + 365, 5 + 3'000 + 20'952 * 1'000'000'000'000});
+  c.set(ptime{0, 0});
+  c.advance(years(1000));
+  CHECK(c.now() == ptime{365'242, 12 * 3'600 * 1'000'000'000'000}); // 365242.5 days
+  c.advance(-years(1000));
+  CHECK(c.now() == ptime{0, 0});
+  c.advance(hours(-1));
+  CHECK(c.now() == ptime{-1, ptime::ps_per_day - 3'600 * 1'000'000'000'000});
+  c.set(ptime{0, 0});
+  c.advance(std::numeric_limits<std::int64_t>::max()); // picoseconds: ~106.75 days
+  auto max = std::numeric_limits<std::int64_t>::max();
+  CHECK(c.now() == ptime{max / ptime::ps_per_day, max % ptime::ps_per_day});
+  c.set(ptime{0, 0});
+  c.advance(seconds(std::numeric_limits<std::int32_t>::max())); // 2^31 - 1 s: ~68 years
+  CHECK(c.now() == ptime{24'855, (std::int64_t{2'147'483'647} % 86'400) * 1'000'000'000'000});
 }
 
 TEST_CASE("clocks model the clock concept and erase into any_clock") {

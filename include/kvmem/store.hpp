@@ -105,8 +105,10 @@ struct store_options {
   /// this many microseconds before its thread goes to sleep, so that a
   /// client's next request finds it awake (no wake-up on either side).
   std::uint32_t linger_us = 20;
-  /// Most snapshots pinned at once (by remote batches); more are refused.
+  /// Most snapshots pinned at once (by remote batches), in all and per
+  /// client (the actor that pinned them); more are refused.
   std::size_t max_pins = 4096;
+  std::size_t max_pins_per_owner = 16;
 };
 
 namespace detail {

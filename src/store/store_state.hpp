@@ -56,7 +56,7 @@ caf::result<version_t> commit_write(store_self self, write_op w);
 /// Pins the current root for reads by message (pin_atom); the pin belongs to
 /// the current sender, whom the store monitors.
 caf::result<snapshot> pin_snapshot(store_self self);
-/// Releases a pin (unpin_atom); unknown pins are ignored.
+/// Releases a pin (unpin_atom) if the sender owns it; others are ignored.
 void unpin(store_self self, pin p);
 /// Releases every pin of an actor that terminated.
 void drop_pins_of(store_self self, const caf::actor_addr& owner);

@@ -95,7 +95,8 @@ private:
 
   static void pump(const std::shared_ptr<state>& st) {
     while (st->in_flight < st->window && !st->queue.empty()) {
-      auto [w, done] = std::move(st->queue.front());
+      write_op w = std::move(st->queue.front().first);
+      callback done = std::move(st->queue.front().second);
       st->queue.pop_front();
       ++st->in_flight;
       auto finish = [st, done](result<version_t> r) {

@@ -195,7 +195,10 @@ std::string tree::verify() const {
   std::string problem;
   std::vector<std::pair<std::string, const dict_node*>> stack{{"/", root_}};
   while (!stack.empty() && problem.empty()) {
-    auto [path, d] = std::move(stack.back());
+    // Named variables, not a structured binding: clang 14 cannot capture
+    // those in the lambda below.
+    std::string path = std::move(stack.back().first);
+    const dict_node* d = stack.back().second;
     stack.pop_back();
     if (d->rc.load() == 0)
       return fmt::format("{}: dictionary with a zero count", path);

@@ -1,4 +1,7 @@
+// kvmem::bytes: the handle of a value node (the tree's leaves).
 #include "kvmem/bytes.hpp"
+
+#include <cstring>
 
 #include "tree/value.hpp"
 

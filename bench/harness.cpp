@@ -77,7 +77,7 @@ void report::progress(const std::string& what) const {
 }
 
 void report::add(row r) {
-  fmt::print("{:<5} {:<58} kvmem {:>9} vs {} {:>9} {}  ratio {:>8}  {:<8} {}\n", r.group, r.scenario,
+  fmt::print("{:<5} {:<64} kvmem {:>9} vs {} {:>9} {}  ratio {:>8}  {:<8} {}\n", r.group, r.scenario,
              num(r.kvmem), r.baseline_name, num(r.baseline), r.unit, num(r.ratio), target_text(r),
              r.verdict());
   if (!r.note.empty())
@@ -88,10 +88,10 @@ void report::add(row r) {
 
 int report::summary() const {
   int missed = 0;
-  fmt::print("\n{:<5} {:<58} {:>10} {:>10}  {:<24} {:>9} {:<9} {}\n", "group", "scenario", "kvmem",
+  fmt::print("\n{:<5} {:<64} {:>10} {:>10}  {:<24} {:>9} {:<9} {}\n", "group", "scenario", "kvmem",
              "baseline", "baseline is", "ratio", "target", "verdict");
   for (auto& r : rows_) {
-    fmt::print("{:<5} {:<58} {:>10} {:>10}  {:<24} {:>9} {:<9} {}\n", r.group, r.scenario,
+    fmt::print("{:<5} {:<64} {:>10} {:>10}  {:<24} {:>9} {:<9} {}\n", r.group, r.scenario,
                num(r.kvmem), num(r.baseline), r.baseline_name, num(r.ratio), target_text(r),
                r.verdict());
     if (r.verdict() == "MISS")

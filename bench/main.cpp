@@ -1,6 +1,8 @@
 // kvmem_bench: the benchmark suite. See docs/benchmarks.md.
 //   kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only g1,g2] [--seed N]
 // Groups: memory tree reads blocking batches async contention lmdb remote.
+// Internal modes (the benchmark runs itself as a child process):
+//   --memory-child WHAT N (T6) and --serve-child (NET's server).
 #include <cstring>
 #include <set>
 
@@ -10,7 +12,8 @@
 
 namespace bench {
 int memory_child(const std::string& what, std::size_t n);
-}
+int serve_child();
+} // namespace bench
 
 int main(int argc, char** argv) {
   using namespace bench;
@@ -24,7 +27,9 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--memory-child") {
+    if (a == "--serve-child") {
+      return serve_child();
+    } else if (a == "--memory-child") {
       auto what = next();
       return memory_child(what, std::stoul(next()));
     } else if (a == "--full") {
@@ -58,8 +63,11 @@ int main(int argc, char** argv) {
   rep.header();
   auto t0 = clock_type::now();
   for (auto& [name, fn] : groups)
-    if (o.only.empty() || std::find(o.only.begin(), o.only.end(), name) != o.only.end())
+    if (o.only.empty() || std::find(o.only.begin(), o.only.end(), name) != o.only.end()) {
+      auto g0 = clock_type::now();
       fn(o, rep);
+      rep.progress(fmt::format("{}: {:.1f} s", name, seconds_since(g0)));
+    }
   rep.summary();
   rep.write_csv();
   rep.write_plots();

@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 
 #include <cstdlib>
+#include <string>
 
 #include <kvmem/client.hpp>
 #include <kvmem/store.hpp>
@@ -16,8 +17,9 @@ namespace bench {
 struct store_env {
   static caf::actor_system_config& init(caf::actor_system_config& cfg) {
     kvmem::register_types(cfg);
+    // caf::string_view has no const char* constructor under clang.
     if (auto* p = std::getenv("KVMEM_BENCH_POLICY"))
-      cfg.set("scheduler.policy", caf::atom_from_string(p));
+      cfg.set("scheduler.policy", caf::atom_from_string(std::string{p}));
     if (auto* p = std::getenv("KVMEM_BENCH_THREADS"))
       cfg.set("scheduler.max-threads", std::atoi(p));
     return cfg;

@@ -1,88 +1,209 @@
-// The cost of a remote operation (over loopback TCP, CAF's middleman)
-// against the same operation on a local store, measured in the same run.
+// NET: a store served by another process (kvmem_bench --serve-child, set up
+// as `kvmem serve`), reached over loopback TCP by a blocking client, against
+// (1) the same operation on a local store with default options, and (2)
+// Redis, started by the benchmark, reached by a minimal blocking RESP client
+// (resp_client.hpp): get/set latency on random keys of 10^6, an optimistic
+// batch, and server memory per key with the same 10^6 keys and values.
 #include <fmt/format.h>
 #include <kvmem/remote.hpp>
 
+#include "child_process.hpp"
 #include "data.hpp"
+#include "redis_server.hpp"
 #include "store_env.hpp"
 
 namespace bench {
 
 namespace {
 
+// The client process's actor system: what a user of remote stores sets up.
 struct net_node {
-  static caf::actor_system_config& init(caf::actor_system_config& cfg, const char* policy) {
+  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
     kvmem::enable_remote(cfg).value();
-    cfg.set("scheduler.policy", caf::atom_from_string(policy));
     return cfg;
   }
-  explicit net_node(const char* policy) : sys(init(cfg, policy)) {}
   caf::actor_system_config cfg;
-  caf::actor_system sys;
+  caf::actor_system sys{init(cfg)};
 };
 
-void run_remote(const options& o, report& rep, const char* policy, bool detached) {
-  auto config = fmt::format("{}, store {}", policy, detached ? "detached" : "on the scheduler");
-  rep.progress(fmt::format("remote: blocking operations over loopback vs local ({})", config));
-  net_node server{policy}, client_node{policy};
-  auto st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, {.detached = detached});
-  auto port = kvmem::publish(server.sys, st, 0).value();
-  auto remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
-  {
-    kvmem::client local{server.sys, st};
-    kvmem::client far{client_node.sys, remote};
-    std::vector<kvmem::key> keys;
-    for (int i = 0; i < 1000; ++i)
-      keys.push_back(kvmem::key{} / "r" / fmt::format("k{}", i));
-    kvmem::bytes v{std::string(100, 'v')};
-    for (auto& k : keys)
-      (void)local.set(k, v);
-    const std::size_t n = 2000 * o.scale();
-    std::vector<double> lg, rg, ls, rs, lb, rb;
-    for (int r = 0; r < 5; ++r) {
-      lg.push_back(ns_per_op(n, [&](std::size_t i) { (void)local.get(keys[i % 1000]); }) / 1e3);
-      rg.push_back(ns_per_op(n, [&](std::size_t i) { (void)far.get(keys[i % 1000]); }) / 1e3);
-      ls.push_back(ns_per_op(n, [&](std::size_t i) { (void)local.set(keys[i % 1000], v); }) / 1e3);
-      rs.push_back(ns_per_op(n, [&](std::size_t i) { (void)far.set(keys[i % 1000], v); }) / 1e3);
-      auto batch = [&](kvmem::client& c) {
-        return ns_per_op(20, [&](std::size_t) {
-                 (void)c.batch([&](kvmem::batch_view& b) {
-                   auto x = b.get(keys[0]);
-                   for (int i = 0; i < 100; ++i)
-                     (void)b.set(keys[i], v);
-                   return x ? x->size() : 0;
-                 });
-               }) /
-               1e3;
-      };
-      lb.push_back(batch(local));
-      rb.push_back(batch(far));
+constexpr std::size_t load_chunk = 1000; // keys per batch / per pipeline
+
+// Loads every key of `d` (one batch per 1000 keys); false on an error.
+bool load(kvmem::client& c, const dataset& d) {
+  for (std::size_t b = 0; b < d.size(); b += load_chunk) {
+    auto r = c.batch([&](kvmem::batch_view& v) {
+      for (std::size_t i = b; i < std::min(b + load_chunk, d.size()); ++i)
+        (void)v.set(d.keys[i], d.value_bytes);
+    });
+    if (!r) {
+      fmt::print("NET: loading the served store failed: {}\n", r.error());
+      return false;
     }
-    auto row = [&](const char* what, double kv, double base, const char* note) {
-      rep.add({"NET", fmt::format("{}, {}", what, config), "us/op", kv,
-               "same op, local", base, kv / base, "remote time / local time", goal::none, 0,
-               note});
-    };
-    row("remote get (loopback)", median(rg), median(lg),
-        "local: the published root, no message; remote: a request and reply over TCP");
-    row("remote set (loopback)", median(rs), median(ls),
-        "both are messages to the store; remote adds serialization and TCP");
-    row("remote batch, 1 read + 100 sets", median(rb), median(lb),
-        "remote: pin + pinned read + commit (100 writes) + unpin messages");
   }
-  kvmem::unpublish(server.sys, st, port);
-  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
+  return true;
 }
+
+// The same into Redis (pipelines of 1000 SETs); false on an error.
+bool load(resp_client& c, const dataset& d) {
+  for (std::size_t b = 0; b < d.size(); b += load_chunk) {
+    auto end = std::min(b + load_chunk, d.size());
+    for (std::size_t i = b; i < end; ++i)
+      c.queue({"SET", d.paths[i], d.value});
+    if (!c.send_queued())
+      return false;
+    for (std::size_t i = b; i < end; ++i)
+      if (auto r = c.read_reply(); !r || r->type != '+')
+        return false;
+  }
+  return true;
+}
+
+// Redis's optimistic transaction, the counterpart of a kvmem batch that
+// reads one key and writes 100: WATCH, GET, then MULTI + 100 SET + EXEC in
+// one write (3 round trips; EXEC fails if the watched key changed).
+bool redis_batch(resp_client& c, const dataset& d, std::size_t read, std::size_t first) {
+  if (auto w = c.call({"WATCH", d.paths[read]}); !w || w->type != '+')
+    return false;
+  if (!c.get(d.paths[read]))
+    return false;
+  c.queue({"MULTI"});
+  for (std::size_t i = 0; i < 100; ++i)
+    c.queue({"SET", d.paths[first + i], d.value});
+  c.queue({"EXEC"});
+  if (!c.send_queued())
+    return false;
+  for (int i = 0; i < 101; ++i)
+    if (!c.read_reply())
+      return false;
+  auto exec = c.read_reply();
+  return exec && exec->type == '*' && exec->elems.size() == 100;
+}
+
+struct figures {
+  std::vector<double> get, set, batch; // us/op per round
+};
 
 } // namespace
 
 void run_remote(const options& o, report& rep) {
-  // Served stores on the scheduler (what `kvmem serve` does): faster for
-  // remote clients than a detached store, and CAF 0.17 can hang at shutdown
-  // with a detached actor the middleman referenced (docs/remote.md).
-  if (o.full)
-    run_remote(o, rep, "stealing", false); // CAF's default scheduler
-  run_remote(o, rep, "sharing", false);    // what `kvmem serve` uses
+  const auto& d = dataset::nested(o);
+  rep.progress("NET: starting the served store (kvmem_bench --serve-child) and redis-server");
+  auto server = child_process::start({self_exe(), "--serve-child"}, true);
+  auto line = server ? server->read_line(std::chrono::seconds(20)) : std::nullopt;
+  if (!line || line->rfind("port ", 0) != 0) {
+    fmt::print("NET: the server process did not start (it printed {:?}); NET rows skipped\n",
+               line.value_or("nothing"));
+    return;
+  }
+  auto port = static_cast<std::uint16_t>(std::stoul(line->substr(5)));
+  std::string why;
+  auto redis = redis_server::start(why);
+  if (!redis)
+    fmt::print("NET: no Redis rows: {}\n", why);
+  auto rc = redis ? redis->connect() : std::nullopt;
+  if (redis && !rc)
+    fmt::print("NET: no Redis rows: cannot connect to redis-server\n");
+
+  net_node node;
+  auto remote = kvmem::remote_store(node.sys, "127.0.0.1", port);
+  if (!remote) {
+    fmt::print("NET: cannot reach the server process: {}; NET rows skipped\n", remote.error());
+    return;
+  }
+  kvmem::client far{node.sys, *remote};
+
+  // Memory per key: resident growth of each server process while 10^6 keys
+  // are loaded through its own protocol.
+  rep.progress("NET: loading 10^6 keys into the served store and into Redis");
+  long k0 = server->rss_bytes();
+  bool kv_loaded = load(far, d);
+  long k1 = server->rss_bytes();
+  long r0 = -1, r1 = -1, u0 = -1, u1 = -1;
+  if (rc) {
+    r0 = redis->process().rss_bytes();
+    u0 = redis_server::info_number(*rc, "memory", "used_memory");
+    if (!load(*rc, d)) {
+      fmt::print("NET: loading Redis failed; no Redis rows\n");
+      rc.reset();
+    }
+    r1 = redis->process().rss_bytes();
+    u1 = redis_server::info_number(*rc, "memory", "used_memory");
+  }
+
+  store_env env; // the local baseline: a default store in this process
+  auto local_store = env.spawn(d.tree());
+  kvmem::client local{env.sys, local_store};
+
+  rep.progress("NET: get/set/batch latency, local vs served store vs Redis, interleaved");
+  const std::size_t n = 2000 * o.scale();
+  const std::size_t nb = 20 * o.scale();
+  figures fl, fk, fr;
+  bool redis_ok = rc.has_value();
+  for (int r = 0; r < (o.full ? 9 : 5); ++r) {
+    auto key = [&](std::size_t i) { return d.order[(i + r * n) % d.order.size()]; };
+    auto dict = [&](std::size_t i) { return key(i) / 1000 * 1000; }; // first key of a dictionary
+    auto us = [&](std::size_t count, auto f) { return ns_per_op(count, f) / 1e3; };
+    fl.get.push_back(us(n, [&](std::size_t i) { (void)local.get(d.keys[key(i)]); }));
+    fk.get.push_back(us(n, [&](std::size_t i) { (void)far.get(d.keys[key(i)]); }));
+    if (redis_ok)
+      fr.get.push_back(us(n, [&](std::size_t i) { redis_ok &= rc->get(d.paths[key(i)]).has_value(); }));
+    fl.set.push_back(us(n, [&](std::size_t i) { (void)local.set(d.keys[key(i)], d.value_bytes); }));
+    fk.set.push_back(us(n, [&](std::size_t i) { (void)far.set(d.keys[key(i)], d.value_bytes); }));
+    if (redis_ok)
+      fr.set.push_back(us(n, [&](std::size_t i) { redis_ok &= rc->set(d.paths[key(i)], d.value); }));
+    auto kv_batch = [&](kvmem::client& c) {
+      return us(nb, [&](std::size_t i) {
+        (void)c.batch([&](kvmem::batch_view& b) {
+          auto x = b.get(d.keys[key(i)]);
+          for (std::size_t j = 0; j < 100; ++j)
+            (void)b.set(d.keys[dict(i) + j], d.value_bytes);
+          return x ? x->size() : 0;
+        });
+      });
+    };
+    fl.batch.push_back(kv_batch(local));
+    fk.batch.push_back(kv_batch(far));
+    if (redis_ok)
+      fr.batch.push_back(us(nb, [&](std::size_t i) { redis_ok &= redis_batch(*rc, d, key(i), dict(i)); }));
+  }
+  if (rc && !redis_ok)
+    fmt::print("NET: a Redis request failed; no Redis latency rows\n");
+
+  auto add = [&](const char* what, const std::vector<double>& kv, const std::vector<double>& base,
+                 const std::string& base_name, const std::string& ratio_is, std::string note) {
+    rep.add({"NET", what, "us/op", median(kv), base_name, median(base), median(kv) / median(base),
+             ratio_is, goal::none, 0, std::move(note)});
+  };
+  const auto rv = redis ? "Redis " + redis->version() : std::string{};
+  if (redis_ok) {
+    add("remote get, random key of 10^6, server process", fk.get, fr.get, rv + " GET",
+        "kvmem time / Redis time",
+        "one request, one reply over loopback TCP; kvmem: kvmem::client, CAF's middleman; Redis: "
+        "blocking RESP client");
+    add("remote set, random key of 10^6, server process", fk.set, fr.set, rv + " SET",
+        "kvmem time / Redis time", "100-byte values");
+    add("remote batch, 1 read + 100 sets, server process", fk.batch, fr.batch, rv + " MULTI",
+        "kvmem time / Redis time",
+        "kvmem: pin, pinned get, commit of 100 writes, unpin; Redis: WATCH, GET, "
+        "MULTI + 100 SET + EXEC pipelined");
+  }
+  add("remote get vs local get, random key of 10^6", fk.get, fl.get, "same op, local",
+      "remote time / local time",
+      "local: a default store in this process, read from its published root (no message)");
+  add("remote set vs local set, random key of 10^6", fk.set, fl.set, "same op, local",
+      "remote time / local time", "local: a message to a default (detached) store");
+  add("remote batch vs local batch, 1 read + 100 sets", fk.batch, fl.batch, "same op, local",
+      "remote time / local time", "local: a default store in this process");
+  if (kv_loaded && redis_ok && k0 > 0 && k1 > 0 && r0 > 0 && r1 > 0) {
+    double kb = static_cast<double>(k1 - k0) / static_cast<double>(d.size());
+    double rb = static_cast<double>(r1 - r0) / static_cast<double>(d.size());
+    rep.add({"NET", "server memory per key, 10^6 keys (1000 x 1000), 100-byte values", "B/key", kb,
+             rv, rb, kb / rb, "kvmem bytes / Redis bytes", goal::none, 0,
+             fmt::format("resident growth of each server process (/proc/<pid>/statm) while the "
+                         "keys were loaded over its protocol; Redis INFO used_memory grew by "
+                         "{:.0f} B/key",
+                         static_cast<double>(u1 - u0) / static_cast<double>(d.size()))});
+  }
 }
 
 } // namespace bench

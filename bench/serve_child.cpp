@@ -1,0 +1,46 @@
+// kvmem_bench --serve-child: the NET rows' server process. It serves an
+// empty store exactly as `kvmem serve` does (cli/serve.cpp: enable_remote,
+// the sharing scheduler, the store on the scheduler, 127.0.0.1), prints
+// "port <P>" on stdout, and exits when its stdin closes (the benchmark
+// closes it, or dies: the child also has PR_SET_PDEATHSIG).
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/send.hpp>
+#include <fmt/format.h>
+#include <kvmem/remote.hpp>
+
+namespace bench {
+
+int serve_child() {
+  caf::actor_system_config cfg;
+  if (auto r = kvmem::enable_remote(cfg); !r) {
+    fmt::print(stderr, "serve child: {}\n", r.error().message());
+    return 1;
+  }
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  caf::actor_system sys{cfg};
+  kvmem::store_options opts;
+  opts.detached = false;
+  auto s = kvmem::spawn_store(sys, kvmem::system_clock{}, opts);
+  auto port = kvmem::publish(sys, s, 0);
+  if (!port) {
+    fmt::print(stderr, "serve child: {}\n", port.error().message());
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  fmt::print("port {}\n", *port);
+  std::fflush(stdout);
+  char buf[64];
+  while (read(STDIN_FILENO, buf, sizeof buf) > 0) {
+  }
+  // No orderly shutdown: the process ends here, and nothing it holds needs
+  // more than the kernel's cleanup.
+  std::_Exit(0);
+}
+
+} // namespace bench

@@ -1,5 +1,7 @@
 #include "redis_server.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <thread>
 
@@ -13,8 +15,10 @@ std::optional<redis_server> redis_server::start(std::string& why) {
     exe = e;
   else
     exe = find_program("redis-server");
-  if (exe.empty()) {
-    why = "redis-server not found (apt-get install redis-server, or set KVMEM_BENCH_REDIS)";
+  if (exe.empty() || access(exe.c_str(), X_OK) != 0) {
+    why = exe.empty() ? "redis-server not found (apt-get install redis-server, or set "
+                        "KVMEM_BENCH_REDIS)"
+                      : fmt::format("{} is not an executable", exe);
     return std::nullopt;
   }
   // The port is free when chosen but could be taken before Redis binds it:

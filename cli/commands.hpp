@@ -3,38 +3,36 @@
 
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include <kvmem/client.hpp>
 
+#include "args.hpp"
+
 namespace kvmem::cli {
 
-/// Exit codes: what a script can tell apart.
-enum exit_code : int {
-  ok = 0,
-  store_error = 1,  // the store answered with an error (mirage wording)
-  usage_error = 2,  // unknown command, bad arguments, bad key
-  connection_error = 3, // refused, unreachable, lost
-};
-
-/// Where a command writes. `raw_values`: `get` writes the value's bytes
-/// exactly (one-shot mode); otherwise followed by a newline (shell).
+/// Where a command writes, and for whom.
 struct output {
   std::FILE* out = stdout;
   std::FILE* err = stderr;
-  bool raw_values = true;
+  /// A person reads `out` (a terminal, or the shell): `get` then ends its
+  /// output with a newline if the value does not. Otherwise its bytes are
+  /// written exactly.
+  bool for_person = false;
+  /// The server's HOST:PORT, named in connection errors.
+  std::string server;
 };
 
-/// Runs one command (args[0] is its name) against `c`; returns an exit code.
-/// Errors are one line on `o.err`.
-int run_command(client& c, const std::vector<std::string>& args, const output& o);
+/// Runs one parsed command against `c`; returns an exit code. Errors are
+/// one line on `o.err` (escaped: a key with a newline cannot split it).
+/// A failed write to `o.out` (a full disk, a closed pipe) is a file error.
+int run_command(client& c, const command_args& args, const output& o);
 
-/// The help text.
+/// Prints `e` as one line on `o.err` and returns its exit code: unavailable
+/// and disconnected are connection errors (3), every other kind is the
+/// store's answer (1).
+int report(const error& e, const output& o);
+
+/// The list of commands (`kvmem help`, `help` in the shell).
 const char* help_text();
-
-/// Splits a shell line into words: whitespace separates, '...' and "..."
-/// quote, backslash escapes the next character. Returns false on an
-/// unterminated quote.
-bool split_words(const std::string& line, std::vector<std::string>* words);
 
 } // namespace kvmem::cli

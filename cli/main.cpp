@@ -1,121 +1,76 @@
 // kvmem: a command-line client and server for kvmem stores, in the spirit of
-// redis-cli.
-//   kvmem serve [--port P] [--bind ADDR] [--capacity BYTES] [--insecure-nonlocal] [TLS]
-//   kvmem [--connect HOST:PORT] [--timeout MS] [TLS] COMMAND ARGS...   (one command)
-//   kvmem [--connect HOST:PORT] [TLS]                                  (interactive shell)
-//   TLS: --tls-cert FILE --tls-key FILE --tls-ca FILE
-#include <cstdlib>
-#include <optional>
-#include <string>
-#include <vector>
+// redis-cli. `kvmem --help` and docs/cli.md describe every command, option,
+// output format and exit code.
+#include <unistd.h>
 
+#include <algorithm>
+#include <exception>
+#include <new>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <fmt/format.h>
 #include <kvmem/remote.hpp>
 
+#include "command_line.hpp"
 #include "commands.hpp"
-
-namespace kvmem::cli {
-int serve(const std::vector<std::string>& args);
-int shell(client& c, const std::string& where);
-inline constexpr std::uint16_t default_port = 7470;
-} // namespace kvmem::cli
+#include "modes.hpp"
+#include "text.hpp"
 
 namespace {
 
 using namespace kvmem::cli;
 
-bool parse_endpoint(const std::string& s, std::string* host, std::uint16_t* port) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
-    return false;
-  try {
-    auto p = std::stoul(s.substr(colon + 1));
-    if (p == 0 || p > 65535)
-      return false;
-    *host = s.substr(0, colon);
-    *port = static_cast<std::uint16_t>(p);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-int usage() {
-  fmt::print(stderr,
-             "usage: kvmem serve [--port P] [--bind ADDR] [--capacity BYTES] [--insecure-nonlocal]\n"
-             "                   [TLS]\n"
-             "       kvmem [--connect HOST:PORT] [--timeout MS] [TLS] [COMMAND ARGS...]\n"
-             "       TLS: --tls-cert FILE --tls-key FILE --tls-ca FILE (mutual TLS, both ends)\n"
-             "       (no COMMAND: interactive shell; 'kvmem help' lists the commands;\n"
-             "        default HOST:PORT 127.0.0.1:{}, or $KVMEM_CONNECT)\n",
-             default_port);
-  return usage_error;
-}
-
-} // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args[0] == "serve")
-    return serve({args.begin() + 1, args.end()});
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    usage();
-    std::fputs(help_text(), stderr);
-    return ok;
-  }
-  std::string host = "127.0.0.1";
-  std::uint16_t port = default_port;
-  if (auto* env = std::getenv("KVMEM_CONNECT"); env && !parse_endpoint(env, &host, &port)) {
-    fmt::print(stderr, "kvmem: bad KVMEM_CONNECT {:?}: expected HOST:PORT\n", env);
-    return usage_error;
-  }
-  kvmem::connect_options copts;
-  kvmem::tls_options tls;
-  std::size_t i = 0;
-  for (; i < args.size() && args[i].rfind("--", 0) == 0; ++i) {
-    if (args[i] == "--connect" && i + 1 < args.size()) {
-      if (!parse_endpoint(args[++i], &host, &port)) {
-        fmt::print(stderr, "kvmem: bad --connect {:?}: expected HOST:PORT\n", args[i]);
-        return usage_error;
-      }
-    } else if (args[i] == "--tls-cert" && i + 1 < args.size()) {
-      tls.certificate = args[++i];
-    } else if (args[i] == "--tls-key" && i + 1 < args.size()) {
-      tls.key = args[++i];
-    } else if (args[i] == "--tls-ca" && i + 1 < args.size()) {
-      tls.cafile = args[++i];
-    } else if (args[i] == "--timeout" && i + 1 < args.size()) {
-      copts.call_timeout = std::chrono::milliseconds(std::atol(args[++i].c_str()));
-    } else {
-      fmt::print(stderr, "kvmem: unknown option {:?}\n", args[i]);
-      return usage();
-    }
-  }
-  std::vector<std::string> command(args.begin() + static_cast<long>(i), args.end());
-  if (!command.empty() && command[0] == "help") {
-    std::fputs(help_text(), stdout);
-    return ok;
-  }
+// Connects and runs the command, or the shell without one.
+int run_client(const main_args& a) {
+  const auto& cl = a.client;
   caf::actor_system_config cfg;
-  if (auto r = kvmem::enable_remote(cfg, tls); !r) {
-    fmt::print(stderr, "kvmem: {}\n", r.error().message());
+  if (auto r = kvmem::enable_remote(cfg, cl.tls); !r) {
+    fmt::print(stderr, "kvmem: {}\n", one_line(r.error().message()));
     return usage_error;
   }
   cfg.set("scheduler.policy", caf::atom("sharing")); // see docs/remote.md
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
-  auto s = kvmem::remote_store(sys, host, port, copts);
+  kvmem::connect_options copts;
+  copts.call_timeout = cl.call_timeout;
+  // A peer that accepts and never answers must not hold a one-shot command
+  // longer than the user allowed for the command itself.
+  copts.connect_timeout =
+      cl.connect_timeout.value_or(std::min(copts.connect_timeout, cl.call_timeout));
+  auto where = fmt::format("{}:{}", cl.where.host, cl.where.port);
+  auto s = kvmem::remote_store(sys, cl.where.host, cl.where.port, copts);
   if (!s) {
-    fmt::print(stderr, "kvmem: {}\n", s.error().message());
-    return connection_error;
+    fmt::print(stderr, "kvmem: {}\n", one_line(s.error().message()));
+    return s.error().code == kvmem::errc::invalid_argument ? usage_error : connection_error;
   }
-  int rc;
-  {
-    kvmem::client c{sys, *s};
-    if (command.empty())
-      rc = shell(c, fmt::format("{}:{}", host, port));
-    else
-      rc = run_command(c, command, {});
+  kvmem::client c{sys, *s};
+  if (a.command.name.empty())
+    return shell(c, where);
+  output o;
+  o.for_person = ::isatty(STDOUT_FILENO) != 0;
+  o.server = where;
+  return run_command(c, a.command, o);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    auto p = parse_command_line(argc, argv);
+    if (!p.args)
+      return p.exit;
+    if (p.args->serve)
+      return serve(p.args->server);
+    if (p.args->command.name == "help") { // needs no store
+      std::fputs(help_text(), stdout);
+      return ok;
+    }
+    return run_client(*p.args);
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "kvmem: out of memory\n");
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "kvmem: internal error: {}\n", one_line(e.what()));
   }
-  return rc;
+  return store_error;
 }

@@ -7,48 +7,23 @@
 #include <fmt/format.h>
 #include <kvmem/remote.hpp>
 
-#include "commands.hpp"
+#include "modes.hpp"
+#include "text.hpp"
 
 namespace kvmem::cli {
 
-inline constexpr std::uint16_t default_port = 7470;
-
-int serve(const std::vector<std::string>& args) {
-  std::uint16_t port = default_port;
+int serve(const serve_args& args) {
+  const std::uint16_t port = args.port;
   serve_options sopts;
+  sopts.bind = args.bind;
+  sopts.allow_nonlocal_bind = args.insecure_nonlocal;
   store_options opts;
-  tls_options tls;
+  opts.capacity = args.capacity;
+  const tls_options& tls = args.tls;
   // Only remote clients reach this store, through the middleman's brokers,
   // which are scheduled actors: the store is best on the scheduler too (no
   // thread of its own to wake; see docs/remote.md).
   opts.detached = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    const std::string* v = nullptr;
-    try {
-      if (args[i] == "--port" && (v = value()))
-        port = static_cast<std::uint16_t>(std::stoul(*v));
-      else if (args[i] == "--bind" && (v = value()))
-        sopts.bind = *v;
-      else if (args[i] == "--capacity" && (v = value()))
-        opts.capacity = std::stoull(*v);
-      else if (args[i] == "--tls-cert" && (v = value()))
-        tls.certificate = *v;
-      else if (args[i] == "--tls-key" && (v = value()))
-        tls.key = *v;
-      else if (args[i] == "--tls-ca" && (v = value()))
-        tls.cafile = *v;
-      else if (args[i] == "--insecure-nonlocal")
-        sopts.allow_nonlocal_bind = true;
-      else {
-        fmt::print(stderr, "kvmem serve: unknown or incomplete option {:?}\n", args[i]);
-        return usage_error;
-      }
-    } catch (const std::exception&) {
-      fmt::print(stderr, "kvmem serve: bad value {:?} for {}\n", v ? *v : "", args[i]);
-      return usage_error;
-    }
-  }
   // Block the stop signals before any thread starts, then wait for them. A
   // background job of a non-interactive shell starts with SIGINT ignored,
   // and an ignored signal never becomes pending: restore the default first.
@@ -63,7 +38,7 @@ int serve(const std::vector<std::string>& args) {
   {
     caf::actor_system_config cfg;
     if (auto r = enable_remote(cfg, tls); !r) {
-      fmt::print(stderr, "kvmem serve: {}\n", r.error().message());
+      fmt::print(stderr, "kvmem serve: {}\n", one_line(r.error().message()));
       return usage_error;
     }
     // A dedicated process: workers that sleep on a condition variable halve
@@ -73,10 +48,10 @@ int serve(const std::vector<std::string>& args) {
     auto s = spawn_store(sys, system_clock{}, opts);
     auto bound = publish(sys, s, port, sopts);
     if (!bound) {
-      fmt::print(stderr, "kvmem serve: {}\n", bound.error().message());
+      fmt::print(stderr, "kvmem serve: {}\n", one_line(bound.error().message()));
       rc = bound.error().code == errc::invalid_argument ? usage_error : connection_error;
     } else {
-      fmt::print("kvmem: serving on {}:{}{}\n", sopts.bind, *bound,
+      fmt::print("kvmem: serving on {}:{}{}\n", one_line(sopts.bind), *bound,
                  tls.enabled() ? " (TLS, peers need a certificate from the CA)" : "");
       std::fflush(stdout);
       int sig = 0;

@@ -6,11 +6,15 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <editline/readline.h>
 #include <fmt/format.h>
 
+#include "command_line.hpp"
 #include "commands.hpp"
+#include "modes.hpp"
+#include "words.hpp"
 
 namespace kvmem::cli {
 
@@ -25,7 +29,10 @@ std::string history_file() {
 
 int shell(client& c, const std::string& where) {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
-  const output o{stdout, stderr, false};
+  output o;
+  o.for_person = true;
+  o.server = where;
+  line_parser parser;
   auto hist = history_file();
   if (tty) {
     fmt::print("kvmem shell connected to {}; 'help' lists commands, 'quit' leaves\n", where);
@@ -64,7 +71,8 @@ int shell(client& c, const std::string& where) {
           fmt::print("{:5}  {}\n", i, h->line);
       continue;
     }
-    last = run_command(c, words, o);
+    auto p = parser.parse(words, stdout, stderr);
+    last = p.args ? run_command(c, *p.args, o) : p.exit;
     std::fflush(stdout);
   }
   if (tty && !hist.empty())

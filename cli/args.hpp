@@ -1,0 +1,65 @@
+// What the command line (or a shell line) asked for, once parsed and
+// checked by command_line.cpp. Plain values: the code that acts on them
+// needs no knowledge of the parser.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include <kvmem/remote.hpp>
+#include <kvmem/tree.hpp>
+
+#include "values.hpp"
+
+namespace kvmem::cli {
+
+/// Exit codes: what a script can tell apart.
+enum exit_code : int {
+  ok = 0,
+  store_error = 1,      // the store answered with an error (mirage wording)
+  usage_error = 2,      // unknown command or option, bad value, bad key; file errors
+  connection_error = 3, // refused, unreachable, no answer in time, lost
+};
+
+inline constexpr std::uint16_t default_port = 7470;
+
+/// One store command: `get /a`, `ls --json /`...
+struct command_args {
+  std::string name;       // "get", "set", ...; empty: none (the shell)
+  std::string key1 = "/"; // KEY, or SRC of mv (checked: starts with '/')
+  std::string key2;       // DST of mv
+  std::string value;      // set KEY VALUE; "-" is standard input
+  std::string file;       // set KEY --file PATH
+  bool json = false;      // ls, stat, info: one JSON document
+  bool nul = false;       // ls -0: NUL-terminated records, raw bytes
+};
+
+/// How the client reaches the store.
+struct client_args {
+  endpoint where{"127.0.0.1", default_port};
+  std::chrono::milliseconds call_timeout{30'000};
+  std::optional<std::chrono::milliseconds> connect_timeout; // default: min(5 s, call_timeout)
+  tls_options tls;
+};
+
+/// kvmem serve's options.
+struct serve_args {
+  std::uint16_t port = default_port;
+  std::string bind = "127.0.0.1";
+  std::uint64_t capacity = unlimited;
+  bool insecure_nonlocal = false;
+  tls_options tls;
+};
+
+/// The whole command line.
+struct main_args {
+  bool serve = false;
+  serve_args server;
+  client_args client;
+  command_args command; // command.name empty and !serve: the interactive shell
+};
+
+} // namespace kvmem::cli

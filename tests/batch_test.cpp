@@ -114,6 +114,7 @@ TEST_CASE_METHOD(store_fixture, "too_many_retries after exactly `retries` runs o
     std::uint32_t runs = 0;
     auto r = c.batch([&](batch_view& v) {
       ++runs;
+      (void)v.get(K("/hot")); // what the intruder changes before every commit
       REQUIRE(intruder.set(K("/hot"), std::to_string(runs)));
       (void)v.set(K("/mine"), "never");
     }, n);
@@ -126,7 +127,8 @@ TEST_CASE_METHOD(store_fixture, "too_many_retries after exactly `retries` runs o
   std::uint32_t runs = 0;
   auto dflt = c.batch([&](batch_view& v) {
     ++runs;
-    REQUIRE(intruder.set(K("/hot"), "x"));
+    (void)v.size(K("/hot"));
+    REQUIRE(intruder.set(K("/hot"), fmt::format("x{}", runs)));
     (void)v.set(K("/mine"), "never");
   });
   CHECK(dflt.error() == error::too_many_retries(13));

@@ -199,12 +199,33 @@ TEST_CASE_METHOD(coordinator_fixture, "caf::error replies render in mirage-kv's 
                 });
 }
 
-TEST_CASE_METHOD(coordinator_fixture, "a commit whose base version moved is rejected; stale and fresh") {
-  auto stale = kvmem::commit{0, {kvmem::write_op::set(K("/x"), "1")}};
+TEST_CASE_METHOD(coordinator_fixture, "a stale commit applies only if its reads are current; fresh ones apply") {
+  auto snap = ask<kvmem::snapshot>(kvmem::snapshot_atom::value).value();
   REQUIRE(ask<kvmem::version_t>(kvmem::set_atom::value, K("/y"), kvmem::bytes{"moved"}));
+  // Read /y at version 0, which has changed since: rejected.
+  auto stale = kvmem::commit{0, {kvmem::write_op::set(K("/x"), "1")}};
+  stale.reads = {{kvmem::read_record::code::get, K("/y")}};
+  stale.base_root = snap.root;
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, stale).error().code == errc::conflict);
-  stale.base = 1;
-  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, stale).value() == 2);
+  // Without the snapshot it read, the store cannot tell: rejected.
+  auto blind = stale;
+  blind.base_root.reset();
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, blind).error().code == errc::conflict);
+  // Read /z, which has not changed: applied to the current state.
+  auto unrelated = stale;
+  unrelated.reads = {{kvmem::read_record::code::exists, K("/z")}};
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, unrelated).value() == 2);
+  // Wrote only: never conflicts.
+  auto blind_write = kvmem::commit{0, {kvmem::write_op::set(K("/w"), "1")}};
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, blind_write).value() == 3);
+  // At the current version: applied without looking at the reads.
+  auto fresh = stale;
+  fresh.base = 3;
+  fresh.base_root.reset();
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, fresh).value() == 4);
+  // From a version the store never had: rejected.
+  fresh.base = 99;
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, fresh).error().code == errc::conflict);
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "a write between a batch's snapshot and its commit makes f run again") {
@@ -231,6 +252,7 @@ TEST_CASE_METHOD(coordinator_fixture, "interfered with on every attempt: too_man
     auto store_actor = s.actor();
     auto r = batch([=](batch_view& v) {
       ++*runs;
+      (void)v.get(K("/hot")); // rewritten before every commit
       caf::anon_send(store_actor, kvmem::set_atom::value, K("/hot"), kvmem::bytes{"x"});
       (void)v.set(K("/mine"), "never");
     }, n);

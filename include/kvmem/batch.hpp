@@ -3,14 +3,19 @@
 // A batch runs a function f(batch_view&) against a store:
 //   1. the attempt takes a snapshot of the store (version v, root r);
 //   2. f runs; its reads see r — the state before the whole batch, never its
-//      own buffered writes, never a concurrent writer — and its writes are
-//      buffered in order;
+//      own buffered writes, never a concurrent writer — and are recorded
+//      (which read, which key); its writes are buffered in order;
 //   3. if f wrote nothing, the batch ends (it cannot conflict);
-//   4. otherwise it sends commit{v, writes}; the store applies them all or
-//      none as one new version if it is still at v, and rejects the commit
-//      if its version moved, in which case f runs again from step 1;
+//   4. otherwise it sends commit{v, reads, requirements, writes}; the store
+//      applies the writes all or none as one new version if it is still at
+//      v, or if every read would return the same in its current state (the
+//      default store_options::validation::by_reads); otherwise it rejects
+//      the commit and f runs again from step 1;
 //   5. after `retries` rejected attempts, the batch fails with
 //      too_many_retries(retries).
+// Committed batches and single writes are serializable in version order:
+// each committed batch's reads equal what the store held just before its
+// commit (docs/design.md has the argument).
 // f may therefore run several times: it must not have effects outside the
 // view (or must tolerate repetition). If f throws, nothing is applied, f is
 // not run again and the batch fails with batch_aborted carrying what().
@@ -50,6 +55,14 @@ public:
   result<listing> list(const key& k) const;
   result<ptime> last_modified(const key& k) const;
   result<kvmem::digest> digest(const key& k) const;
+  result<entry_stat> stat(const key& k) const;
+
+  /// Requires that `e` holds for k (k absent, or k's modified version):
+  /// checked now in the snapshot, and again by the store at commit against
+  /// its current state. If it does not hold at either point, the batch fails
+  /// with version_mismatch, applies nothing and is not re-run. Returns the
+  /// check in the snapshot (the batch fails even if f ignores it).
+  result<void> require(const key& k, expect e);
 
   // --- writes: buffered, applied in this order at commit ---------------------
   // Each returns an error only when a batch limit (store_options'
@@ -72,17 +85,21 @@ public:
 private:
   friend struct detail::batch_access; // the batch runner builds and drains views
   struct limits {
-    std::size_t max_writes;
+    std::size_t max_writes; // also the most reads recorded (then: validate by version)
     std::uint64_t max_bytes;
   };
   batch_view(snapshot snap, limits lim, detail::reads* remote) noexcept
     : snap_(std::move(snap)), limits_(lim), remote_(remote) {}
+  void record(read_record::code op, const key& k) const;
 
   snapshot snap_;
   limits limits_;
   std::vector<write_op> ops_;
   std::uint64_t bytes_ = 0;
   std::optional<error> failed_;
+  mutable std::vector<read_record> reads_;
+  mutable bool reads_complete_ = true;
+  std::vector<requirement> requirements_;
   detail::reads* remote_; // reads by message (a remote store), or null: snap_.root
 };
 

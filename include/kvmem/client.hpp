@@ -58,6 +58,9 @@ public:
   result<listing> list(const key& k);
   result<ptime> last_modified(const key& k);
   result<kvmem::digest> digest(const key& k);
+  /// Kind, size, last_modified, versions, and for dictionaries the greatest
+  /// version below and the number of direct entries (tree.hpp).
+  result<entry_stat> stat(const key& k);
 
   // --- Mirage_kv.RW: each write is one message and one new version ------------
   result<void> set(const key& k, bytes v);
@@ -65,6 +68,15 @@ public:
   result<void> remove(const key& k);
   result<void> rename(const key& src, const key& dst);
   result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime = {});
+
+  // --- conditional writes: applied only if `e` holds for the key (for rename:
+  // the source) when the store applies them; else version_mismatch naming the
+  // key, the expected and the actual version (or absence), and nothing changes.
+  result<void> set(const key& k, bytes v, expect e);
+  result<void> remove(const key& k, expect e);
+  result<void> rename(const key& src, const key& dst, expect e);
+  /// Any write as a value (write_op.hpp), conditional or not.
+  result<void> write(write_op w);
 
   /// Runs f(batch_view&) as a batch (see batch.hpp) and returns what f
   /// returned, from the attempt that committed. Errors: too_many_retries,

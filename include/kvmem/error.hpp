@@ -16,6 +16,7 @@
 
 #include "kvmem/detail/format.hpp"
 #include "kvmem/key.hpp"
+#include "kvmem/version.hpp"
 
 namespace kvmem {
 
@@ -40,10 +41,11 @@ enum class errc : std::uint8_t {
   client_busy = 14,      // a blocking client was used from two threads at once
   conflict = 15,         // a commit's reads are no longer current (retried)
   internal = 16,         // a bug or resource failure inside the store; detail
+  version_mismatch = 17, // key; expected and actual (modified versions, or absence)
 };
 
 /// The largest errc code (for decoding untrusted input).
-inline constexpr std::uint8_t max_errc = 16;
+inline constexpr std::uint8_t max_errc = 17;
 
 /// The name of an error kind, e.g. "not_found".
 std::string_view to_string(errc code) noexcept;
@@ -54,20 +56,38 @@ struct error {
   std::optional<key> k2;       // the destination of a rename
   std::uint32_t attempts = 0;  // for too_many_retries
   std::string detail;          // for kvmem's own kinds
+  /// For version_mismatch: the modified version expected and the one found
+  /// (nullopt: absent, expected or found).
+  std::optional<version_t> expected;
+  std::optional<version_t> actual;
 
-  static error not_found(key k) { return {errc::not_found, std::move(k), {}, 0, {}}; }
+  static error not_found(key k) { return {errc::not_found, std::move(k), {}, 0, {}, {}, {}}; }
   static error dictionary_expected(key k) {
-    return {errc::dictionary_expected, std::move(k), {}, 0, {}};
+    return {errc::dictionary_expected, std::move(k), {}, 0, {}, {}, {}};
   }
-  static error value_expected(key k) { return {errc::value_expected, std::move(k), {}, 0, {}}; }
-  static error no_space() { return {errc::no_space, {}, {}, 0, {}}; }
-  static error too_many_retries(std::uint32_t n) { return {errc::too_many_retries, {}, {}, n, {}}; }
+  static error value_expected(key k) {
+    return {errc::value_expected, std::move(k), {}, 0, {}, {}, {}};
+  }
+  static error no_space() { return {errc::no_space, {}, {}, 0, {}, {}, {}}; }
+  static error too_many_retries(std::uint32_t n) {
+    return {errc::too_many_retries, {}, {}, n, {}, {}, {}};
+  }
   static error rename_source_prefix(key src, key dst) {
-    return {errc::rename_source_prefix, std::move(src), std::move(dst), 0, {}};
+    return {errc::rename_source_prefix, std::move(src), std::move(dst), 0, {}, {}, {}};
   }
-  static error already_present(key k) { return {errc::already_present, std::move(k), {}, 0, {}}; }
+  static error already_present(key k) {
+    return {errc::already_present, std::move(k), {}, 0, {}, {}, {}};
+  }
+  /// A conditional write's expectation did not hold: `expected` and `actual`
+  /// are modified versions, nullopt meaning absent.
+  static error version_mismatch(key k, std::optional<version_t> expected,
+                                std::optional<version_t> actual) {
+    return {errc::version_mismatch, std::move(k), {}, 0, {}, expected, actual};
+  }
   /// One of kvmem's own kinds, with its explanation (names no key).
-  static error make(errc code, std::string detail) { return {code, {}, {}, 0, std::move(detail)}; }
+  static error make(errc code, std::string detail) {
+    return {code, {}, {}, 0, std::move(detail), {}, {}};
+  }
 
   /// The rendered message, e.g. "Cannot find the key /a/b".
   std::string message() const;

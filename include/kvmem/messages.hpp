@@ -25,6 +25,7 @@ using size_atom = caf::atom_constant<caf::atom("kv_size")>;
 using list_atom = caf::atom_constant<caf::atom("kv_list")>;
 using last_modified_atom = caf::atom_constant<caf::atom("kv_mtime")>;
 using digest_atom = caf::atom_constant<caf::atom("kv_digest")>;
+using stat_atom = caf::atom_constant<caf::atom("kv_stat")>;
 using set_atom = caf::atom_constant<caf::atom("kv_set")>;
 using set_partial_atom = caf::atom_constant<caf::atom("kv_setp")>;
 using remove_atom = caf::atom_constant<caf::atom("kv_remove")>;
@@ -55,19 +56,57 @@ constexpr std::string_view to_string(presence p) noexcept {
   return p == presence::absent ? "absent" : to_string(static_cast<kind>(p));
 }
 
-/// A request to apply `ops` in order, all or nothing, as one new version if
-/// the store is still at `base`. Every write reaches the store as one: a
-/// single write is a commit of one op that does not care about the base.
-struct commit {
-  version_t base = 0;
-  std::vector<write_op> ops;
-};
-
 /// A snapshot the store keeps alive for reads by message (a remote batch's),
 /// until unpinned or until the actor that pinned it terminates.
 struct pin {
   std::uint64_t id = 0;
   friend bool operator==(const pin&, const pin&) = default;
+};
+
+/// One read of a batch, as the store validates it: which read of which key.
+/// (get_partial is recorded as get: both depend on the same.)
+struct read_record {
+  enum class code : std::uint8_t {
+    exists = 1, get = 2, size = 3, list = 4, last_modified = 5, digest = 6, stat = 7
+  };
+  static constexpr std::uint8_t max_code = 7;
+  code op = code::get;
+  key k;
+  friend bool operator==(const read_record&, const read_record&) = default;
+};
+
+/// A batch's requirement on a key (batch_view::require).
+struct requirement {
+  key k;
+  expect what;
+  friend bool operator==(const requirement&, const requirement&) = default;
+};
+
+/// A batch's request to the store: apply `ops` in order, all or nothing, as
+/// one new version. The store first checks `requirements` against its
+/// current state (version_mismatch if one fails: the batch is not re-run).
+/// Then, if it is still at `base`, it applies; if it moved, it applies to its
+/// current state only if every read in `reads` would return what it
+/// returned at `base` (see docs/design.md), and rejects the commit with
+/// errc::conflict otherwise — as it always does under
+/// store_options::validation::by_version, or when it cannot tell. Single
+/// writes are commits too, of one op and no base (store_commit.cpp).
+struct commit {
+  commit() = default;
+  /// A commit of `ops` against version `base`, with no reads to validate.
+  commit(version_t base_version, std::vector<write_op> writes)
+    : base(base_version), ops(std::move(writes)) {}
+
+  version_t base = 0;
+  std::vector<write_op> ops;
+  std::vector<read_record> reads;
+  bool reads_complete = true; // false: the batch read more than it records
+  std::vector<requirement> requirements;
+  /// The snapshot the reads saw, for validating them: a remote batch's pin
+  /// (kept until after its commit), or a local batch's root itself (never
+  /// serialized: a tree travels only within one process).
+  pin pinned;
+  std::optional<tree> base_root;
 };
 
 /// A versioned snapshot of the store. `root` travels only within one process

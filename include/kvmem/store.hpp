@@ -47,10 +47,12 @@ using store_reads = caf::typed_actor<
     caf::replies_to<size_atom, key>::with<std::uint64_t>,
     caf::replies_to<list_atom, key>::with<listing>,
     caf::replies_to<last_modified_atom, key>::with<ptime>,
-    caf::replies_to<digest_atom, key>::with<digest>>;
+    caf::replies_to<digest_atom, key>::with<digest>,
+    caf::replies_to<stat_atom, key>::with<entry_stat>>;
 
 /// Single writes (Mirage_kv.RW): each replies with the store's version after
-/// it. write_atom takes any write as a write_op; the others are its sugar.
+/// it. write_atom takes any write as a write_op — conditional writes
+/// included (write_op::precondition) — and the others are its sugar.
 using store_writes = caf::typed_actor<
     caf::replies_to<set_atom, key, bytes>::with<version_t>,
     caf::replies_to<set_partial_atom, key, std::uint64_t, bytes>::with<version_t>,
@@ -78,11 +80,24 @@ using store_pinned_reads = caf::typed_actor<
     caf::replies_to<size_atom, pin, key>::with<std::uint64_t>,
     caf::replies_to<list_atom, pin, key>::with<listing>,
     caf::replies_to<last_modified_atom, pin, key>::with<ptime>,
-    caf::replies_to<digest_atom, pin, key>::with<digest>>;
+    caf::replies_to<digest_atom, pin, key>::with<digest>,
+    caf::replies_to<stat_atom, pin, key>::with<entry_stat>>;
 
 /// The whole store.
 using store_actor =
     store_reads::extend_with<store_writes>::extend_with<store_batches>::extend_with<store_pinned_reads>;
+
+/// How the store decides whether a batch's commit, made against a snapshot at
+/// version `base`, may apply after the store moved past `base`.
+enum class validation : std::uint8_t {
+  /// By what the batch read: it applies to the current state if every read
+  /// would return the same now (docs/design.md). Batches on disjoint keys
+  /// never conflict. The default.
+  by_reads = 1,
+  /// By the store's version: any commit since `base` rejects it (the
+  /// mirage-kv-mem rule; cheaper to check, more re-runs).
+  by_version = 2,
+};
 
 struct store_options {
   /// Bytes of values plus segment names the store may hold (no_space beyond).
@@ -105,6 +120,8 @@ struct store_options {
   /// this many microseconds before its thread goes to sleep, so that a
   /// client's next request finds it awake (no wake-up on either side).
   std::uint32_t linger_us = 20;
+  /// How commits of batches whose snapshot is no longer current are judged.
+  kvmem::validation validation = kvmem::validation::by_reads;
   /// Most snapshots pinned at once (by remote batches), in all and per
   /// client (the actor that pinned them); more are refused.
   std::size_t max_pins = 4096;

@@ -35,6 +35,7 @@
 #include "kvmem/kind.hpp"
 #include "kvmem/result.hpp"
 #include "kvmem/time.hpp"
+#include "kvmem/version.hpp"
 
 namespace kvmem {
 
@@ -47,6 +48,31 @@ using listing = std::vector<std::pair<key, kind>>;
 
 /// No capacity limit.
 inline constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
+
+/// When a write happens: its time (what last_modified reports) and the
+/// version it stamps (what stat reports as created, modified, subtree). A
+/// store stamps its own version; a tree used alone stamps what its caller
+/// passes — a plain time converts to a stamp of version 0 — and the version
+/// contract below holds as long as the caller passes increasing versions.
+struct stamp {
+  ptime time;
+  version_t version = 0;
+  stamp(ptime t = {}, version_t v = 0) noexcept : time(t), version(v) {} // implicit from ptime
+};
+
+/// What tree::stat reports about an entry. Versions are read along the
+/// key's path (see tree's "versions" below).
+struct entry_stat {
+  kind k = kind::value;
+  std::uint64_t size = 0;     // a value's bytes (0 for a dictionary)
+  ptime last_modified;        // as tree::last_modified
+  version_t created = 0;      // the version that created the entry at this key
+  version_t modified = 0;     // the version of its last write (values: bytes; dicts: entries)
+  version_t subtree = 0;      // dictionaries: the greatest version at or below (values: modified)
+  std::uint64_t entries = 0;  // dictionaries: direct entries (0 for a value)
+
+  friend bool operator==(const entry_stat&, const entry_stat&) = default;
+};
 
 class tree {
 public:
@@ -95,36 +121,61 @@ public:
   /// Errors: not_found(k), dictionary_expected(k) through a value.
   result<kvmem::digest> digest(const key& k) const;
 
-  // --- writes (modify this handle only; `now` is the time of the write) -----
+  /// The entry at k: kind, size, last_modified, its versions, and for a
+  /// dictionary the greatest version below it and its number of direct
+  /// entries. O(depth · log n), no allocation. Errors: not_found(k),
+  /// dictionary_expected(k) through a value.
+  result<entry_stat> stat(const key& k) const;
+
+  /// Whether `e` holds for k: k absent (expect::none()), or k's modified
+  /// version is e.version. Errors: version_mismatch(k, expected, actual).
+  result<void> check(const key& k, const expect& e) const;
+
+  // --- versions --------------------------------------------------------------
+  // Every entry records `created` (the version of the write that created it
+  // at its key) and `modified` (the version of its last write: a value's
+  // bytes — the same bytes again still count — or a dictionary's own set of
+  // direct entries, the rule of last_modified); every dictionary records
+  // `subtree`, the greatest version stamped at or below it. A rename stamps
+  // the moved entry (created = modified = the rename's version) and nothing
+  // beneath it; what stat reports is read along the key's path in O(depth):
+  //   created(k)  = the greatest `created` of k's entry and its ancestors'
+  //   modified(k) = max(k's stored modified, created(k))
+  //   subtree(k)  = max(k's stored subtree, modified(k))
+  // So two reads of k's version give the same number if and only if nothing
+  // was written at k, or above k replacing it, in between: a subtree moved
+  // by a rename reports the rename's version for every key in it.
+
+  // --- writes (modify this handle only; `at` is the time and version) ------
 
   /// Binds k to v, creating missing intermediate dictionaries. Errors:
   /// dictionary_expected(k) if the path runs through a value; value_expected(k)
   /// if k holds a dictionary (the root included; a subtree is never dropped);
   /// no_space if the capacity would be exceeded.
-  result<void> set(const key& k, bytes v, ptime now);
+  result<void> set(const key& k, bytes v, stamp at);
 
   /// Writes `data` at `offset` in the value at k: a missing k is created
   /// holding `data`; an offset past the end appends; otherwise the bytes are
   /// overwritten in place and the value extended if needed. Errors as set().
-  result<void> set_partial(const key& k, std::uint64_t offset, std::string_view data, ptime now);
+  result<void> set_partial(const key& k, std::uint64_t offset, std::string_view data, stamp at);
 
   /// Removes the value or the whole dictionary at k; returns whether
   /// anything was removed. A missing k (or one under a value) is not an
   /// error and changes nothing, times included. Removing the root empties
   /// the tree. A dictionary left without entries stays, empty.
-  result<bool> remove(const key& k, ptime now);
+  result<bool> remove(const key& k, stamp at);
 
   /// Moves src to dst (mirage-kv 6 semantics, see docs/semantics.md); returns
   /// false for the no-op of a value renamed onto itself. Moved nodes keep
   /// their times; the source and target dictionaries are re-dated. Errors:
   /// not_found(src), rename_source_prefix(src, dst), value_expected,
   /// already_present(target), dictionary_expected, no_space.
-  result<bool> rename(const key& src, const key& dst, ptime now);
+  result<bool> rename(const key& src, const key& dst, stamp at);
 
   /// Creates k holding `size` zero bytes, last modified at `mtime` (or now).
   /// Errors: already_present(k) if k exists (value or dictionary),
   /// dictionary_expected(k), no_space.
-  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime, ptime now);
+  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime, stamp at);
 
   // --- whole-tree -----------------------------------------------------------
 
@@ -149,8 +200,8 @@ public:
   std::string pretty() const;
 
   /// Checks every structural invariant (AVL order and balance, counts, byte
-  /// totals); returns a description of the first violation, or "" if none.
-  /// O(n); for tests.
+  /// totals, versions); returns a description of the first violation, or ""
+  /// if none. O(n); for tests.
   std::string verify() const;
 
 private:
@@ -159,31 +210,33 @@ private:
   struct found;
   struct cursor;
   found lookup(const key& k) const noexcept;
-  cursor descend(const key& k, std::size_t created_from, std::int64_t delta, ptime now);
-  result<void> put_value(const key& k, bytes v, ptime vtime, ptime now);
+  cursor descend(const key& k, std::size_t created_from, std::int64_t delta, stamp at);
+  result<void> put_value(const key& k, bytes v, ptime vtime, stamp at);
   result<void> check_space(std::int64_t delta) const;
   template <class F>
   static auto with_value(const found& f, const key& k, F&& then);
 
   detail::dict_node* root_;
   ptime root_mtime_;
+  version_t root_created_ = 0; // the root's "entry" (a remove of the root re-creates it)
+  version_t root_modified_ = 0;
   std::uint64_t capacity_;
 };
 
 // Functional forms: each returns a new tree and leaves `t` (taken by value,
 // an O(1) copy) untouched; pass std::move(t) to let unshared nodes be reused.
-inline result<tree> set(tree t, const key& k, bytes v, ptime now) {
-  if (auto r = t.set(k, std::move(v), now); !r)
+inline result<tree> set(tree t, const key& k, bytes v, stamp at) {
+  if (auto r = t.set(k, std::move(v), at); !r)
     return std::move(r).error();
   return t;
 }
-inline result<tree> remove(tree t, const key& k, ptime now) {
-  if (auto r = t.remove(k, now); !r)
+inline result<tree> remove(tree t, const key& k, stamp at) {
+  if (auto r = t.remove(k, at); !r)
     return std::move(r).error();
   return t;
 }
-inline result<tree> rename(tree t, const key& src, const key& dst, ptime now) {
-  if (auto r = t.rename(src, dst, now); !r)
+inline result<tree> rename(tree t, const key& src, const key& dst, stamp at) {
+  if (auto r = t.rename(src, dst, at); !r)
     return std::move(r).error();
   return t;
 }

@@ -87,24 +87,65 @@ typename Inspector::result_type inspect(Inspector& f, digest& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, expect& x) {
+  return f(caf::meta::type_name("kvmem::expect"), x.absent, x.version);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_op& x) {
   auto op = static_cast<std::uint8_t>(x.op);
   bool has_time = x.time.has_value();
   ptime time = x.time.value_or(ptime{});
+  bool has_pre = x.precondition.has_value();
+  expect pre = x.precondition.value_or(expect{});
   auto load = caf::meta::load_callback([&]() -> caf::error {
     if (op < 1 || op > write_op::max_code)
       return caf::make_error(caf::sec::invalid_argument, "kvmem::write_op: unknown operation");
     x.op = static_cast<write_op::code>(op);
     x.time = has_time ? std::optional<ptime>{time} : std::nullopt;
+    x.precondition = has_pre ? std::optional<expect>{pre} : std::nullopt;
     return caf::none;
   });
   return f(caf::meta::type_name("kvmem::write_op"), op, x.k, x.k2, x.data, x.n, has_time, time,
-           load);
+           has_pre, pre, load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_record& x) {
+  auto op = static_cast<std::uint8_t>(x.op);
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (op < 1 || op > read_record::max_code)
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::read_record: unknown read");
+    x.op = static_cast<read_record::code>(op);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::read_record"), op, x.k, load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, requirement& x) {
+  return f(caf::meta::type_name("kvmem::requirement"), x.k, x.what);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, commit& x) {
-  return f(caf::meta::type_name("kvmem::commit"), x.base, x.ops);
+  // base_root never travels: a tree is an in-process handle.
+  return f(caf::meta::type_name("kvmem::commit"), x.base, x.ops, x.reads, x.reads_complete,
+           x.requirements, x.pinned);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, entry_stat& x) {
+  auto k = static_cast<std::uint8_t>(x.k);
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (k != static_cast<std::uint8_t>(kind::value) &&
+        k != static_cast<std::uint8_t>(kind::dictionary))
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::entry_stat: unknown kind");
+    x.k = static_cast<kind>(k);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::entry_stat"), k, x.size, x.last_modified, x.created,
+           x.modified, x.subtree, x.entries, load);
 }
 
 template <class Inspector>

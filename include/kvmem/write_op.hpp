@@ -15,10 +15,12 @@
 #include "kvmem/key.hpp"
 #include "kvmem/result.hpp"
 #include "kvmem/time.hpp"
+#include "kvmem/version.hpp"
 
 namespace kvmem {
 
 class tree;
+struct stamp;
 
 struct write_op {
   enum class code : std::uint8_t { set = 1, set_partial = 2, remove = 3, rename = 4, allocate = 5 };
@@ -30,19 +32,26 @@ struct write_op {
   bytes data;                // set, set_partial
   std::uint64_t n = 0;       // set_partial: offset; allocate: size
   std::optional<ptime> time; // allocate: the last-modified time (default: the write's)
+  /// A conditional write: what k (rename: the source) must be before the
+  /// write, else it fails with version_mismatch and changes nothing.
+  std::optional<expect> precondition;
 
   /// The writes of Mirage_kv.RW, as values (see tree.hpp for each one's
-  /// semantics and errors).
-  static write_op set(key k, bytes v) { return {code::set, std::move(k), {}, std::move(v), 0, {}}; }
-  static write_op set_partial(key k, std::uint64_t offset, bytes data) {
-    return {code::set_partial, std::move(k), {}, std::move(data), offset, {}};
+  /// semantics and errors), optionally conditional.
+  static write_op set(key k, bytes v, std::optional<expect> pre = {}) {
+    return {code::set, std::move(k), {}, std::move(v), 0, {}, pre};
   }
-  static write_op remove(key k) { return {code::remove, std::move(k), {}, {}, 0, {}}; }
-  static write_op rename(key src, key dst) {
-    return {code::rename, std::move(src), std::move(dst), {}, 0, {}};
+  static write_op set_partial(key k, std::uint64_t offset, bytes data) {
+    return {code::set_partial, std::move(k), {}, std::move(data), offset, {}, {}};
+  }
+  static write_op remove(key k, std::optional<expect> pre = {}) {
+    return {code::remove, std::move(k), {}, {}, 0, {}, pre};
+  }
+  static write_op rename(key src, key dst, std::optional<expect> pre = {}) {
+    return {code::rename, std::move(src), std::move(dst), {}, 0, {}, pre};
   }
   static write_op allocate(key k, std::uint64_t size, std::optional<ptime> mtime = {}) {
-    return {code::allocate, std::move(k), {}, {}, size, mtime};
+    return {code::allocate, std::move(k), {}, {}, size, mtime, {}};
   }
 
   /// Bytes of keys and data this write carries: what batch limits count
@@ -52,10 +61,12 @@ struct write_op {
   friend bool operator==(const write_op&, const write_op&) = default;
 };
 
-/// Applies `w` to `t` as the tree operation of the same name, at time `now`.
+/// Applies `w` to `t` as the tree operation of the same name, stamped `at`
+/// (time and version), after checking its precondition if it has one.
 /// Returns whether it changed anything: false for the no-ops (removing an
 /// absent key, renaming a value onto itself), true otherwise. Fails exactly
-/// as that tree operation does, and then changes nothing.
-result<bool> apply(tree& t, const write_op& w, ptime now);
+/// as that tree operation does (or with version_mismatch), and then changes
+/// nothing.
+result<bool> apply(tree& t, const write_op& w, const stamp& at);
 
 } // namespace kvmem

@@ -52,8 +52,21 @@ void finish(self_ptr self, const result<version_t>& r) {
 
 void drive(self_ptr self, batch_runner::step s);
 
+void release_pin(self_ptr self) {
+  auto& r = *self->state.runner;
+  if (auto p = r.release_pin())
+    self->send(r.target().actor(), unpin_atom::value, *p);
+}
+
+void on_commit_reply(self_ptr self, result<version_t> reply) {
+  auto next = self->state.runner->committed(std::move(reply));
+  release_pin(self);
+  drive(self, next);
+}
+
 // Remote stores: pin a snapshot; f's reads are blocking messages (this actor
-// has a thread of its own) through a caller; unpin after f.
+// has a thread of its own) through a caller. The pin is this actor's: only
+// it may release it, after the commit is answered (or after f, without one).
 void request_pin(self_ptr self) {
   auto& r = *self->state.runner;
   if (!r.target().options().detached_batches)
@@ -67,7 +80,7 @@ void request_pin(self_ptr self) {
             caller c{self->system(), caf::actor_cast<caf::strong_actor_ptr>(r.target().actor()), {}};
             message_reads pinned{c, p};
             auto next = r.pinned(std::move(snap), pinned);
-            c.send(unpin_atom::value, p);
+            release_pin(self);
             drive(self, next);
           },
           [=](caf::error& e) { finish(self, from_caf(e)); });
@@ -82,8 +95,8 @@ void drive(self_ptr self, batch_runner::step s) {
       if (requester_gone(self->state.requester))
         return finish(self, error::make(errc::unavailable, "the client went away during the batch"));
       self->request(r.target().actor(), caf::infinite, commit_atom::value, r.take_commit())
-          .then([=](version_t v) { drive(self, self->state.runner->committed(v)); },
-                [=](caf::error& e) { drive(self, self->state.runner->committed(from_caf(e))); });
+          .then([=](version_t v) { on_commit_reply(self, v); },
+                [=](caf::error& e) { on_commit_reply(self, from_caf(e)); });
       return;
   }
 }

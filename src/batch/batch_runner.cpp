@@ -13,8 +13,21 @@ struct batch_access {
   static batch_view make(snapshot snap, const store_options& o, reads* remote) {
     return batch_view{std::move(snap), {o.max_batch_writes, o.max_batch_bytes}, remote};
   }
-  static std::vector<write_op> take_writes(batch_view& v) noexcept { return std::move(v.ops_); }
   static const std::optional<error>& failure(const batch_view& v) noexcept { return v.failed_; }
+  static bool wrote(const batch_view& v) noexcept { return !v.ops_.empty(); }
+  /// The commit of what the view read, required and wrote.
+  static commit take_commit(batch_view& v, bool local) {
+    commit c;
+    c.base = v.snap_.version;
+    c.ops = std::move(v.ops_);
+    c.reads = std::move(v.reads_);
+    c.reads_complete = v.reads_complete_;
+    c.requirements = std::move(v.requirements_);
+    c.pinned = v.snap_.pinned;
+    if (local)
+      c.base_root = v.snap_.root;
+    return c;
+  }
 };
 
 namespace {
@@ -31,7 +44,7 @@ bool in_batch_body() noexcept { return running_body; }
 batch_runner::batch_runner(store target, batch_body body, int retries)
   : target_(std::move(target)), body_(std::move(body)), retries_(retries) {}
 
-batch_runner::step batch_runner::start() { return next_attempt(); }
+batch_runner::step batch_runner::start() { return step_ = next_attempt(); }
 
 batch_runner::step batch_runner::next_attempt() {
   if (attempts_++ == retries_)
@@ -44,8 +57,9 @@ batch_runner::step batch_runner::next_attempt() {
 
 batch_runner::step batch_runner::pinned(result<snapshot> snap, reads& pinned_reads) {
   if (!snap)
-    return finish(std::move(snap).error());
-  return run_body(std::move(*snap), &pinned_reads);
+    return step_ = finish(std::move(snap).error());
+  pin_ = snap->pinned;
+  return step_ = run_body(std::move(*snap), &pinned_reads);
 }
 
 batch_runner::step batch_runner::run_body(snapshot snap, reads* remote) {
@@ -62,17 +76,17 @@ batch_runner::step batch_runner::run_body(snapshot snap, reads* remote) {
   }
   if (auto& e = batch_access::failure(view))
     return finish(*e);
-  auto ops = batch_access::take_writes(view);
-  if (ops.empty())
+  if (!batch_access::wrote(view))
     return finish(base); // read-only: nothing to commit, nothing to conflict with
-  commit_ = commit{base, std::move(ops)};
+  commit_ = batch_access::take_commit(view, remote == nullptr);
   return step::commit;
 }
 
 batch_runner::step batch_runner::committed(result<version_t> r) {
+  step_ = step::done; // the pin of this attempt may go
   if (!r && r.error().code == errc::conflict)
-    return next_attempt(); // the store moved on: run f again on a fresh snapshot
-  return finish(std::move(r));
+    return step_ = next_attempt(); // what f read has changed: run f again on a fresh snapshot
+  return step_ = finish(std::move(r));
 }
 
 batch_runner::step batch_runner::finish(result<version_t> r) {
@@ -84,9 +98,12 @@ result<version_t> drive_blocking(batch_runner& r, caller& c) {
   for (auto s = r.start();;) {
     switch (s) {
       case batch_runner::step::done: return r.outcome();
-      case batch_runner::step::commit:
+      case batch_runner::step::commit: {
         s = r.committed(c.call<version_t>(commit_atom::value, r.take_commit()));
+        if (auto held = r.release_pin()) // the answered attempt's
+          c.send(unpin_atom::value, *held);
         break;
+      }
       case batch_runner::step::pin: {
         auto snap = c.call<snapshot>(pin_atom::value);
         std::optional<pin> p;
@@ -94,8 +111,8 @@ result<version_t> drive_blocking(batch_runner& r, caller& c) {
           p = snap->pinned;
         message_reads pinned_reads{c, p};
         s = r.pinned(std::move(snap), pinned_reads);
-        if (p)
-          c.send(unpin_atom::value, *p);
+        if (auto held = r.release_pin())
+          c.send(unpin_atom::value, *held);
         break;
       }
     }

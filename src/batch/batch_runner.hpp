@@ -8,7 +8,9 @@
 // caller, on the calling thread) and the batch actor of actor clients
 // (batch_actor.cpp: asynchronous requests). A store in this process needs no
 // message for the snapshot: the runner reads its published root itself. A
-// remote store's batch pins a snapshot, reads it by message and unpins it.
+// remote store's batch pins a snapshot, reads it by message, and unpins it
+// once the store has answered its commit (which validates the batch's reads
+// against that snapshot).
 #pragma once
 
 #include <functional>
@@ -38,8 +40,16 @@ public:
   /// Starts the first attempt. For a local store this runs f at once.
   step start();
   /// Remote stores: the pinned snapshot (or why there is none) and the reads
-  /// of it by message; runs f. The driver unpins the snapshot afterwards.
+  /// of it by message; runs f.
   step pinned(result<snapshot> snap, reads& pinned_reads);
+  /// The pin to release now, if any: call after pinned() and committed()
+  /// (a remote attempt's snapshot stays pinned until its commit is answered,
+  /// as the store validates the batch's reads against it).
+  std::optional<pin> release_pin() noexcept {
+    if (step_ == step::commit)
+      return std::nullopt; // the commit still needs it
+    return std::exchange(pin_, std::nullopt);
+  }
   /// The commit to send (moved out; call once per step::commit).
   commit take_commit() noexcept { return std::move(commit_); }
   /// The store's answer to the commit: done, or (on conflict) the next
@@ -60,6 +70,8 @@ private:
   batch_body body_;
   int retries_;
   int attempts_ = 0;
+  step step_ = step::done;
+  std::optional<pin> pin_; // the pinned snapshot of the current attempt
   commit commit_;
   result<version_t> outcome_{version_t{0}};
 };

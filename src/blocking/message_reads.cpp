@@ -29,4 +29,6 @@ result<kvmem::digest> message_reads::digest(const key& k) {
   return ask<kvmem::digest>(digest_atom::value, k);
 }
 
+result<entry_stat> message_reads::stat(const key& k) { return ask<entry_stat>(stat_atom::value, k); }
+
 } // namespace kvmem::detail

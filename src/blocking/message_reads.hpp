@@ -20,6 +20,7 @@ public:
   result<listing> list(const key& k) override;
   result<ptime> last_modified(const key& k) override;
   result<kvmem::digest> digest(const key& k) override;
+  result<entry_stat> stat(const key& k) override;
 
 private:
   // The read message, with the pin first if there is one.

@@ -20,6 +20,7 @@ public:
   virtual result<listing> list(const key& k) = 0;
   virtual result<ptime> last_modified(const key& k) = 0;
   virtual result<kvmem::digest> digest(const key& k) = 0;
+  virtual result<entry_stat> stat(const key& k) = 0;
 };
 
 } // namespace kvmem::detail

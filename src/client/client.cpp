@@ -143,6 +143,26 @@ result<kvmem::digest> client::digest(const key& k) {
   return p_->read([&](auto& r) { return r.digest(k); });
 }
 
+result<entry_stat> client::stat(const key& k) {
+  KVMEM_GUARD();
+  return p_->read([&](auto& r) { return r.stat(k); });
+}
+
+result<void> client::set(const key& k, bytes v, expect e) {
+  return write(write_op::set(k, std::move(v), e));
+}
+
+result<void> client::remove(const key& k, expect e) { return write(write_op::remove(k, e)); }
+
+result<void> client::rename(const key& src, const key& dst, expect e) {
+  return write(write_op::rename(src, dst, e));
+}
+
+result<void> client::write(write_op w) {
+  KVMEM_GUARD();
+  return p_->write(write_atom::value, std::move(w));
+}
+
 result<void> client::set(const key& k, bytes v) {
   KVMEM_GUARD();
   return p_->write(set_atom::value, k, std::move(v));

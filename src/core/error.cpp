@@ -22,6 +22,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::client_busy: return "client_busy";
     case errc::conflict: return "conflict";
     case errc::internal: return "internal";
+    case errc::version_mismatch: return "version_mismatch";
   }
   return "unknown_error";
 }
@@ -49,6 +50,13 @@ std::string error::message() const {
     case errc::client_busy: return fmt::format("Client busy: {}", detail);
     case errc::conflict: return fmt::format("Batch conflict: {}", detail);
     case errc::internal: return fmt::format("Internal error: {}", detail);
+    case errc::version_mismatch: {
+      auto v = [](const std::optional<version_t>& x) {
+        return x ? fmt::format("version {}", *x) : std::string("absent");
+      };
+      return fmt::format("Version mismatch for the key {}: expected {}, found {}", name(k),
+                         v(expected), v(actual));
+    }
   }
   return fmt::format("Unknown error {}: {}", static_cast<int>(code), detail);
 }

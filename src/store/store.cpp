@@ -76,6 +76,9 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       [=](digest_atom, const key& k) {
         return read<digest>(self, [&](const tree& t) { return t.digest(k); });
       },
+      [=](stat_atom, const key& k) {
+        return read<entry_stat>(self, [&](const tree& t) { return t.stat(k); });
+      },
       // --- writes: each one a commit of one write_op
       [=](set_atom, key& k, bytes& v) {
         return commit_write(self, write_op::set(std::move(k), std::move(v)));
@@ -96,9 +99,7 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       [=](write_atom, write_op& w) { return commit_write(self, std::move(w)); },
       // --- the batch protocol
       [=](snapshot_atom) { return snapshot{self->state.version, self->state.root, {}}; },
-      [=](commit_atom, commit& c) {
-        return detail::commit_writes(self, c.base, std::move(c.ops));
-      },
+      [=](commit_atom, const commit& c) { return detail::commit_writes(self, c); },
       [=](version_atom) { return self->state.version; },
       [=](info_atom) {
         auto& st = self->state;
@@ -130,6 +131,9 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       },
       [=](digest_atom, pin p, const key& k) {
         return read_pinned<digest>(self, p, [&](const tree& t) { return t.digest(k); });
+      },
+      [=](stat_atom, pin p, const key& k) {
+        return read_pinned<entry_stat>(self, p, [&](const tree& t) { return t.stat(k); });
       },
   };
 }

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "store/store_state.hpp"
+#include "store/validate.hpp"
 
 namespace kvmem::detail {
 
@@ -86,19 +87,20 @@ std::optional<error> check_limits(const store_options& o, const write_op* ops, s
   return std::nullopt;
 }
 
-// Applies ops[0, n) to the store's root, all or nothing; returns whether the
-// root changed. One write is applied to the root directly (a failing tree
-// operation changes nothing); several go to a copy (O(1)) that replaces the
-// root only if all succeed: the first write to each path copies it, later
-// writes to the same nodes edit the copy in place.
+// Applies ops[0, n) to the store's root, all or nothing, stamped with the
+// version they make; returns whether the root changed. One write is applied
+// to the root directly (a failing tree operation changes nothing); several
+// go to a copy (O(1)) that replaces the root only if all succeed: the first
+// write to each path copies it, later writes to the same nodes edit the copy
+// in place.
 result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n) {
-  auto now = st.clock.now();
+  const stamp at{st.clock.now(), st.version + 1};
   if (n == 1)
-    return apply(st.root, ops[0], now);
+    return apply(st.root, ops[0], at);
   tree next = st.root;
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
-    auto r = apply(next, ops[i], now);
+    auto r = apply(next, ops[i], at);
     if (!r)
       return std::move(r).error(); // `next` is dropped: nothing applied
     any = any || *r;
@@ -108,14 +110,46 @@ result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n) {
   return any;
 }
 
-caf::result<version_t> commit_span(store_self self, std::optional<version_t> base,
-                                   const write_op* ops, std::size_t n) {
+// May batch commit `c`, made against version c.base, apply now? Its
+// requirements must hold (else version_mismatch); then, if the store moved
+// since c.base, its reads must still be current (else conflict).
+std::optional<error> admit(store_self self, const commit& c) {
   auto& st = self->state;
-  if (base && *base != st.version)
-    return to_caf(error::make(errc::conflict,
-                              fmt::format("snapshot at version {}, store at {}", *base, st.version)));
+  for (auto& r : c.requirements)
+    if (auto ok = st.root.check(r.k, r.what); !ok)
+      return std::move(ok).error();
+  if (c.base == st.version)
+    return std::nullopt;
+  auto conflict = [&](std::string_view why) {
+    return error::make(errc::conflict, fmt::format("snapshot at version {}, store at {}: {}",
+                                                   c.base, st.version, why));
+  };
+  if (c.base > st.version)
+    return conflict("a snapshot from the future");
+  if (st.opts.validation == validation::by_version)
+    return conflict("validated by version");
+  if (!c.reads_complete)
+    return conflict("the batch read too much to validate its reads");
+  if (c.reads.empty())
+    return std::nullopt; // a batch that only writes never conflicts
+  const tree* base = c.base_root ? &*c.base_root : nullptr;
+  if (!base && c.pinned.id != 0)
+    base = pinned_root(self, c.pinned);
+  if (!base)
+    return conflict("its snapshot is gone");
+  if (!reads_current(*base, st.root, c.reads))
+    return conflict("what it read has changed");
+  return std::nullopt;
+}
+
+caf::result<version_t> commit_span(store_self self, const commit* c, const write_op* ops,
+                                   std::size_t n) {
+  auto& st = self->state;
   if (auto e = check_limits(st.opts, ops, n))
     return to_caf(*e);
+  if (c)
+    if (auto e = admit(self, *c))
+      return to_caf(*e);
   caf::error failure;
   {
     write_scope scope{self};
@@ -145,13 +179,12 @@ caf::result<version_t> commit_span(store_self self, std::optional<version_t> bas
 
 } // namespace
 
-caf::result<version_t> commit_writes(store_self self, std::optional<version_t> base,
-                                     std::vector<write_op> ops) {
-  return commit_span(self, base, ops.data(), ops.size());
+caf::result<version_t> commit_writes(store_self self, const commit& c) {
+  return commit_span(self, &c, c.ops.data(), c.ops.size());
 }
 
 caf::result<version_t> commit_write(store_self self, write_op w) {
-  return commit_span(self, std::nullopt, &w, 1);
+  return commit_span(self, nullptr, &w, 1);
 }
 
 } // namespace kvmem::detail

@@ -40,15 +40,16 @@ caf::error internal_error(const char* what);
 
 // --- the write path (store_commit.cpp) -------------------------------------
 
-/// Applies `ops` in order, all or nothing, as one new version if any of them
+/// Applies c.ops in order, all or nothing, as one new version if any of them
 /// changed something; replies with the version after it (or the error of the
-/// first write that failed, nothing applied). With `base`, the commit is
-/// rejected with errc::conflict unless the store is at that version. Every
-/// write — single or batch — goes through here: same validation (batch
-/// limits), same publishing (before the reply), same reply.
-caf::result<version_t> commit_writes(store_self self, std::optional<version_t> base,
-                                     std::vector<write_op> ops);
-/// commit_writes of one write, without the vector.
+/// first write that failed, nothing applied). The commit must be admitted
+/// first: its requirements hold (else version_mismatch), and if the store
+/// moved past c.base, its reads are still current (else conflict; see
+/// messages.hpp). Every write — single or batch — goes through here: same
+/// limits, same application, same publishing (before the reply), same reply.
+caf::result<version_t> commit_writes(store_self self, const commit& c);
+/// One write, unconditional on the store's version (its own precondition, if
+/// any, is checked as it is applied).
 caf::result<version_t> commit_write(store_self self, write_op w);
 
 // --- pinned snapshots (store_pins.cpp) -------------------------------------

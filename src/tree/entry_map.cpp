@@ -27,6 +27,14 @@ int compare(std::string_view a, const std::string& b) noexcept {
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
+void set_payload(entry* e, const payload& p) noexcept {
+  e->child = p.child;
+  e->k = p.k;
+  e->mtime = p.mtime;
+  e->created = p.created;
+  e->modified = p.modified;
+}
+
 void fix_height(entry* t) noexcept {
   auto hl = height(t->l), hr = height(t->r);
   t->height = static_cast<std::uint8_t>(1 + (hl > hr ? hl : hr));
@@ -45,6 +53,8 @@ entry* own(entry* e) {
   c->r = e->r;
   c->child = e->child;
   c->mtime = e->mtime;
+  c->created = e->created;
+  c->modified = e->modified;
   c->name = e->name;
   retain(c->l);
   retain(c->r);
@@ -125,9 +135,7 @@ entry* insert(entry* t, std::string_view name, payload p) {
   if (!t) {
     auto* e = new entry;
     e->name.assign(name);
-    e->child = p.child;
-    e->k = p.k;
-    e->mtime = p.mtime;
+    set_payload(e, p);
     return e;
   }
   t = own(t);
@@ -144,9 +152,7 @@ entry* put(entry* t, std::string_view name, payload p, bool* inserted) {
   // Replacing an existing entry changes no shape: edit it where it is.
   if (entry* e = edit(&t, name)) {
     release(e->child);
-    e->child = p.child;
-    e->k = p.k;
-    e->mtime = p.mtime;
+    set_payload(e, p);
     *inserted = false;
     return t;
   }
@@ -166,7 +172,7 @@ entry* take(entry* t, std::string_view name, payload* out) {
     t->r = take(t->r, name, out);
     return rebalance(t);
   }
-  *out = payload{t->child, t->k, t->mtime};
+  *out = payload{t->child, t->k, t->mtime, t->created, t->modified};
   t->child = nullptr;
   entry* l = t->l;
   entry* r = t->r;
@@ -206,6 +212,7 @@ dict_node* edit_dict(dict_node** slot) {
   c->root = d->root;
   c->count = d->count;
   c->bytes = d->bytes;
+  c->subtree = d->subtree;
   retain(c->root);
   release(d);
   *slot = c;

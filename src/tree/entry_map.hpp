@@ -20,6 +20,8 @@ struct payload {
   node_header* child = nullptr;
   kind k = kind::value;
   ptime mtime;
+  version_t created = 0;
+  version_t modified = 0;
 };
 
 inline int height(const entry* t) noexcept { return t ? t->height : 0; }

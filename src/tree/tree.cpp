@@ -19,19 +19,22 @@ tree::tree(ptime created, std::uint64_t capacity)
   : root_(empty_dict()), root_mtime_(created), capacity_(capacity) {}
 
 tree::tree(const tree& x) noexcept
-  : root_(x.root_), root_mtime_(x.root_mtime_), capacity_(x.capacity_) {
+  : root_(x.root_), root_mtime_(x.root_mtime_), root_created_(x.root_created_),
+    root_modified_(x.root_modified_), capacity_(x.capacity_) {
   retain(root_);
 }
 
 tree::tree(tree&& x) noexcept
   : root_(std::exchange(x.root_, empty_dict())), root_mtime_(x.root_mtime_),
-    capacity_(x.capacity_) {}
+    root_created_(x.root_created_), root_modified_(x.root_modified_), capacity_(x.capacity_) {}
 
 tree& tree::operator=(const tree& x) noexcept {
   retain(x.root_);
   release(root_);
   root_ = x.root_;
   root_mtime_ = x.root_mtime_;
+  root_created_ = x.root_created_;
+  root_modified_ = x.root_modified_;
   capacity_ = x.capacity_;
   return *this;
 }
@@ -40,6 +43,8 @@ tree& tree::operator=(tree&& x) noexcept {
   if (this != &x) {
     std::swap(root_, x.root_);
     root_mtime_ = x.root_mtime_;
+    root_created_ = x.root_created_;
+    root_modified_ = x.root_modified_;
     capacity_ = x.capacity_;
   }
   return *this;
@@ -52,16 +57,18 @@ std::uint64_t tree::used() const noexcept { return root_->bytes; }
 tree::found tree::lookup(const key& k) const noexcept {
   const node_header* cur = root_;
   const entry* e = nullptr;
+  version_t created = root_created_;
   const auto& segs = k.segments();
   for (std::size_t i = 0; i < segs.size(); ++i) {
     if (cur->type == node_type::value)
-      return {found::through_value, nullptr, nullptr, i};
+      return {found::through_value, nullptr, nullptr, i, 0};
     e = find(static_cast<const dict_node*>(cur)->root, segs[i]);
     if (!e)
-      return {found::missing, nullptr, nullptr, i};
+      return {found::missing, nullptr, nullptr, i, 0};
+    created = std::max(created, e->created);
     cur = e->child;
   }
-  return {found::hit, cur, e, 0};
+  return {found::hit, cur, e, 0, created};
 }
 
 // --- reads ---------------------------------------------------------------------
@@ -139,6 +146,42 @@ result<ptime> tree::last_modified(const key& k) const {
   return f.e ? f.e->mtime : root_mtime_;
 }
 
+result<entry_stat> tree::stat(const key& k) const {
+  auto f = lookup(k);
+  switch (f.status) {
+    case found::through_value: return error::dictionary_expected(k);
+    case found::missing: return error::not_found(k);
+    case found::hit: break;
+  }
+  entry_stat s;
+  s.last_modified = f.e ? f.e->mtime : root_mtime_;
+  s.created = f.created;
+  s.modified = std::max(f.e ? f.e->modified : root_modified_, f.created);
+  if (f.is_value()) {
+    s.k = kind::value;
+    s.size = f.value()->size;
+    s.subtree = s.modified;
+  } else {
+    s.k = kind::dictionary;
+    s.entries = f.dict()->count;
+    s.subtree = std::max(f.dict()->subtree, s.modified);
+  }
+  return s;
+}
+
+result<void> tree::check(const key& k, const expect& e) const {
+  auto f = lookup(k);
+  std::optional<version_t> actual;
+  if (f.status == found::hit)
+    actual = std::max(f.e ? f.e->modified : root_modified_, f.created);
+  std::optional<version_t> expected;
+  if (!e.absent)
+    expected = e.version;
+  if (actual != expected)
+    return error::version_mismatch(k, expected, actual);
+  return {};
+}
+
 // --- the write path --------------------------------------------------------------
 
 result<void> tree::check_space(std::int64_t delta) const {
@@ -148,47 +191,55 @@ result<void> tree::check_space(std::int64_t delta) const {
 }
 
 // Makes the path to k's parent editable (copying shared nodes), creating the
-// dictionaries for segments [created_from, depth - 1) and re-dating the
-// dictionaries they are created in. Adds to each dictionary on the path the
-// change of its byte total: `delta` (the change at the last segment's entry,
-// not counting its name) plus the names created at or below it.
-tree::cursor tree::descend(const key& k, std::size_t created_from, std::int64_t delta, ptime now) {
+// dictionaries for segments [created_from, depth - 1) and re-dating (time
+// and modified version) the dictionaries they are created in. Adds to each
+// dictionary on the path the change of its byte total: `delta` (the change
+// at the last segment's entry, not counting its name) plus the names created
+// at or below it; and stamps each one's subtree version.
+tree::cursor tree::descend(const key& k, std::size_t created_from, std::int64_t delta, stamp at) {
   const auto& segs = k.segments();
   const std::size_t n = segs.size();
   assert(n >= 1);
   std::uint64_t names_below = names_from(k, std::min(created_from, n));
   dict_node* d = edit_dict(&root_);
-  ptime* dm = &root_mtime_;
+  cursor c{d, &root_mtime_, &root_modified_};
   for (std::size_t i = 0;; ++i) {
     d->bytes += static_cast<std::uint64_t>(delta) + names_below; // modular: delta may be < 0
+    d->subtree = at.version;
     if (i >= created_from)
       names_below -= segs[i].size();
     if (i + 1 == n)
-      return {d, dm};
+      return c;
     entry* e;
     if (i >= created_from) {
       bool inserted = false;
-      d->root = put(d->root, segs[i], payload{new dict_node, kind::dictionary, now}, &inserted);
+      auto* nd = new dict_node;
+      nd->subtree = at.version;
+      d->root = put(d->root, segs[i],
+                    payload{nd, kind::dictionary, at.time, at.version, at.version}, &inserted);
       assert(inserted);
       ++d->count;
-      *dm = now;
+      c.touch(at);
       e = edit(&d->root, segs[i]);
     } else {
       e = edit(&d->root, segs[i]);
       assert(e && e->k == kind::dictionary);
     }
     d = edit_dict(&e->child);
-    dm = &e->mtime;
+    c = cursor{d, &e->mtime, &e->modified};
   }
 }
 
-// Binds k to v (validating first), with v last modified at `vtime`.
-result<void> tree::put_value(const key& k, bytes v, ptime vtime, ptime now) {
+// Binds k to v (validating first), with v last modified at `vtime`. A new
+// entry is created at `at.version`; a replaced value keeps its entry's
+// created version.
+result<void> tree::put_value(const key& k, bytes v, ptime vtime, stamp at) {
   if (k.is_root())
     return error::value_expected(k);
   auto f = lookup(k);
   std::size_t created_from = k.depth();
   std::uint64_t old_size = 0;
+  version_t created = at.version;
   switch (f.status) {
     case found::through_value: return error::dictionary_expected(k);
     case found::missing: created_from = f.missing_at; break;
@@ -196,6 +247,7 @@ result<void> tree::put_value(const key& k, bytes v, ptime vtime, ptime now) {
       if (!f.is_value())
         return error::value_expected(k);
       old_size = f.value()->size;
+      created = f.e->created;
       break;
   }
   auto delta = static_cast<std::int64_t>(v.size() - old_size);
@@ -204,15 +256,18 @@ result<void> tree::put_value(const key& k, bytes v, ptime vtime, ptime now) {
   value_node* node = bytes_access::release(v);
   if (!node)
     node = alloc_value(0);
-  auto c = descend(k, created_from, delta, now);
+  auto c = descend(k, created_from, delta, at);
   bool inserted = false;
-  c.d->root = put(c.d->root, k.basename(), payload{node, kind::value, vtime}, &inserted);
+  c.d->root = put(c.d->root, k.basename(),
+                  payload{node, kind::value, vtime, created, at.version}, &inserted);
   if (inserted)
     ++c.d->count;
-  *c.mtime = now;
+  c.touch(at);
   return {};
 }
 
-result<void> tree::set(const key& k, bytes v, ptime now) { return put_value(k, std::move(v), now, now); }
+result<void> tree::set(const key& k, bytes v, stamp at) {
+  return put_value(k, std::move(v), at.time, at);
+}
 
 } // namespace kvmem

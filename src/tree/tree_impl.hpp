@@ -7,12 +7,15 @@
 namespace kvmem {
 
 /// Where a key leads. `node` is the found node (the root dict for the root
-/// key) and `e` the entry naming it (nullptr for the root).
+/// key) and `e` the entry naming it (nullptr for the root). For a hit,
+/// `created` is the greatest `created` on the path (the key's own included):
+/// the key's effective created version (see tree.hpp, "versions").
 struct tree::found {
   enum status_t { hit, missing, through_value } status;
   const detail::node_header* node = nullptr;
   const detail::entry* e = nullptr;
   std::size_t missing_at = 0; // for `missing`: index of the first absent segment
+  version_t created = 0;
 
   bool is_dict() const noexcept { return status == hit && node->type == detail::node_type::dict; }
   bool is_value() const noexcept { return status == hit && node->type == detail::node_type::value; }
@@ -25,10 +28,17 @@ struct tree::found {
 };
 
 /// The editable dictionary that holds (or will hold) a key's last segment,
-/// and the slot of that dictionary's own last-modified time.
+/// and the slots of that dictionary's own last-modified time and version.
 struct tree::cursor {
   detail::dict_node* d;
   ptime* mtime;
+  version_t* modified;
+
+  /// Records a change to d's own set of entries.
+  void touch(const stamp& at) const noexcept {
+    *mtime = at.time;
+    *modified = at.version;
+  }
 };
 
 namespace detail {

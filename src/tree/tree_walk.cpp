@@ -206,11 +206,28 @@ std::string tree::verify() const {
     if (!problem.empty())
       return fmt::format("{}: {}", path, problem);
     std::uint64_t bytes = 0;
+    std::string version_problem;
     for_each(d->root, [&](const entry& e) {
       bytes += e.name.size() + child_bytes(e.child);
-      if (e.k == kind::dictionary)
-        stack.emplace_back(path + e.name + "/", static_cast<const dict_node*>(e.child));
+      // Versions (given increasing stamps): an entry is modified no earlier
+      // than created; a dictionary's subtree covers its entries and the
+      // subtrees below it.
+      if (version_problem.empty() && e.created > e.modified)
+        version_problem = fmt::format("{}{}: created {} after modified {}", path, e.name,
+                                      e.created, e.modified);
+      if (version_problem.empty() && e.modified > d->subtree)
+        version_problem = fmt::format("{}{}: modified {} above its dictionary's subtree {}", path,
+                                      e.name, e.modified, d->subtree);
+      if (e.k == kind::dictionary) {
+        auto* child = static_cast<const dict_node*>(e.child);
+        if (version_problem.empty() && child->subtree > d->subtree)
+          version_problem = fmt::format("{}{}: subtree {} above its parent's {}", path, e.name,
+                                        child->subtree, d->subtree);
+        stack.emplace_back(path + e.name + "/", child);
+      }
     });
+    if (!version_problem.empty())
+      return version_problem;
     if (bytes != d->bytes)
       return fmt::format("{}: byte total says {}, entries hold {}", path, d->bytes, bytes);
   }

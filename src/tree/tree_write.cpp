@@ -12,29 +12,30 @@ namespace kvmem {
 
 using namespace detail;
 
-result<bool> tree::remove(const key& k, ptime now) {
+result<bool> tree::remove(const key& k, stamp at) {
   if (k.is_root()) {
     if (root_->count == 0)
       return false;
     release(root_);
-    root_ = empty_dict();
-    root_mtime_ = now;
+    root_ = empty_dict(); // shared, never edited: its subtree reads as the root's modified
+    root_mtime_ = at.time;
+    root_modified_ = at.version;
     return true;
   }
   auto f = lookup(k);
   if (f.status != found::hit)
     return false; // absent, or under a value: nothing to remove
   auto gone = k.basename().size() + child_bytes(f.node);
-  auto c = descend(k, k.depth(), -static_cast<std::int64_t>(gone), now);
+  auto c = descend(k, k.depth(), -static_cast<std::int64_t>(gone), at);
   payload p;
   c.d->root = take(c.d->root, k.basename(), &p);
   release(p.child);
   --c.d->count;
-  *c.mtime = now;
+  c.touch(at);
   return true;
 }
 
-result<bool> tree::rename(const key& src, const key& dst, ptime now) {
+result<bool> tree::rename(const key& src, const key& dst, stamp at) {
   auto fs = lookup(src);
   switch (fs.status) {
     case found::through_value: return error::dictionary_expected(src);
@@ -90,22 +91,26 @@ result<bool> tree::rename(const key& src, const key& dst, ptime now) {
   if (auto r = check_space(grow); !r)
     return r.error();
   // Take the node out of its dictionary, then put it at the target.
-  auto c = descend(src, src.depth(), -static_cast<std::int64_t>(src.basename().size() + moved), now);
+  auto c = descend(src, src.depth(), -static_cast<std::int64_t>(src.basename().size() + moved), at);
   payload p;
   c.d->root = take(c.d->root, src.basename(), &p);
   --c.d->count;
-  *c.mtime = now;
-  auto t = descend(target, created_from, static_cast<std::int64_t>(moved - replaced), now);
+  c.touch(at);
+  // The moved entry keeps its time but is a new entry at its new key: it is
+  // stamped created = modified = this version, and everything beneath it
+  // reads that version through it (see tree.hpp, "versions").
+  p.created = p.modified = at.version;
+  auto t = descend(target, created_from, static_cast<std::int64_t>(moved - replaced), at);
   bool inserted = false;
   t.d->root = put(t.d->root, target.basename(), p, &inserted);
   if (inserted)
     ++t.d->count;
-  *t.mtime = now;
+  t.touch(at);
   return true;
 }
 
 result<void> tree::allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime,
-                            ptime now) {
+                            stamp at) {
   auto f = lookup(k);
   if (f.status == found::hit)
     return error::already_present(k);
@@ -119,21 +124,21 @@ result<void> tree::allocate(const key& k, std::uint64_t size, std::optional<ptim
   } catch (const std::bad_alloc&) {
     return error::no_space();
   }
-  return put_value(k, std::move(zeros), mtime.value_or(now), now);
+  return put_value(k, std::move(zeros), mtime.value_or(at.time), at);
 }
 
 result<void> tree::set_partial(const key& k, std::uint64_t offset, std::string_view data,
-                               ptime now) {
+                               stamp at) {
   auto f = lookup(k);
   if (f.status == found::through_value)
     return error::dictionary_expected(k);
   if (f.status == found::missing)
-    return put_value(k, bytes{data}, now, now);
+    return put_value(k, bytes{data}, at.time, at);
   if (!f.is_value())
     return error::value_expected(k);
   const value_node* old = f.value();
-  const std::uint64_t at = std::min(offset, old->size);
-  const std::uint64_t n = std::max<std::uint64_t>(old->size, at + data.size());
+  const std::uint64_t from = std::min(offset, old->size);
+  const std::uint64_t n = std::max<std::uint64_t>(old->size, from + data.size());
   if (auto r = check_space(static_cast<std::int64_t>(n - old->size)); !r)
     return r; // before allocating what could not be stored anyway
   value_node* v;
@@ -144,8 +149,8 @@ result<void> tree::set_partial(const key& k, std::uint64_t offset, std::string_v
   }
   std::memcpy(v->data(), old->data(), static_cast<std::size_t>(old->size));
   if (!data.empty())
-    std::memcpy(v->data() + at, data.data(), data.size());
-  return put_value(k, bytes_access::adopt(v), now, now);
+    std::memcpy(v->data() + from, data.data(), data.size());
+  return put_value(k, bytes_access::adopt(v), at.time, at);
 }
 
 } // namespace kvmem

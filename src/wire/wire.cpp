@@ -2,6 +2,7 @@
 // types and error renderer.
 #include "kvmem/wire.hpp"
 
+#include <caf/exit_reason.hpp>
 #include <caf/message.hpp>
 
 namespace kvmem {
@@ -13,8 +14,13 @@ caf::error to_caf(const error& e) {
     if (e.k2)
       keys.push_back(*e.k2);
   }
+  // Versions of a version_mismatch: (presence bits, expected, actual).
+  std::vector<std::uint64_t> versions;
+  if (e.code == errc::version_mismatch)
+    versions = {(e.expected ? 1u : 0u) | (e.actual ? 2u : 0u), e.expected.value_or(0),
+                e.actual.value_or(0)};
   return caf::error{static_cast<std::uint8_t>(e.code), error_category,
-                    caf::make_message(std::move(keys), e.attempts, e.detail)};
+                    caf::make_message(std::move(keys), e.attempts, e.detail, std::move(versions))};
 }
 
 namespace {
@@ -41,7 +47,8 @@ error from_caf(const caf::error& e) {
     error out;
     out.code = static_cast<errc>(e.code());
     auto& ctx = e.context();
-    if (ctx.match_elements<std::vector<key>, std::uint32_t, std::string>()) {
+    if (ctx.match_elements<std::vector<key>, std::uint32_t, std::string,
+                           std::vector<std::uint64_t>>()) {
       auto& keys = ctx.get_as<std::vector<key>>(0);
       if (!keys.empty())
         out.k = keys[0];
@@ -49,6 +56,13 @@ error from_caf(const caf::error& e) {
         out.k2 = keys[1];
       out.attempts = ctx.get_as<std::uint32_t>(1);
       out.detail = ctx.get_as<std::string>(2);
+      auto& v = ctx.get_as<std::vector<std::uint64_t>>(3);
+      if (v.size() == 3) {
+        if (v[0] & 1u)
+          out.expected = v[1];
+        if (v[0] & 2u)
+          out.actual = v[2];
+      }
     }
     return out;
   }
@@ -65,6 +79,13 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<listing>("kvmem::listing");
   cfg.add_message_type<write_op>("kvmem::write_op");
   cfg.add_message_type<std::vector<write_op>>("std::vector<kvmem::write_op>");
+  cfg.add_message_type<std::vector<std::uint64_t>>("std::vector<std::uint64_t>");
+  cfg.add_message_type<expect>("kvmem::expect");
+  cfg.add_message_type<read_record>("kvmem::read_record");
+  cfg.add_message_type<std::vector<read_record>>("std::vector<kvmem::read_record>");
+  cfg.add_message_type<requirement>("kvmem::requirement");
+  cfg.add_message_type<std::vector<requirement>>("std::vector<kvmem::requirement>");
+  cfg.add_message_type<entry_stat>("kvmem::entry_stat");
   cfg.add_message_type<commit>("kvmem::commit");
   cfg.add_message_type<snapshot>("kvmem::snapshot");
   cfg.add_message_type<pin>("kvmem::pin");

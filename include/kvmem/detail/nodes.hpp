@@ -6,13 +6,18 @@
 // one handle holding it and may be edited in place (the transient fast path):
 //
 //   dict_node   --root-->  entry (AVL tree ordered by name)
-//                            | l, r: entries;  child: dict_node | value_node
-//                            | name, kind, mtime of the child
+//   | count, bytes,          | l, r: entries;  child: dict_node | value_node
+//   | subtree version,      | name, kind, and the child's mtime, created
+//   | memoised digest       | and modified versions
 //   value_node  size, lazily memoised SHA-256, then the bytes inline
 //
-// A child's last-modified time lives in the entry that names it (the root's
-// in the tree handle), so a value_node is a pure immutable buffer that can be
-// shared by several entries, snapshots and clients without copying.
+// A child's last-modified time and versions live in the entry that names it
+// (the root's in the tree handle), so a value_node is a pure immutable buffer
+// that can be shared by several entries, snapshots and clients without
+// copying, and a dictionary moved by a rename keeps its node: the rename
+// stamps only the entry at its new place. A dict_node's `subtree` is the
+// greatest version stamped at or below it; see tree.hpp for how versions are
+// read along a key's path.
 // Destruction is iterative (see release_slow) so deep or wide trees never
 // recurse without bound.
 #pragma once
@@ -24,6 +29,7 @@
 
 #include "kvmem/kind.hpp"
 #include "kvmem/time.hpp"
+#include "kvmem/version.hpp"
 
 namespace kvmem::detail {
 
@@ -54,6 +60,7 @@ struct dict_node : node_header {
   entry* root = nullptr;     // AVL tree of the direct entries
   std::uint64_t count = 0;   // number of direct entries
   std::uint64_t bytes = 0;   // names + values of everything below
+  version_t subtree = 0;     // greatest version stamped at or below this dictionary
   mutable std::atomic<sha256_bytes*> memo{nullptr};
 };
 
@@ -62,7 +69,9 @@ struct entry : node_header {
   entry* l = nullptr;
   entry* r = nullptr;
   node_header* child = nullptr; // value_node or dict_node (owned reference)
-  ptime mtime;
+  ptime mtime;                  // the child's last-modified time
+  version_t created = 0;        // the version that created the child here
+  version_t modified = 0;       // the version that last wrote it (see tree.hpp)
   std::string name;
 };
 

@@ -9,10 +9,17 @@
 // trusted networks only — unless TLS is on: enable_remote(cfg, tls) with a
 // certificate, its key and a CA file makes both ends use libcaf_openssl, and
 // then every peer must present a certificate signed by that CA (mutual TLS).
+//
+// Robustness: CAF 0.17.6's BASP broker trusts its peers (one 32-byte frame
+// crashes it; a header declaring 4 GB makes it allocate 4 GB). Plain-TCP
+// publish() and remote_store() therefore put a guard between the socket and
+// the broker that checks every frame a peer sends and bounds what a peer can
+// make the process hold; see serve_options and docs/remote.md.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -39,6 +46,11 @@ struct tls_options {
 /// Errors: invalid_argument if TLS options are incomplete or unreadable.
 result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls = {});
 
+/// The largest BASP frame a guarded endpoint accepts by default: 1.25 GiB,
+/// room for the largest batch the default store_options allow (1 GiB of
+/// values) with its keys and encoding.
+inline constexpr std::uint32_t default_max_frame_bytes = std::uint32_t{5} << 28;
+
 struct serve_options {
   /// The address to listen on: 127.0.0.1 (or ::1, localhost) by default.
   std::string bind = "127.0.0.1";
@@ -47,11 +59,46 @@ struct serve_options {
   bool allow_nonlocal_bind = false;
   /// SO_REUSEADDR, so that a restarted server can take its port back at once.
   bool reuse_address = true;
+
+  // -- the guard (plain TCP; docs/remote.md says what it does and costs) ----
+  // Every frame a peer sends is checked before CAF's BASP broker sees it:
+  // only the BASP that kvmem's clients speak passes (handshake first, then
+  // direct messages, monitor/down messages and heartbeats, with the header
+  // fields CAF would check and payload sizes within the limits below); a
+  // frame reaches the broker only once all of it has arrived. A peer that
+  // breaks a rule is disconnected and the event logged. With TLS the guard
+  // is not used: peers prove who they are before any BASP byte is read.
+
+  /// Off only to measure what the guard costs; never on a reachable port.
+  bool guard = true;
+  /// Largest frame (message) a peer may send; above it the peer is dropped.
+  std::uint32_t max_frame_bytes = default_max_frame_bytes;
+  /// Bytes of incomplete frames held for all peers together; a peer whose
+  /// frame would go beyond it is dropped. Bounds what slow or lying peers
+  /// can make the server hold.
+  std::uint64_t max_buffered_bytes = default_max_frame_bytes;
+  /// While more than this many reply bytes wait for a peer that does not
+  /// read them, its next request waits and its connection is not read.
+  std::uint64_t max_pending_output = std::uint64_t{4} << 20;
+  /// Connections open at once; more are accepted and closed at once. It is
+  /// also kept below the process's file-descriptor limit: when accept() runs
+  /// out of descriptors, waiting clients are refused (or wait, if no spare
+  /// descriptor can be kept) and the event is logged; the server never spins.
+  std::size_t max_connections = 512;
+  /// A peer must complete its handshake within this, and may not stall in
+  /// the middle of a frame (or leave its replies unread) for longer than
+  /// stall_timeout; checked whenever a new connection arrives. Zero: none.
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds stall_timeout{30'000};
+  /// Where the guard reports dropped and refused connections (rate-limited
+  /// to one line per kind of event every 10 s). Empty: standard error.
+  std::function<void(const std::string&)> log = {};
 };
 
 /// Serves `s` on `port` (0: any free port). Returns the bound port. Errors:
 /// invalid_argument for a non-loopback address without allow_nonlocal_bind;
-/// unavailable if the port cannot be bound (the message says why).
+/// unavailable if the port cannot be bound (the message says why). The port
+/// is listening when publish returns.
 result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint16_t port,
                               serve_options opts = {});
 
@@ -63,15 +110,24 @@ struct connect_options {
   /// timeout themselves. A dropped connection fails calls at once anyway; this
   /// bounds the wait on a peer that stopped answering without closing.
   std::chrono::milliseconds call_timeout{30'000};
-  /// Upper bound on connecting: TCP connect, CAF's handshake and the first
-  /// exchange with the store. A peer that accepts and never answers fails
-  /// remote_store with errc::unavailable after this long.
+  /// Upper bound on connecting: name lookup, TCP connect, CAF's handshake
+  /// and the first exchange with the store. A peer that accepts and never
+  /// answers fails remote_store with errc::unavailable after this long (the
+  /// half-open connection is closed). Zero: no bound. With TLS, CAF's own
+  /// connect is used and a TCP connect that hangs is bounded only by the
+  /// operating system; the rest is bounded.
   std::chrono::milliseconds connect_timeout{5'000};
+  /// Largest frame (reply) accepted from the server (plain TCP): a server
+  /// sending more is disconnected. Raise it to read bigger values.
+  std::uint32_t max_frame_bytes = default_max_frame_bytes;
 };
 
-/// Connects to a store served at host:port. Errors: unavailable (connection
-/// refused, unreachable host, not a kvmem store). Connecting again after a
-/// dropped connection gives a fresh, working handle.
+/// Connects to a store served at host:port. Errors: unavailable, with a
+/// message that says what happened: connection refused, host unreachable,
+/// no answer in time, the peer does not speak CAF's protocol (and what it
+/// sent), the peer closed the connection during the handshake, the actor
+/// there is not a kvmem store. Connecting again after a dropped connection
+/// gives a fresh, working handle.
 result<store> remote_store(caf::actor_system& sys, const std::string& host, std::uint16_t port,
                            connect_options opts = {});
 

@@ -1,0 +1,116 @@
+// What the connections of one guarded endpoint share (internal): limits,
+// the budget for incomplete messages, the set of live connections (for
+// deadlines), the accept throttle, and rate-limited logging.
+//
+// Threads: everything but the counters, the log and last_drop() is used on
+// CAF's multiplexer thread only (where the guard's doorman and scribes run).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/execution_unit.hpp>
+
+#include "net/frame_filter.hpp"
+
+namespace kvmem::net {
+
+class guarded_scribe;
+class guard_doorman;
+
+struct guard_limits {
+  frame_limits frames;
+  std::size_t max_connections = 512;
+  std::size_t max_buffered = std::size_t{1} << 30;
+  std::size_t max_pending_output = std::size_t{64} << 20; // 0: no back-pressure
+  std::chrono::milliseconds handshake_timeout{10'000};    // 0: none
+  std::chrono::milliseconds stall_timeout{30'000};        // 0: none
+};
+
+class guard_state {
+public:
+  using clock = std::chrono::steady_clock;
+  using log_fn = std::function<void(const std::string&)>;
+  enum class event { refused, fd_limit, dropped, expired, accept_error };
+
+  /// `sys` may be null for a client-side guard (no spawn-server cleanup).
+  guard_state(caf::actor_system* sys, sender from, guard_limits limits, log_fn log,
+              std::string endpoint);
+  ~guard_state();
+  guard_state(const guard_state&) = delete;
+  guard_state& operator=(const guard_state&) = delete;
+
+  const guard_limits& limits() const noexcept { return limits_; }
+  sender from() const noexcept { return from_; }
+  byte_budget& budget() noexcept { return budget_; }
+  const std::string& endpoint() const noexcept { return endpoint_; }
+
+  /// Open connections (scribes alive), for the connection limit.
+  std::size_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
+
+  // -- multiplexer thread ----------------------------------------------------
+
+  void enlist(guarded_scribe* s);
+  void delist(guarded_scribe* s);
+  /// The doorman and its multiplexer (the execution unit for deadlines), or
+  /// nulls once it is gone.
+  void set_doorman(guard_doorman* d, caf::execution_unit* mpx) noexcept {
+    doorman_ = d;
+    mpx_ = mpx;
+  }
+
+  /// Closes connections past their deadlines and drops the BASP broker's
+  /// per-node state for nodes that left; at most every 100 ms unless forced.
+  /// ctx: the multiplexer (null: the doorman's).
+  void sweep(caf::execution_unit* ctx, bool force = false);
+
+  /// accept() failed with EMFILE/ENFILE: refuse one waiting connection with
+  /// the spare descriptor, or stop accepting until a connection closes.
+  void out_of_descriptors(int listen_fd);
+
+  // -- any thread --------------------------------------------------------------
+
+  /// Logs msg, at most one line per kind of event every 10 s (the next line
+  /// says how many were not logged).
+  void note(event kind, const std::string& msg);
+
+  /// The last connection this guard dropped: why, and the peer's first bytes
+  /// (described; also recorded as they arrive, for peers that just close).
+  void record_drop(std::string reason, std::string first_bytes);
+  void record_first_bytes(std::string first_bytes);
+  std::pair<std::string, std::string> last_drop() const;
+
+private:
+  void forget_departed_nodes();
+  void reserve_spare() noexcept;
+
+  caf::actor_system* sys_;
+  sender from_;
+  guard_limits limits_;
+  log_fn log_;
+  std::string endpoint_;
+  byte_budget budget_;
+  std::atomic<std::size_t> open_{0};
+  std::vector<guarded_scribe*> live_;
+  guard_doorman* doorman_ = nullptr;
+  caf::execution_unit* mpx_ = nullptr;
+  clock::time_point last_sweep_{};
+  bool accepting_paused_ = false;
+  int spare_fd_ = -1;
+  mutable std::mutex m_; // log state and last drop
+  struct log_slot {
+    clock::time_point last{};
+    std::size_t suppressed = 0;
+  };
+  log_slot slots_[5];
+  std::string drop_reason_;
+  std::string drop_first_;
+};
+
+} // namespace kvmem::net

@@ -1,0 +1,261 @@
+#include "net/guarded_scribe.hpp"
+
+#include <algorithm>
+
+#include <caf/io/network/native_socket.hpp>
+#include <caf/message_id.hpp>
+
+#include <fmt/format.h>
+
+namespace kvmem::net {
+
+namespace {
+// What one read may bring in: also the stream's (permanent) read buffer.
+constexpr std::size_t read_chunk = 64 * 1024;
+} // namespace
+
+guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
+                               caf::io::network::native_socket fd,
+                               std::shared_ptr<guard_state> state)
+  : caf::io::scribe(caf::io::network::conn_hdl_from_socket(fd)), state_(std::move(state)),
+    stream_(mx, fd), filter_(state_->from(), state_->limits().frames, &state_->budget()),
+    opened_(guard_state::clock::now()), progress_(opened_) {
+  header_buf_.reserve(basp_header_size);
+  state_->enlist(this);
+}
+
+guarded_scribe::~guarded_scribe() {
+  state_->delist(this);
+}
+
+void guarded_scribe::configure_read(caf::io::receive_policy::config) {
+  // The broker asks for a header, then for its payload; the filter already
+  // cuts the input that way. Only the first request matters: it starts the
+  // read loop (as CAF's own scribe does).
+  if (launched_)
+    return;
+  launched_ = true;
+  stream_.configure_read(caf::io::receive_policy::at_most(read_chunk));
+  stream_.start(this);
+}
+
+void guarded_scribe::ack_writes(bool enable) {
+  broker_acks_ = enable;
+  stream_.ack_writes(enable || paused_);
+}
+
+void guarded_scribe::graceful_shutdown() {
+  stream_.graceful_shutdown();
+  detach(&stream_.backend(), false);
+}
+
+std::vector<char>& guarded_scribe::wr_buf() {
+  scan_output();
+  return stream_.wr_buf();
+}
+
+void guarded_scribe::flush() {
+  scan_output();
+  stream_.flush(this);
+  out_mark_ = stream_.wr_buf().size(); // 0 if the stream took it for sending
+}
+
+void guarded_scribe::scan_output() {
+  if (state_->from() != sender::client)
+    return;
+  // The broker appends whole frames between our wr_buf() and flush() calls;
+  // a buffer smaller than the mark was taken by the stream for sending.
+  auto& buf = stream_.wr_buf();
+  if (buf.size() < out_mark_)
+    out_mark_ = 0;
+  while (out_mark_ + basp_header_size <= buf.size()) {
+    auto h = decode_header(buf.data() + out_mark_);
+    if (out_mark_ + basp_header_size + h.payload_len > buf.size())
+      break;
+    if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
+        caf::message_id(h.operation_data).is_response()) {
+      reply_size_ = replies_++ == 0 ? h.payload_len
+                                     : std::max<std::size_t>(h.payload_len,
+                                                             reply_size_ - reply_size_ / 8);
+    }
+    out_mark_ += basp_header_size + h.payload_len;
+  }
+}
+
+std::string guarded_scribe::addr() const {
+  auto x = caf::io::network::remote_addr_of_fd(stream_.fd());
+  return x ? *x : std::string{};
+}
+
+std::uint16_t guarded_scribe::port() const {
+  auto x = caf::io::network::remote_port_of_fd(stream_.fd());
+  return x ? *x : 0;
+}
+
+void guarded_scribe::add_to_loop() {
+  stream_.activate(this);
+}
+
+void guarded_scribe::remove_from_loop() {
+  stream_.passivate();
+}
+
+bool guarded_scribe::consume(caf::execution_unit* ctx, const void* buf, std::size_t n) {
+  if (detached() || dropped_)
+    return false;
+  auto p = static_cast<const char*>(buf);
+  progress_ = guard_state::clock::now();
+  if (paused_) {
+    // Reads are off while paused; bytes that were already on their way wait.
+    backlog_.insert(backlog_.end(), p, p + n);
+    return false;
+  }
+  auto seen = filter_.first_len();
+  auto ok = process(ctx, p, p + n);
+  if (state_->from() == sender::server && !dropped_ && !first_settled_) {
+    // A client explains a peer that closes without a valid handshake by
+    // what it sent.
+    if (filter_.handshaken()) {
+      state_->record_first_bytes({});
+      first_settled_ = true;
+    } else if (filter_.first_len() != seen) {
+      auto first = filter_.first_bytes();
+      state_->record_first_bytes(describe_bytes(first.data(), first.size()));
+    }
+  }
+  return ok;
+}
+
+bool guarded_scribe::process(caf::execution_unit* ctx, const char* p, const char* end) {
+  for (;;) {
+    switch (filter_.feed(p, end)) {
+      case frame_filter::status::reject:
+        drop(ctx, filter_.reason(), guard_state::event::dropped);
+        return false;
+      case frame_filter::status::need_more:
+        return true;
+      case frame_filter::status::frame:
+        if (must_pause()) {
+          pause(p, end);
+          return false;
+        }
+        if (!deliver(ctx))
+          return false;
+        break;
+    }
+  }
+}
+
+bool guarded_scribe::deliver(caf::execution_unit* ctx) {
+  // scribe::consume hands the broker whatever rd_buf() returns (swapped into
+  // its new_data_msg and back): first the header, then the payload, which is
+  // what the broker expects after asking for 32 bytes, then payload_len.
+  auto& h = filter_.header();
+  if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
+      caf::message_id(h.operation_data).is_request())
+    ++requests_;
+  header_buf_.assign(filter_.header_bytes(), filter_.header_bytes() + basp_header_size);
+  delivering_ = &header_buf_;
+  caf::io::scribe::consume(ctx, nullptr, basp_header_size);
+  if (detached())
+    return false;
+  if (h.payload_len > 0) {
+    delivering_ = &filter_.payload();
+    caf::io::scribe::consume(ctx, nullptr, delivering_->size());
+    delivering_ = &header_buf_;
+    if (detached())
+      return false;
+  }
+  filter_.next();
+  return true;
+}
+
+void guarded_scribe::drop(caf::execution_unit* ctx, const std::string& why,
+                          guard_state::event kind) {
+  if (dropped_)
+    return;
+  dropped_ = true;
+  auto first = filter_.first_bytes();
+  state_->record_drop(why, describe_bytes(first.data(), first.size()));
+  auto peer = addr();
+  state_->note(kind, fmt::format("{}: dropped a connection from {}:{}: {}", state_->endpoint(),
+                                 peer.empty() ? "?" : peer, port(), why));
+  // As if the peer had closed the connection: the broker forgets it and the
+  // socket closes when CAF releases this scribe.
+  io_failure(ctx, caf::io::network::operation::read);
+}
+
+std::uint64_t guarded_scribe::in_flight_limit() const {
+  auto limit = state_->limits().max_pending_output;
+  auto per_reply = std::max<std::size_t>(reply_size_, 64 * 1024);
+  return std::clamp<std::uint64_t>(limit / per_reply, 4, 64);
+}
+
+bool guarded_scribe::must_pause() {
+  auto limit = state_->limits().max_pending_output;
+  if (state_->from() != sender::client || limit == 0)
+    return false;
+  scan_output();
+  if (stream_.wr_buf().size() > limit)
+    return true;
+  auto& h = filter_.header();
+  return h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
+         caf::message_id(h.operation_data).is_request() &&
+         requests_ - replies_ >= in_flight_limit();
+}
+
+bool guarded_scribe::may_resume() {
+  scan_output();
+  return stream_.wr_buf().size() <= state_->limits().max_pending_output / 2 &&
+         requests_ - replies_ < in_flight_limit();
+}
+
+void guarded_scribe::pause(const char* p, const char* end) {
+  paused_ = true;
+  paused_since_ = guard_state::clock::now();
+  backlog_.assign(p, end);
+  stream_.ack_writes(true);
+  stream_.passivate();
+}
+
+void guarded_scribe::data_transferred(caf::execution_unit* ctx, std::size_t written,
+                                      std::size_t remaining) {
+  if (broker_acks_)
+    caf::io::scribe::data_transferred(ctx, written, remaining);
+  if (!paused_)
+    return;
+  paused_since_ = guard_state::clock::now(); // the peer is reading: not stalled
+  if (remaining <= state_->limits().max_pending_output / 2 && may_resume())
+    resume(ctx);
+}
+
+void guarded_scribe::resume(caf::execution_unit* ctx) {
+  if (detached() || dropped_)
+    return;
+  paused_ = false;
+  stream_.ack_writes(broker_acks_);
+  stream_.resume_reading(this);
+  std::vector<char> held;
+  held.swap(backlog_);
+  process(ctx, held.data(), held.data() + held.size());
+}
+
+void guarded_scribe::expire(caf::execution_unit* ctx, guard_state::clock::time_point now) {
+  if (dropped_ || detached())
+    return;
+  auto& lim = state_->limits();
+  auto past = [&](guard_state::clock::time_point since, std::chrono::milliseconds limit) {
+    return limit.count() > 0 && now - since > limit;
+  };
+  if (!filter_.handshaken() && past(opened_, lim.handshake_timeout))
+    drop(ctx, fmt::format("no handshake within {} ms", lim.handshake_timeout.count()),
+         guard_state::event::expired);
+  else if (filter_.mid_frame() && past(progress_, lim.stall_timeout))
+    drop(ctx, fmt::format("a message stalled for {} ms", lim.stall_timeout.count()),
+         guard_state::event::expired);
+  else if (paused_ && past(paused_since_, lim.stall_timeout))
+    drop(ctx, fmt::format("took none of its replies for {} ms", lim.stall_timeout.count()),
+         guard_state::event::expired);
+}
+
+} // namespace kvmem::net

@@ -1,0 +1,117 @@
+// A CAF scribe that lets only well-formed BASP frames reach the BASP broker
+// (internal; reaches into CAF 0.17.6's I/O layer, see below).
+//
+// CAF's own scribe reads exactly what the broker asks for: 32 header bytes,
+// then as many payload bytes as the header declares, into a buffer sized
+// up front. This one reads whatever arrives (at most 64 KiB at a time), cuts
+// it into frames with a frame_filter, and hands the broker a frame only when
+// it is complete and its header passed the rules of basp_frame.hpp; a peer
+// that breaks them is disconnected before the broker sees a byte of the bad
+// frame. The broker's own read requests are ignored: the filter knows BASP's
+// framing. It runs on CAF's multiplexer thread, like every scribe, so it adds
+// no thread hop and no copy of small frames beyond one memcpy.
+//
+// Back-pressure (server side): a peer's next request waits, and its
+// connection is not read, while more than max_pending_output bytes wait to
+// be sent to it, or while it has too many requests in flight: as many as
+// max_pending_output / (the size of its recent replies, at least 64 KiB), 4
+// to 64 (4 until its first reply). Replies are counted in the output the
+// broker writes; a peer that sends requests and never reads the replies
+// cannot make the server hold more than about max_pending_output plus a few
+// replies.
+//
+// Version-fragile: relies on CAF 0.17.6's scribe/stream/event_handler
+// contracts (scribe::consume reads rd_buf(); a stream passivates when
+// consume returns false; event registrations squash). Written against the
+// 0.17.6 headers and sources; cmake/kvmemCAF.cmake pins that version.
+#pragma once
+
+#include <chrono>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/io/network/stream_impl.hpp>
+#include <caf/io/scribe.hpp>
+#include <caf/policy/tcp.hpp>
+
+#include "net/frame_filter.hpp"
+#include "net/guard_state.hpp"
+
+namespace kvmem::net {
+
+/// CAF's TCP stream, with a way to resume reading that works whether or not
+/// the multiplexer has already processed an earlier passivate().
+class guard_stream final : public caf::io::network::stream_impl<caf::policy::tcp> {
+public:
+  using stream_impl::stream_impl;
+  void resume_reading(caf::io::network::stream_manager* mgr) {
+    activate(mgr);                              // re-attaches a detached reader
+    this->caf::io::network::event_handler::activate(); // cancels a pending del
+  }
+};
+
+class guarded_scribe final : public caf::io::scribe {
+public:
+  guarded_scribe(caf::io::network::default_multiplexer& mx, caf::io::network::native_socket fd,
+                 std::shared_ptr<guard_state> state);
+  ~guarded_scribe() override;
+
+  // -- caf::io::scribe --------------------------------------------------------
+  void configure_read(caf::io::receive_policy::config config) override;
+  void ack_writes(bool enable) override;
+  std::vector<char>& wr_buf() override;
+  std::vector<char>& rd_buf() override { return *delivering_; }
+  void graceful_shutdown() override;
+  void flush() override;
+  std::string addr() const override;
+  std::uint16_t port() const override;
+  void add_to_loop() override;
+  void remove_from_loop() override;
+  bool consume(caf::execution_unit* ctx, const void* buf, std::size_t n) override;
+  void data_transferred(caf::execution_unit* ctx, std::size_t written,
+                        std::size_t remaining) override;
+
+  // -- for the guard's sweep (multiplexer thread) -----------------------------
+  /// Drops the connection if it is past a deadline at `now`.
+  void expire(caf::execution_unit* ctx, guard_state::clock::time_point now);
+
+  int fd() const noexcept { return stream_.fd(); }
+
+private:
+  // Parses and delivers frames from [p, end); false once the connection is
+  // dropped, detached or paused (the rest of the input is then kept).
+  bool process(caf::execution_unit* ctx, const char* p, const char* end);
+  bool deliver(caf::execution_unit* ctx);
+  void drop(caf::execution_unit* ctx, const std::string& why, guard_state::event kind);
+  bool must_pause();
+  bool may_resume();
+  std::uint64_t in_flight_limit() const;
+  // Counts the replies among the frames the broker wrote since last time.
+  void scan_output();
+  void pause(const char* p, const char* end);
+  void resume(caf::execution_unit* ctx);
+
+  std::shared_ptr<guard_state> state_;
+  guard_stream stream_;
+  frame_filter filter_;
+  bool launched_ = false;
+  bool broker_acks_ = false; // the broker asked for data_transferred_msg
+  bool paused_ = false;
+  bool dropped_ = false;
+  bool first_settled_ = false; // client side: the server's handshake arrived
+  std::vector<char> header_buf_;
+  std::vector<char>* delivering_ = &header_buf_;
+  std::vector<char> backlog_; // input read while paused
+  std::size_t out_mark_ = 0;  // output bytes already scanned for replies
+  std::uint64_t requests_ = 0, replies_ = 0;
+  // Recent reply size (decaying); until the first reply, as if replies were
+  // big, so that a new peer's first burst of requests is small too.
+  std::size_t reply_size_ = std::numeric_limits<std::size_t>::max();
+  guard_state::clock::time_point opened_;
+  guard_state::clock::time_point progress_; // last byte of a frame in progress
+  guard_state::clock::time_point paused_since_;
+};
+
+} // namespace kvmem::net

@@ -1,0 +1,284 @@
+// The guard's limits: what a server does at its file-descriptor limit and
+// its connection limit, with peers that never finish a handshake or a frame,
+// with peers whose frames outgrow the buffer budget, and with a peer that
+// asks for replies and never reads them. Each time it keeps serving others.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <caf/binary_serializer.hpp>
+#include <caf/node_id.hpp>
+
+#include "net/basp_frame.hpp"
+#include "net_fixture.hpp"
+
+using kvmem::net::basp_header;
+using kvmem::net::basp_op;
+using kvmem::net::encode_header;
+using namespace std::chrono_literals;
+
+namespace {
+
+using test::K;
+
+std::string handshake(caf::actor_system& sys, std::uint32_t pid) {
+  caf::node_id::default_data::host_id_type host;
+  host.fill(static_cast<std::uint8_t>(pid));
+  auto nid = caf::make_node_id(pid, host);
+  std::vector<char> payload;
+  caf::binary_serializer sink{sys, payload};
+  REQUIRE(!sink(nid));
+  basp_header h;
+  h.operation = static_cast<std::uint8_t>(basp_op::client_handshake);
+  h.payload_len = static_cast<std::uint32_t>(payload.size());
+  return encode_header(h) + std::string(payload.begin(), payload.end());
+}
+
+std::size_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// A server in this process whose guard logs into `log`.
+struct guarded_server {
+  test::node n;
+  kvmem::store st = kvmem::spawn_store(n.sys, kvmem::system_clock{}, test::served);
+  std::mutex m;
+  std::vector<std::string> lines;
+  std::uint16_t port = 0;
+  explicit guarded_server(kvmem::serve_options opts) {
+    opts.log = [this](const std::string& line) {
+      std::lock_guard g{m};
+      lines.push_back(line);
+    };
+    port = kvmem::publish(n.sys, st, 0, opts).value();
+    kvmem::client{n.sys, st}.set(K("/a"), "hello").value();
+  }
+  ~guarded_server() {
+    kvmem::unpublish(n.sys, st, port);
+    caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
+  }
+  bool logged(const std::string& what) {
+    std::lock_guard g{m};
+    for (auto& l : lines)
+      if (l.find(what) != std::string::npos)
+        return true;
+    for (auto& l : lines)
+      UNSCOPED_INFO("logged: " << l);
+    return false;
+  }
+  // A fresh client node gets /a (and so makes the guard sweep).
+  bool serves() {
+    test::node c;
+    auto r = kvmem::remote_store(c.sys, "127.0.0.1", port);
+    return r && kvmem::client{c.sys, *r}.get(K("/a")).value_or(kvmem::bytes{}).str() == "hello";
+  }
+};
+
+} // namespace
+
+#ifdef KVMEM_REMOTE_HELPER
+namespace {
+// CPU seconds a process has used (user + system).
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(s.substr(s.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i == 14 || i == 15)
+      ticks += std::stod(f);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+} // namespace
+
+TEST_CASE("at its file-descriptor limit a server refuses new clients and does not spin") {
+  test::child server{{KVMEM_REMOTE_HELPER, "serve", "--fds", "64"}};
+  auto line = server.line();
+  REQUIRE(line.rfind("port ", 0) == 0);
+  auto port = static_cast<std::uint16_t>(std::stoi(line.substr(5)));
+  std::vector<int> conns;
+  for (int i = 0; i < 100; ++i) {
+    int fd = test::tcp_to(port);
+    REQUIRE(fd >= 0);
+    conns.push_back(fd);
+  }
+  std::this_thread::sleep_for(1s); // the server works through its backlog
+  int refused = 0;
+  for (int fd : conns) {
+    pollfd p{fd, POLLIN, 0};
+    char c;
+    if (::poll(&p, 1, 0) == 1 && ::recv(fd, &c, 1, MSG_DONTWAIT) <= 0)
+      ++refused;
+  }
+  CHECK(refused > 0);
+  CHECK(refused < 100);
+  // Idle at the limit: no busy loop (CAF's own acceptor spins at ~1 core).
+  auto cpu0 = cpu_seconds(server.pid);
+  std::this_thread::sleep_for(1s);
+  CHECK(cpu_seconds(server.pid) - cpu0 < 0.25);
+  CHECK_THAT(server.stderr_text(), Catch::Contains("out of file descriptors"));
+  // Descriptors come back: the server serves again.
+  for (int fd : conns)
+    ::close(fd);
+  std::this_thread::sleep_for(200ms);
+  test::child get{{KVMEM_REMOTE_HELPER, "get", std::to_string(port)}};
+  CHECK(get.wait() == 0);
+  server.close_stdin();
+  CHECK(server.wait() == 0);
+}
+#endif
+
+TEST_CASE("beyond max_connections new clients are closed at once and the event is logged") {
+  kvmem::serve_options opts;
+  opts.max_connections = 4;
+  guarded_server s{opts};
+  std::vector<int> held;
+  for (int i = 0; i < 4; ++i)
+    held.push_back(test::tcp_to(s.port));
+  std::this_thread::sleep_for(200ms);
+  int extra = test::tcp_to(s.port);
+  CHECK(test::closed_by_peer(extra, 10s));
+  ::close(extra);
+  CHECK(s.logged("refused a connection: 4 connections are open"));
+  for (int fd : held)
+    ::close(fd);
+  std::this_thread::sleep_for(200ms);
+  CHECK(s.serves());
+}
+
+TEST_CASE("peers that never finish a handshake or a frame are dropped when room is needed") {
+  kvmem::serve_options opts;
+  opts.handshake_timeout = 200ms;
+  opts.stall_timeout = 200ms;
+  guarded_server s{opts};
+  int peer = test::tcp_to(s.port);
+  std::string expected;
+  SECTION("a silent peer") {
+    expected = "no handshake within 200 ms";
+  }
+  SECTION("a peer that stops in the middle of a message") {
+    basp_header h;
+    h.operation = static_cast<std::uint8_t>(basp_op::direct_message);
+    h.payload_len = 1000;
+    h.dest_actor = 6;
+    test::send_all(peer, handshake(s.n.sys, 4242) + encode_header(h) + "0123456789");
+    expected = "a message stalled for 200 ms";
+  }
+  std::this_thread::sleep_for(400ms);
+  CHECK(s.serves()); // a new connection: the guard sweeps
+  CHECK(test::closed_by_peer(peer, 10s));
+  CHECK(s.logged(expected));
+  ::close(peer);
+}
+
+TEST_CASE("incomplete frames of all peers together stay within max_buffered_bytes") {
+  kvmem::serve_options opts;
+  opts.max_buffered_bytes = 1 << 20;
+  guarded_server s{opts};
+  basp_header h;
+  h.operation = static_cast<std::uint8_t>(basp_op::direct_message);
+  h.payload_len = 900'000;
+  h.dest_actor = 6;
+  int a = test::tcp_to(s.port), b = test::tcp_to(s.port);
+  test::send_all(a, handshake(s.n.sys, 7) + encode_header(h) + std::string(800'000, 'a'));
+  std::this_thread::sleep_for(100ms);
+  test::send_all(b, handshake(s.n.sys, 8) + encode_header(h) + std::string(300'000, 'b'));
+  CHECK(test::closed_by_peer(b, 10s));
+  CHECK(s.logged("bytes of incomplete messages"));
+  CHECK(s.serves());
+  ::close(a);
+  ::close(b);
+}
+
+TEST_CASE("a peer that asks and never reads its replies cannot grow the server's memory") {
+  guarded_server s{kvmem::serve_options{}};
+  const std::string big(1 << 20, 'B');
+  kvmem::client{s.n.sys, s.st}.set(K("/big"), big).value();
+  // Record what a real client sends to get /big, through a relay.
+  std::string session;
+  {
+    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    ::listen(lfd, 1);
+    socklen_t len = sizeof addr;
+    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::thread relay([&] {
+      int c = ::accept(lfd, nullptr, nullptr);
+      int up = test::tcp_to(s.port);
+      char buf[65536];
+      for (;;) {
+        pollfd p[2] = {{c, POLLIN, 0}, {up, POLLIN, 0}};
+        if (::poll(p, 2, 10'000) <= 0)
+          break;
+        ssize_t n;
+        if (p[0].revents && (n = ::recv(c, buf, sizeof buf, 0)) > 0) {
+          session.append(buf, static_cast<std::size_t>(n));
+          test::send_all(up, std::string(buf, static_cast<std::size_t>(n)));
+        } else if (p[0].revents) {
+          break;
+        }
+        if (p[1].revents && (n = ::recv(up, buf, sizeof buf, 0)) > 0)
+          test::send_all(c, std::string(buf, static_cast<std::size_t>(n)));
+        else if (p[1].revents)
+          break;
+      }
+      ::close(c);
+      ::close(up);
+    });
+    {
+      test::node c;
+      auto r = kvmem::remote_store(c.sys, "127.0.0.1", ntohs(addr.sin_port)).value();
+      REQUIRE(kvmem::client{c.sys, r}.get(K("/big")).value().size() == big.size());
+    }
+    relay.join();
+    ::close(lfd);
+  }
+  // The frames up to and including the get of /big, then that get 300 times.
+  std::string prefix, get;
+  for (std::size_t at = 0; at + 32 <= session.size();) {
+    auto h = kvmem::net::decode_header(session.data() + at);
+    auto frame = session.substr(at, 32 + h.payload_len);
+    at += frame.size();
+    prefix += frame;
+    if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
+        frame.find("big") != std::string::npos) {
+      get = frame;
+      break;
+    }
+  }
+  REQUIRE(!get.empty());
+  auto before = rss_bytes();
+  int greedy = test::tcp_to(s.port);
+  int small = 4096;
+  ::setsockopt(greedy, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  test::send_all(greedy, prefix);
+  int flags = ::fcntl(greedy, F_GETFL);
+  ::fcntl(greedy, F_SETFL, flags | O_NONBLOCK);
+  std::string all;
+  for (int i = 0; i < 300; ++i)
+    all += get;
+  std::size_t sent = 0;
+  auto until = std::chrono::steady_clock::now() + 3s;
+  while (sent < all.size() && std::chrono::steady_clock::now() < until) {
+    auto n = ::send(greedy, all.data() + sent, all.size() - sent, MSG_NOSIGNAL);
+    if (n > 0)
+      sent += static_cast<std::size_t>(n);
+    else
+      std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(500ms);
+  // 300 replies of 1 MiB would be 300 MiB; the server stopped reading after
+  // a few (max_pending_output is 4 MiB).
+  CHECK(rss_bytes() < before + (64u << 20));
+  CHECK(s.serves());
+  ::close(greedy);
+}

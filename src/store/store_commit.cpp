@@ -92,8 +92,8 @@ std::optional<error> check_limits(const store_options& o, const write_op* ops, s
 // to the root directly (a failing tree operation changes nothing); several
 // go to a copy (O(1)) that replaces the root only if all succeed: the first
 // write to each path copies it, later writes to the same nodes edit the copy
-// in place.
-result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n) {
+// in place. The replaced root goes to `retired`, to be freed after the reply.
+result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, tree& retired) {
   const stamp at{st.clock.now(), st.version + 1};
   if (n == 1)
     return apply(st.root, ops[0], at);
@@ -105,8 +105,10 @@ result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n) {
       return std::move(r).error(); // `next` is dropped: nothing applied
     any = any || *r;
   }
-  if (any)
+  if (any) {
+    retired = std::move(st.root);
     st.root = std::move(next);
+  }
   return any;
 }
 
@@ -152,9 +154,10 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const write
       return to_caf(*e);
   caf::error failure;
   {
+    tree retired; // the previous root, freed after the reply (as the scope's snapshots)
     write_scope scope{self};
     try {
-      auto r = apply_all(st, ops, n);
+      auto r = apply_all(st, ops, n, retired);
       if (!r)
         failure = to_caf(r.error());
       else if (*r)

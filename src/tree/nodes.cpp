@@ -4,6 +4,10 @@
 #include <new>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "tree/tree_impl.hpp"
 #include "tree/value.hpp"
 
@@ -11,7 +15,10 @@ namespace kvmem::detail {
 
 namespace {
 
+thread_local std::uint64_t freed = 0;
+
 void free_value(const value_node* v) noexcept {
+  ++freed;
   delete v->memo.load(std::memory_order_acquire);
   v->~value_node();
   ::operator delete(const_cast<value_node*>(v));
@@ -29,9 +36,23 @@ const node_header* drop(const node_header* n) noexcept {
   return n;
 }
 
+// Returns memory to the operating system after a large release: glibc keeps
+// freed chunks in its arenas, so a process that once held a million entries
+// would keep their pages for good. malloc_trim walks the heap, so only when
+// it is worth it.
+void return_memory(std::uint64_t nodes) noexcept {
+#if defined(__GLIBC__)
+  if (nodes >= (std::uint64_t{1} << 16))
+    malloc_trim(0);
+#else
+  (void)nodes;
+#endif
+}
+
 } // namespace
 
 void release_slow(const node_header* first) noexcept {
+  const auto freed_before = freed;
   // A work list instead of recursion: a 10,000-deep path or a million-entry
   // dictionary is freed in constant stack space. The list is kept per thread
   // so that steady-state releases do not allocate.
@@ -51,6 +72,7 @@ void release_slow(const node_header* first) noexcept {
           work.push_back(c);
         delete d->memo.load(std::memory_order_acquire);
         delete d;
+        ++freed;
         break;
       }
       case node_type::entry: {
@@ -60,10 +82,13 @@ void release_slow(const node_header* first) noexcept {
           if (auto* x = drop(c))
             work.push_back(x);
         delete e;
+        ++freed;
         break;
       }
     }
   }
+  if (work.size() == base) // the outermost release of this thread is done
+    return_memory(freed - freed_before);
 }
 
 dict_node* empty_dict() noexcept {

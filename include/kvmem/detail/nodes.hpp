@@ -77,6 +77,9 @@ struct entry : node_header {
 
 /// Frees a node whose count reached zero, and everything it alone owned,
 /// without recursion.
+/// When that freed many nodes (65,536 or more: a large subtree), it also
+/// hands free memory back to the operating system (glibc's malloc_trim),
+/// which glibc would otherwise keep in its arenas for good.
 void release_slow(const node_header* n) noexcept;
 
 inline void retain(const node_header* n) noexcept {

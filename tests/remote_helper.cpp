@@ -1,7 +1,8 @@
 // A separate process for the remote tests: a server to push to its limits,
 // and one-shot clients (each a fresh CAF node, as a `kvmem get` is).
 //
-//   remote_helper serve [--no-guard] [--fds N]  prints "port P", serves a store
+//   remote_helper serve [--no-guard] [--fds N] [--workers N]
+//                                               prints "port P", serves a store
 //                                               holding /a = "hello" until stdin
 //                                               closes; the guard logs to stderr
 //   remote_helper get PORT                      connects, prints /a, exits 0;
@@ -47,8 +48,11 @@ std::string one_get(std::uint16_t port) {
 
 int serve(int argc, char** argv) {
   kvmem::serve_options opts;
+  caf::actor_system_config cfg;
   for (int i = 2; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--no-guard") == 0) {
+    if (std::strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+      cfg.set("middleman.workers", std::size_t{std::strtoul(argv[++i], nullptr, 10)});
+    } else if (std::strcmp(argv[i], "--no-guard") == 0) {
       opts.guard = false;
     } else if (std::strcmp(argv[i], "--fds") == 0 && i + 1 < argc) {
       rlimit lim{};
@@ -58,7 +62,6 @@ int serve(int argc, char** argv) {
         return 2;
     }
   }
-  caf::actor_system_config cfg;
   caf::actor_system sys{init(cfg)};
   auto st = kvmem::spawn_store(sys, kvmem::system_clock{}, {.detached = false});
   kvmem::client{sys, st}.set(kvmem::key::v("/a"), "hello").value();

@@ -44,7 +44,8 @@ bool accept_policy::try_accept(caf::io::network::native_socket& result,
 guard_doorman::guard_doorman(caf::io::network::default_multiplexer& mx,
                              caf::io::network::native_socket fd,
                              std::shared_ptr<guard_state> state)
-  : caf::io::doorman(caf::io::network::accept_hdl_from_socket(fd)), state_(std::move(state)),
+  : caf::io::doorman(caf::io::accept_handle::from_int(unique_handle_id())),
+    state_(std::move(state)),
     acceptor_(mx, fd, state_) {
   state_->set_doorman(this, &mx);
 }

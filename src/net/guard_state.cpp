@@ -19,6 +19,12 @@
 
 namespace kvmem::net {
 
+std::int64_t unique_handle_id() noexcept {
+  // Above any file descriptor, so never equal to a handle CAF makes itself.
+  static std::atomic<std::int64_t> next{std::int64_t{1} << 32};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 guard_state::guard_state(caf::actor_system* sys, sender from, guard_limits limits, log_fn log,
                          std::string endpoint)
   : sys_(sys), from_(from), limits_(limits), log_(std::move(log)), endpoint_(std::move(endpoint)) {

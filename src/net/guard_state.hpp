@@ -33,6 +33,15 @@ struct guard_limits {
   std::chrono::milliseconds stall_timeout{30'000};        // 0: none
 };
 
+/// A handle id for a guarded scribe or doorman that no other connection of
+/// this process ever had. CAF names connections by their file descriptor,
+/// and a descriptor is reused as soon as it is closed: with BASP workers
+/// (middleman.workers > 0) the broker may clean up after a closed connection
+/// only after a new one got the same descriptor, and then wipes the new
+/// connection's route, so its replies are lost (reproduced: 6 of 2,000
+/// one-shot clients 8 at a time with workers = 2; none with unique ids).
+std::int64_t unique_handle_id() noexcept;
+
 class guard_state {
 public:
   using clock = std::chrono::steady_clock;

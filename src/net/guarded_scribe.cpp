@@ -17,7 +17,8 @@ constexpr std::size_t read_chunk = 64 * 1024;
 guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
                                caf::io::network::native_socket fd,
                                std::shared_ptr<guard_state> state)
-  : caf::io::scribe(caf::io::network::conn_hdl_from_socket(fd)), state_(std::move(state)),
+  : caf::io::scribe(caf::io::connection_handle::from_int(unique_handle_id())),
+    state_(std::move(state)),
     stream_(mx, fd), filter_(state_->from(), state_->limits().frames, &state_->budget()),
     opened_(guard_state::clock::now()), progress_(opened_) {
   header_buf_.reserve(basp_header_size);

@@ -11,6 +11,7 @@
 
 #include <kvmem/remote.hpp>
 #include <kvmem/tree.hpp>
+#include <kvmem/version.hpp>
 
 #include "values.hpp"
 
@@ -22,6 +23,7 @@ enum exit_code : int {
   store_error = 1,      // the store answered with an error (mirage wording)
   usage_error = 2,      // unknown command or option, bad value, bad key; file errors
   connection_error = 3, // refused, unreachable, no answer in time, lost
+  condition_failed = 4, // --if-version / --if-absent did not hold: nothing was written
 };
 
 inline constexpr std::uint16_t default_port = 7470;
@@ -35,6 +37,8 @@ struct command_args {
   std::string file;       // set KEY --file PATH
   bool json = false;      // ls, stat, info: one JSON document
   bool nul = false;       // ls -0: NUL-terminated records, raw bytes
+  /// set, rm, mv (about SRC): --if-version V or --if-absent; none: unconditional.
+  std::optional<expect> condition;
 };
 
 /// How the client reaches the store.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -67,6 +68,22 @@ CLI::Validator nonempty_path() {
       [](std::string& s) { return s.empty() ? std::string("empty path") : std::string(); }, "");
 }
 
+// --if-version V and, unless `absent_too` is false, --if-absent (exclusive):
+// the condition of a write, about `what` ("KEY", or "SRC" for mv).
+void add_condition(CLI::App* sub, command_args& a, const char* what, bool absent_too) {
+  auto* version =
+      sub->add_option_function<std::uint64_t>(
+             "--if-version", [&a](const std::uint64_t& v) { a.condition = expect::modified(v); },
+             fmt::format("only if {}'s modified version (see stat) is V; else exit code 4", what))
+          ->option_text("V")
+          ->transform(number(0, std::numeric_limits<version_t>::max(), "a version"));
+  if (absent_too)
+    sub->add_flag_callback(
+           "--if-absent", [&a] { a.condition = expect::none(); },
+           fmt::format("only if {} is absent; else exit code 4", what))
+        ->excludes(version);
+}
+
 void add_tls(CLI::App& app, tls_options& tls) {
   auto file = [&](const char* name, std::string& to, const char* what) {
     app.add_option(name, to, what)->option_text("FILE")->check(CLI::ExistingFile);
@@ -94,9 +111,12 @@ void add_commands(CLI::App& app, command_args& a) {
       ->option_text("PATH")
       ->check(nonempty_path())
       ->excludes(value);
-  key(cmd("rm", "remove a value or a whole dictionary"), "KEY", a.key1)->required();
+  add_condition(set, a, "KEY", true);
+  auto* rm = cmd("rm", "remove a value or a whole dictionary");
+  key(rm, "KEY", a.key1)->required();
+  add_condition(rm, a, "KEY", true);
   key(cmd("exists", "print value, dictionary or absent"), "KEY", a.key1)->required();
-  auto* stat = cmd("stat", "kind, size or entries, last modified (RFC 3339), digest");
+  auto* stat = cmd("stat", "kind, size or entries, last modified (RFC 3339), versions, digest");
   key(stat, "KEY", a.key1)->required();
   stat->add_flag("--json", a.json, "one JSON object");
   key(cmd("digest", "SHA-256 (values) or Merkle digest (dictionaries), hex"), "KEY", a.key1)
@@ -108,6 +128,7 @@ void add_commands(CLI::App& app, command_args& a) {
   auto* mv = cmd("mv", "rename (mirage-kv semantics)");
   key(mv, "SRC", a.key1)->required();
   key(mv, "DST", a.key2)->required();
+  add_condition(mv, a, "SRC", false); // SRC must exist: --if-absent could never hold
   cmd("info", "the store's version, bytes used, capacity, pinned snapshots")
       ->add_flag("--json", a.json, "one JSON object");
   cmd("help", "the list of commands");
@@ -146,6 +167,9 @@ std::string check_extras(CLI::App& app) {
     return fmt::format("unknown option \"{}\" (a VALUE that starts with '-' goes after '--': "
                        "set KEY -- {})",
                        x, x);
+  if (option && !subs.empty() && subs[0]->get_name() == "mv" && x == "--if-absent")
+    return "mv has no --if-absent: its condition is about SRC, which mv needs to exist "
+           "(there is no condition on DST)";
   if (option)
     return fmt::format("unknown option \"{}\"", x);
   if (subs.empty())
@@ -177,7 +201,8 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
   main_args a;
   CLI::App app{"kvmem: a command-line client and server for kvmem stores.\n"
                "With no command: an interactive shell. Exit codes: 0 ok, 1 store error,\n"
-               "2 usage or file error, 3 connection error. See docs/cli.md.",
+               "2 usage or file error, 3 connection error, 4 a condition (--if-version,\n"
+               "--if-absent) failed. See docs/cli.md.",
                "kvmem"};
   app.require_subcommand(0, 1);
   std::string connect;

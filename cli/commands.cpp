@@ -17,23 +17,55 @@ int report(const error& e, const output& o) {
     fmt::print(o.err, "kvmem: {} (server {})\n", one_line(e.message()), one_line(o.server));
   else
     fmt::print(o.err, "kvmem: {}\n", one_line(e.message()));
-  return connection ? connection_error : store_error;
+  if (connection)
+    return connection_error;
+  // Only a write's condition yields version_mismatch: a script's
+  // compare-and-set loop retries on 4 and stops on any other failure.
+  return e.code == errc::version_mismatch ? condition_failed : store_error;
+}
+
+bool is_write(const command_args& a) {
+  return a.name == "set" || a.name == "rm" || a.name == "mv";
+}
+
+write_or_exit make_write(const command_args& a, const output& o) {
+  auto k = key::v(a.key1); // the parser checked that it is absolute
+  if (a.name == "rm")
+    return {write_op::remove(std::move(k), a.condition)};
+  if (a.name == "mv")
+    return {write_op::rename(std::move(k), key::v(a.key2), a.condition)};
+  bytes value;
+  if (!a.file.empty() || a.value == "-") {
+    auto in = read_value(a.file.empty() ? a.value : a.file);
+    if (!in.ok()) {
+      fmt::print(o.err, "kvmem: {}\n", one_line(in.error));
+      return {std::nullopt, usage_error};
+    }
+    value = std::move(in.value);
+  } else {
+    value = bytes{a.value};
+  }
+  // The write holds the handle: the bytes are not copied again.
+  return {write_op::set(std::move(k), std::move(value), a.condition)};
 }
 
 const char* help_text() {
   return "commands:\n"
          "  get KEY                 print the value (bytes as stored)\n"
-         "  set KEY VALUE           bind KEY to VALUE (after '--' if it starts with '-')\n"
-         "  set KEY --file PATH     ... to the contents of a file\n"
-         "  set KEY -               ... to standard input (binary-safe)\n"
-         "  rm KEY                  remove a value or a whole dictionary\n"
+         "  set [COND] KEY VALUE    bind KEY to VALUE (after '--' if it starts with '-')\n"
+         "  set [COND] KEY --file PATH  ... to the contents of a file\n"
+         "  set [COND] KEY -        ... to standard input (binary-safe)\n"
+         "  rm [COND] KEY           remove a value or a whole dictionary\n"
          "  ls [--json|-0] [KEY]    list a dictionary (default /): kind and key\n"
          "  exists KEY              print value, dictionary or absent\n"
-         "  stat [--json] KEY       kind, size, last modified (RFC 3339), digest\n"
+         "  stat [--json] KEY       kind, size or entries, last modified (RFC 3339),\n"
+         "                          versions (created, modified, subtree), digest\n"
          "  digest KEY              SHA-256 (values) or Merkle digest (dictionaries), hex\n"
-         "  mv SRC DST              rename (mirage-kv semantics)\n"
+         "  mv [--if-version V] SRC DST  rename (mirage-kv semantics)\n"
          "  info [--json]           the store's version, bytes used, capacity, pinned snapshots\n"
          "  help                    this text ('COMMAND --help' for one command)\n"
+         "COND: --if-version V (KEY's modified version, as stat shows it, is V) or\n"
+         "  --if-absent (KEY is absent); if it does not hold, nothing is written, exit code 4\n"
          "keys are absolute paths: /a/b; in human output, keys are escaped (docs/cli.md)\n";
 }
 
@@ -49,50 +81,24 @@ int get(client& c, const key& k, const output& o) {
   return ok;
 }
 
-int set(client& c, const key& k, const command_args& a, const output& o) {
-  bytes value;
-  if (!a.file.empty() || a.value == "-") {
-    auto in = read_value(a.file.empty() ? a.value : a.file);
-    if (!in.ok()) {
-      fmt::print(o.err, "kvmem: {}\n", one_line(in.error));
-      return usage_error;
-    }
-    value = std::move(in.value);
-  } else {
-    value = bytes{a.value};
-  }
-  // The client sends the handle: the bytes are not copied again here.
-  auto r = c.set(k, std::move(value));
-  return r ? ok : report(r.error(), o);
-}
-
 int stat(client& c, const key& k, const command_args& a, const output& o) {
-  auto e = c.exists(k);
-  if (!e)
-    return report(e.error(), o);
-  if (!*e)
-    return report(error::not_found(k), o);
-  stat_info s;
-  s.k = k;
-  s.kd = **e;
-  auto t = c.last_modified(k);
-  auto d = c.digest(k);
-  if (!t || !d)
-    return report(!t ? t.error() : d.error(), o);
-  s.last_modified = *t;
-  s.hash = *d;
-  if (s.kd == kind::value) {
-    auto n = c.size(k);
-    if (!n)
-      return report(n.error(), o);
-    s.size = *n;
-  } else {
-    auto l = c.list(k);
-    if (!l)
-      return report(l.error(), o);
-    s.size = l->size();
-  }
-  print_stat(s, a.json, o.out);
+  // One snapshot (a batch that only reads: it never conflicts), so that the
+  // digest belongs to the entry the versions describe even while others
+  // write. stat counts a dictionary's entries in O(1): never list it.
+  auto r = c.batch([&k](batch_view& b) -> result<stat_info> {
+    auto st = b.stat(k);
+    if (!st)
+      return std::move(st).error();
+    auto d = b.digest(k);
+    if (!d)
+      return std::move(d).error();
+    return stat_info{k, *st, *d};
+  });
+  if (!r)
+    return report(r.error(), o);
+  if (!*r)
+    return report(r->error(), o);
+  print_stat(**r, a.json, o.out);
   return ok;
 }
 
@@ -105,10 +111,11 @@ int dispatch(client& c, const command_args& a, const output& o) {
   }
   if (cmd == "get")
     return get(c, k, o);
-  if (cmd == "set")
-    return set(c, k, a, o);
-  if (cmd == "rm") {
-    auto r = c.remove(k);
+  if (is_write(a)) { // set, rm, mv: one path, conditional or not
+    auto w = make_write(a, o);
+    if (!w.w)
+      return w.exit;
+    auto r = c.write(std::move(*w.w));
     return r ? ok : report(r.error(), o);
   }
   if (cmd == "exists") {
@@ -137,10 +144,6 @@ int dispatch(client& c, const command_args& a, const output& o) {
       return usage_error;
     }
     return ok;
-  }
-  if (cmd == "mv") {
-    auto r = c.rename(k, key::v(a.key2));
-    return r ? ok : report(r.error(), o);
   }
   if (cmd == "info") {
     auto r = c.info();

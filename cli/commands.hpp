@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <kvmem/client.hpp>
+#include <kvmem/write_op.hpp>
 
 #include "args.hpp"
 
@@ -31,6 +33,18 @@ int run_command(client& c, const command_args& args, const output& o);
 /// and disconnected are connection errors (3), every other kind is the
 /// store's answer (1).
 int report(const error& e, const output& o);
+
+/// Whether `args` is a write: set, rm or mv.
+bool is_write(const command_args& args);
+
+/// The write that `args` (set, rm or mv) describes, with its condition; for
+/// set the value is read now (--file, standard input). On a file error, the
+/// error is printed on `o.err` and `exit` says usage_error.
+struct write_or_exit {
+  std::optional<write_op> w;
+  int exit = ok;
+};
+write_or_exit make_write(const command_args& args, const output& o);
 
 /// The list of commands (`kvmem help`, `help` in the shell).
 const char* help_text();

@@ -57,13 +57,28 @@ std::string print_listing(const listing& l, listing_form form, std::FILE* out) {
 }
 
 void print_stat(const stat_info& s, bool json, std::FILE* out) {
-  const char* count = s.kd == kind::value ? "size" : "entries";
-  if (json)
-    fmt::print(out, "{{{},\"kind\":\"{}\",\"{}\":{},\"last_modified\":\"{}\",\"digest\":\"{}\"}}\n",
-               json_key(s.k), s.kd, count, s.size, s.last_modified, s.hash);
-  else
-    fmt::print(out, "key: {}\nkind: {}\n{}: {}\nlast_modified: {}\ndigest: {}\n",
-               escape(s.k.to_string()), s.kd, count, s.size, s.last_modified, s.hash);
+  const auto& st = s.st;
+  const bool value = st.k == kind::value;
+  // A value's size is its bytes; a dictionary's is its number of entries
+  // (direct ones), counted by the tree. A value's subtree is its modified:
+  // not shown.
+  const char* count = value ? "size" : "entries";
+  const std::uint64_t n = value ? st.size : st.entries;
+  if (json) {
+    auto subtree = value ? std::string() : fmt::format(",\"subtree\":{}", st.subtree);
+    fmt::print(out,
+               "{{{},\"kind\":\"{}\",\"{}\":{},\"last_modified\":\"{}\",\"created\":{},"
+               "\"modified\":{}{},\"digest\":\"{}\"}}\n",
+               json_key(s.k), st.k, count, n, st.last_modified, st.created, st.modified, subtree,
+               s.hash);
+  } else {
+    auto subtree = value ? std::string() : fmt::format("subtree: {}\n", st.subtree);
+    fmt::print(
+        out,
+        "key: {}\nkind: {}\n{}: {}\nlast_modified: {}\ncreated: {}\nmodified: {}\n{}digest: {}\n",
+        escape(s.k.to_string()), st.k, count, n, st.last_modified, st.created, st.modified, subtree,
+        s.hash);
+  }
 }
 
 void print_info(const store_info& i, bool json, std::FILE* out) {

@@ -20,17 +20,17 @@ enum class listing_form {
 /// why the form cannot represent the listing.
 std::string print_listing(const listing& l, listing_form form, std::FILE* out);
 
-/// What stat reports about a key.
+/// What stat reports about a key: the entry (tree.hpp) and its digest,
+/// read from one snapshot.
 struct stat_info {
   key k;
-  kind kd = kind::value;
-  std::uint64_t size = 0; // bytes of a value, or entries of a dictionary
-  ptime last_modified;
+  entry_stat st;
   kvmem::digest hash;
 };
 
-/// key/kind/size|entries/last_modified/digest, one "name: value" per line
-/// (the key escaped), or one JSON object.
+/// key, kind, size (values) or entries (dictionaries), last_modified,
+/// created, modified, subtree (dictionaries), digest: one "name: value" per
+/// line in this order (the key escaped), or one JSON object.
 void print_stat(const stat_info& s, bool json, std::FILE* out);
 
 /// version/used/capacity/pinned, one "name: value" per line, or one JSON

@@ -2,7 +2,8 @@
 # Scripted sessions with the kvmem CLI: a server in the background, commands
 # against it, their output and exit codes; the shell; Ctrl-C; a killed
 # server; option values, file errors, escaped and machine output, a peer
-# that never answers (issue 9, items 7-11). docs/cli.md is the contract.
+# that never answers (issue 9, items 7-11); versions in stat, conditional
+# writes (issue 10). docs/cli.md is the contract.
 set -u
 export LC_ALL=C   # bytes are bytes: no locale-dependent printf or grep
 KVMEM="$1"
@@ -66,6 +67,83 @@ check "stat kind" "kind: value" "$(echo "$out" | sed -n 2p)"
 check "stat size" "size: 5" "$(echo "$out" | sed -n 3p)"
 has "stat time" '^last_modified: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' "$(echo "$out" | sed -n 4p)"
 run stat /a;                   check "stat entries" "entries: 1" "$(echo "$out" | sed -n 3p)"
+names() { echo "$out" | cut -d: -f1 | tr '\n' ' '; }   # the field names of stat in $out
+check "stat dictionary fields" "key kind entries last_modified created modified subtree digest " "$(names)"
+run stat /a/b;                 check "stat value fields" "key kind size last_modified created modified digest " "$(names)"
+
+# Issue 10: versions. On this server only this script writes, so the version
+# info reports after a write is that write's version.
+field() { echo "$out" | sed -n "s/^$1: //p"; }   # field NAME: from stat or info in $out
+store_version() { run info; field version; }
+run set /ver/x one;            v1=$(store_version); run stat /ver/x
+check "new value: created, modified = the set's version" "$v1 $v1" "$(field created) $(field modified)"
+run set /ver/x one;            v2=$(store_version); run stat /ver/x
+check "same bytes again: a new modified, same created" "$v1 $v2" "$(field created) $(field modified)"
+check "a write is a new version" "$((v1 + 1))" "$v2"
+run stat /ver
+check "dictionary (a direct entry overwritten): entries, created, modified, subtree" "1 $v1 $v2 $v2" "$(field entries) $(field created) $(field modified) $(field subtree)"
+run stat --json /ver/x
+has "stat --json value" "^\{\"key\":\"/ver/x\",\"kind\":\"value\",\"size\":3,\"last_modified\":\"[0-9T:.Z-]+\",\"created\":$v1,\"modified\":$v2,\"digest\":\"[0-9a-f]{64}\"\}$" "$out"
+run set /ver/d/y deep;         run stat /ver/d/y; before=$(field modified)
+run mv /ver/d /ver/e;          vr=$(store_version); run stat /ver/e/y
+check "a key moved with its parent reports the rename's version" "$vr $vr" "$(field created) $(field modified)"
+[ "$before" != "$vr" ] || { echo "FAIL: version unchanged by the rename"; fails=$((fails + 1)); }
+run set /ver/a A;              run set /ver/b B
+run mv /ver/a /ver/b;          vr=$(store_version); run stat /ver/b
+check "a value moved over another reports the rename's version" "$vr $vr" "$(field created) $(field modified)"
+
+# Issue 10: conditional writes. A mismatch: the library's message, exit
+# code 4, nothing written (the store's version does not move).
+run set /cas/k v1;             m=$(store_version)
+run set --if-version "$m" /cas/k v2;  check "set --if-version match rc" 0 "$rc"
+run get /cas/k;                check "set --if-version match wrote" v2 "$out"
+run set --if-version "$m" /cas/k v3
+check "set --if-version mismatch rc" 4 "$rc"
+check "set --if-version mismatch msg" "kvmem: Version mismatch for the key /cas/k: expected version $m, found version $((m + 1))" "$err"
+run get /cas/k;                check "set --if-version mismatch left the value" v2 "$out"
+check "a failed condition writes nothing" "$((m + 1))" "$(store_version)"
+run set --if-absent /cas/k v4
+check "set --if-absent on an existing key rc" 4 "$rc"
+check "set --if-absent existing msg" "kvmem: Version mismatch for the key /cas/k: expected absent, found version $((m + 1))" "$err"
+run get /cas/k;                check "set --if-absent left the value" v2 "$out"
+run set --if-absent /cas/n new;       check "set --if-absent on an absent key rc" 0 "$rc"
+run get /cas/n;                check "set --if-absent wrote" new "$out"
+run set --if-version 5 /cas/none x
+check "--if-version on an absent key msg" "kvmem: Version mismatch for the key /cas/none: expected version 5, found absent" "$err"
+run exists /cas/none;          check "--if-version on an absent key wrote nothing" absent "$out"
+run stat /cas/k;               m=$(field modified)
+printf 'from stdin' > "$work/cas"
+out=$(timeout 60 "${K[@]}" set --if-version "$((m - 1))" /cas/k - < "$work/cas" 2>&1); rc=$?
+check "set - --if-version mismatch rc" 4 "$rc"
+run set /cas/k --if-version "$m" --file "$work/cas"; check "set --file --if-version match rc" 0 "$rc"
+run get /cas/k;                check "set --file --if-version wrote" "from stdin" "$out"
+run rm --if-version "$m" /cas/k;      check "rm --if-version mismatch rc" 4 "$rc"
+m=$(store_version)             # /cas/k's version: the last write was to it
+run exists /cas/k;             check "rm --if-version mismatch kept the key" value "$out"
+run rm --if-absent /cas/k;     check "rm --if-absent on an existing key rc" 4 "$rc"
+run rm --if-version "$m" /cas/k; check "rm --if-version match rc" 0 "$rc"
+run exists /cas/k;             check "rm --if-version match removed" absent "$out"
+run rm --if-absent /cas/k;     check "rm --if-absent on an absent key rc" 0 "$rc"
+run stat /cas/n;               m=$(field modified)
+run mv --if-version "$((m + 1))" /cas/n /cas/moved
+check "mv --if-version mismatch rc" 4 "$rc"; has "mv condition is about SRC" "for the key /cas/n:" "$err"
+run exists /cas/moved;         check "mv --if-version mismatch moved nothing" absent "$out"
+run mv /cas/n /cas/moved --if-version "$m"; check "mv --if-version match rc" 0 "$rc"
+run get /cas/moved;            check "mv --if-version match moved" new "$out"
+run mv --if-absent /cas/moved /cas/n; check "mv --if-absent rc" 2 "$rc"; has "mv --if-absent msg" "^kvmem: mv has no --if-absent" "$err"
+run set --if-version 1 --if-absent /cas/k x
+check "--if-version with --if-absent rc" 2 "$rc"; has "exclusive msg" "^kvmem: --if-version excludes --if-absent" "$err"
+for bad in -1 abc 0x10 1e3 18446744073709551616 ""; do
+  run set --if-version "$bad" /cas/k x
+  check "--if-version '$bad' rc" 2 "$rc"; has "--if-version '$bad' msg" '^kvmem: --if-version: expected a version' "$err"
+done
+run set --if-version 18446744073709551615 /cas/k x; check "--if-version max is a version" 4 "$rc"
+out=$(printf 'set --if-version 99999 /cas/s a\nset /cas/s b\nget /cas/s\nset --if-absent /cas/s c\n' | "${K[@]}" 2> "$work/err"); rc=$?
+check "shell: a condition holds for its line only" b "$out"
+check "shell: exit code of a failed condition" 4 "$rc"
+shell_err=$(cat "$work/err")
+check "shell: conditional errors" "kvmem: Version mismatch for the key /cas/s: expected version 99999, found absent
+kvmem: Version mismatch for the key /cas/s: expected absent, found version $(store_version)" "$shell_err"
 run mv /a/b /c;                check "mv rc" 0 "$rc"
 run get /c;                    check "get after mv" hello "$out"
 run rm /c;                     check "rm rc" 0 "$rc"
@@ -159,7 +237,7 @@ fi
 printf 'value\t/e/back\\slash\0value\t/e/bad\xff\0value\t/e/esc\e[2J\0value\t/e/new\nline\0value\t/e/rtl\xe2\x80\xae\0value\t/e/t\tab\0value\t/e/été\0' > "$work/ls0.expected"
 cmp -s "$work/ls0" "$work/ls0.expected"; check "ls -0 raw records" 0 "$?"
 run stat --json /e
-has "stat --json" '^\{"key":"/e","kind":"dictionary","entries":7,"last_modified":"[0-9T:.Z-]+","digest":"[0-9a-f]{64}"\}$' "$out"
+has "stat --json" '^\{"key":"/e","kind":"dictionary","entries":7,"last_modified":"[0-9T:.Z-]+","created":[0-9]+,"modified":[0-9]+,"subtree":[0-9]+,"digest":"[0-9a-f]{64}"\}$' "$out"
 run info --json;               has "info --json" '^\{"version":[0-9]+,"used":[0-9]+,"capacity":null,"pinned":0\}$' "$out"
 printf 'set "/z/a\\\0b" v\n' | "${K[@]}" > /dev/null   # a key with a NUL byte, via the shell
 run ls -0 /z;                  check "ls -0 refuses NUL rc" 2 "$rc"; check "ls -0 refuses NUL: no output" "" "$out"

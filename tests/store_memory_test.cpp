@@ -51,6 +51,9 @@ TEST_CASE_METHOD(store_fixture, "storing and removing a million entries gives th
   // The client's last snapshot still holds the old root until its next read
   // (readers keep what they loaded); that read drops it, on this thread.
   REQUIRE(c.exists(K("/big")).value() == std::nullopt);
+  // The store frees the previous version after replying to the remove; its
+  // reply to the next request comes after that.
+  REQUIRE(c.version());
   const auto after = rss_bytes();
   // A million entries take ~200 MB; what stays must be a small fraction.
   INFO(fmt::format("RSS: start {} MB, with 10^6 entries {} MB, after removing them {} MB",

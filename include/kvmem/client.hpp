@@ -27,6 +27,7 @@
 
 #include "kvmem/batch.hpp"
 #include "kvmem/store.hpp"
+#include "kvmem/watch.hpp"
 
 namespace kvmem {
 
@@ -89,6 +90,33 @@ public:
   /// The non-template core of batch(): runs `body` as a batch; returns the
   /// version it committed (or read, if it wrote nothing).
   result<version_t> run_batch(std::function<void(batch_view&)> body, int retries = default_retries);
+
+  // --- change feeds and history (watch.hpp) ---------------------------------
+
+  /// Subscribes to the changes under `prefix` after version `from` (nullopt:
+  /// now), with at most `window` deliveries unacknowledged. The watcher has
+  /// its own actor (the subscriber), so it is independent of this client's
+  /// calls; destroying it unsubscribes. Errors: invalid_argument (window 0,
+  /// a version the store has not reached), unavailable.
+  result<watcher> watch(const key& prefix, std::optional<version_t> from = std::nullopt,
+                        std::uint32_t window = 16);
+
+  /// Reads at a retained version (store_options::history_*; the current
+  /// version always works): the value, the listing, and what changed under
+  /// a prefix between two versions (diff.hpp). Errors: not_retained, and
+  /// those of the read.
+  result<tree> snapshot_at(version_t v); // stores in this process only (else invalid_argument)
+  result<bytes> get_at(version_t v, const key& k);
+  result<listing> list_at(version_t v, const key& k);
+  result<change_list> diff(version_t v1, version_t v2, const key& prefix = {});
+
+  /// Sets k to v, owned by `owner`: when that actor terminates (or its
+  /// remote link drops) the store removes every key it still owns, in one
+  /// commit. Another write to k, or removing or renaming it (or an ancestor)
+  /// ends the ownership. owner_handle() is this client's own actor, for keys
+  /// that should live as long as this client.
+  result<void> set_owned(const key& k, bytes v, const caf::actor& owner);
+  caf::actor owner_handle() const;
 
   /// The store's current version (a message round trip).
   result<version_t> version();

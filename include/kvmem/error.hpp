@@ -42,10 +42,11 @@ enum class errc : std::uint8_t {
   conflict = 15,         // a commit's reads are no longer current (retried)
   internal = 16,         // a bug or resource failure inside the store; detail
   version_mismatch = 17, // key; expected and actual (modified versions, or absence)
+  not_retained = 18,     // a version the store no longer keeps (reads at a version, diffs)
 };
 
 /// The largest errc code (for decoding untrusted input).
-inline constexpr std::uint8_t max_errc = 17;
+inline constexpr std::uint8_t max_errc = 18;
 
 /// The name of an error kind, e.g. "not_found".
 std::string_view to_string(errc code) noexcept;

@@ -9,8 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 
+#include "kvmem/change.hpp"
 #include "kvmem/tree.hpp"
 #include "kvmem/version.hpp"
 #include "kvmem/write_op.hpp"
@@ -38,6 +40,12 @@ using version_atom = caf::atom_constant<caf::atom("kv_version")>;
 using pin_atom = caf::atom_constant<caf::atom("kv_pin")>;
 using unpin_atom = caf::atom_constant<caf::atom("kv_unpin")>;
 using info_atom = caf::atom_constant<caf::atom("kv_info")>;
+using watch_atom = caf::atom_constant<caf::atom("kv_watch")>;
+using ack_atom = caf::atom_constant<caf::atom("kv_ack")>;
+using unwatch_atom = caf::atom_constant<caf::atom("kv_unwatch")>;
+using changes_atom = caf::atom_constant<caf::atom("kv_changes")>;
+using at_atom = caf::atom_constant<caf::atom("kv_at")>;
+using diff_atom = caf::atom_constant<caf::atom("kv_diff")>;
 
 /// The reply to exists (CAF 0.17 unwraps optional replies, so an enum).
 /// Enums travel as their underlying integer.
@@ -107,6 +115,50 @@ struct commit {
   /// serialized: a tree travels only within one process).
   pin pinned;
   std::optional<tree> base_root;
+  /// Keys the commit makes owned by an actor (after its writes applied): see
+  /// store.hpp, "keys owned by an actor".
+  std::vector<std::pair<key, caf::actor>> owners;
+};
+
+/// A request to watch the keys under `prefix` (the prefix itself, and its
+/// ancestors when they are written over it, included): see watch.hpp.
+struct watch_request {
+  key prefix;
+  /// Start after this version (the subscriber has seen everything up to it);
+  /// nullopt: start now.
+  std::optional<version_t> from;
+  /// Most deliveries sent and not yet acknowledged (at least 1).
+  std::uint32_t window = 16;
+};
+
+/// The reply to a watch_request.
+struct watch_started {
+  std::uint64_t id = 0;  // the subscription, in deliveries, acks and unwatch
+  version_t version = 0; // the feed starts after this version
+  /// In-process only (never serialized): the store's root at `version`, so
+  /// that a read of it plus the feed is the complete picture.
+  std::optional<tree> root;
+};
+
+/// One delivery of a subscription: every version in (from, to] is accounted
+/// for — the events under the prefix in that range, in version order (a
+/// batch's events share its version); a delivery's `from` is the previous
+/// one's `to`.
+struct changes {
+  std::uint64_t id = 0;
+  std::uint64_t seq = 0; // 1, 2, ...: acknowledge with (ack_atom, id, seq)
+  version_t from = 0;
+  version_t to = 0;
+  change_list events;
+  /// The subscriber fell more than its window behind: the events are a diff
+  /// of (from, to] (set, remove and dictionary events), not per write.
+  bool coalesced = false;
+  /// The requested start is no longer retained: no events; read a snapshot
+  /// at `to` (e.g. `root`) and continue from the next delivery.
+  bool resync = false;
+  /// In-process only (never serialized): the store's root at `to`, where a
+  /// rename_in or dictionary event's contents are read.
+  std::optional<tree> root;
 };
 
 /// A versioned snapshot of the store. `root` travels only within one process
@@ -126,6 +178,10 @@ struct store_info {
   std::uint64_t pinned = 0;   // snapshots pinned by remote batches
   std::uint64_t max_batch_writes = 0; // the store's batch limits
   std::uint64_t max_batch_bytes = 0;
+  std::uint64_t retained_versions = 0; // old versions kept for reads at a version and diffs
+  std::uint64_t retained_bytes = 0;    // about what those hold that the current state does not
+  std::uint64_t subscriptions = 0;     // active watches
+  std::uint64_t owned_keys = 0;        // keys owned by an actor
 };
 
 } // namespace kvmem

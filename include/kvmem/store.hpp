@@ -60,7 +60,9 @@ using store_writes = caf::typed_actor<
     caf::replies_to<rename_atom, key, key>::with<version_t>,
     caf::replies_to<allocate_atom, key, std::uint64_t>::with<version_t>,
     caf::replies_to<allocate_atom, key, std::uint64_t, ptime>::with<version_t>,
-    caf::replies_to<write_atom, write_op>::with<version_t>>;
+    caf::replies_to<write_atom, write_op>::with<version_t>,
+    // A set that makes `owner` the owner of the key (see "keys owned by an actor").
+    caf::replies_to<set_atom, key, bytes, caf::actor>::with<version_t>>;
 
 /// The batch protocol (see batch.hpp) and the store's state.
 using store_batches = caf::typed_actor<
@@ -83,9 +85,21 @@ using store_pinned_reads = caf::typed_actor<
     caf::replies_to<digest_atom, pin, key>::with<digest>,
     caf::replies_to<stat_atom, pin, key>::with<entry_stat>>;
 
+/// Change feeds and history (watch.hpp): subscribe, acknowledge deliveries
+/// (sent to the subscriber as (changes_atom, changes)), unsubscribe; pin the
+/// snapshot of a retained version (the pin belongs to the sender, who reads
+/// it with the pinned reads and unpins it); the diff between two retained
+/// versions under a prefix.
+using store_feeds = caf::typed_actor<
+    caf::replies_to<watch_atom, watch_request>::with<watch_started>,
+    caf::reacts_to<ack_atom, std::uint64_t, std::uint64_t>,
+    caf::reacts_to<unwatch_atom, std::uint64_t>,
+    caf::replies_to<at_atom, version_t>::with<snapshot>,
+    caf::replies_to<diff_atom, version_t, version_t, key>::with<change_list>>;
+
 /// The whole store.
-using store_actor =
-    store_reads::extend_with<store_writes>::extend_with<store_batches>::extend_with<store_pinned_reads>;
+using store_actor = store_reads::extend_with<store_writes>::extend_with<store_batches>
+    ::extend_with<store_pinned_reads>::extend_with<store_feeds>;
 
 /// How the store decides whether a batch's commit, made against a snapshot at
 /// version `base`, may apply after the store moved past `base`.
@@ -120,6 +134,15 @@ struct store_options {
   /// this many microseconds before its thread goes to sleep, so that a
   /// client's next request finds it awake (no wake-up on either side).
   std::uint32_t linger_us = 20;
+  /// Versions retained for reads at a version, diffs, and watchers resuming
+  /// from an older version: the last `history_versions`, and those younger
+  /// than `history_age` (0 and 0: none, the default). Each retained version
+  /// keeps alive what it does not share with the current state (info()
+  /// reports it), and while any is retained the store's root is always
+  /// shared, so every write copies the path it changes instead of editing
+  /// in place.
+  std::size_t history_versions = 0;
+  std::chrono::milliseconds history_age{0};
   /// How commits of batches whose snapshot is no longer current are judged.
   kvmem::validation validation = kvmem::validation::by_reads;
   /// Most snapshots pinned at once (by remote batches), in all and per

@@ -135,6 +135,48 @@ typename Inspector::result_type inspect(Inspector& f, commit& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change& x) {
+  auto op = static_cast<std::uint8_t>(x.op);
+  auto what = static_cast<std::uint8_t>(x.what);
+  bool has_other = x.other.has_value();
+  key other = x.other.value_or(key{});
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (op < 1 || op > max_change_op || what < 1 || what > 2)
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::change: unknown operation or kind");
+    x.op = static_cast<change_op>(op);
+    x.what = static_cast<kind>(what);
+    x.other = has_other ? std::optional<key>{std::move(other)} : std::nullopt;
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::change"), x.version, op, x.k, what, has_other, other,
+           x.value, load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watch_request& x) {
+  bool has_from = x.from.has_value();
+  version_t from = x.from.value_or(0);
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x.from = has_from ? std::optional<version_t>{from} : std::nullopt;
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::watch_request"), x.prefix, has_from, from, x.window, load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watch_started& x) {
+  // root never travels: a tree is an in-process handle.
+  return f(caf::meta::type_name("kvmem::watch_started"), x.id, x.version);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, changes& x) {
+  // root never travels: a tree is an in-process handle.
+  return f(caf::meta::type_name("kvmem::changes"), x.id, x.seq, x.from, x.to, x.events,
+           x.coalesced, x.resync);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, entry_stat& x) {
   auto k = static_cast<std::uint8_t>(x.k);
   auto load = caf::meta::load_callback([&]() -> caf::error {

@@ -6,9 +6,13 @@
 
 #include <caf/actor_cast.hpp>
 
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
 #include "batch/batch_runner.hpp"
 #include "blocking/caller.hpp"
 #include "blocking/message_reads.hpp"
+#include "blocking/watch_inbox.hpp"
 #include "store/store_access.hpp"
 
 namespace kvmem {
@@ -23,10 +27,33 @@ struct client::impl {
     return opts.timeout.count() > 0 ? opts.timeout : target.call_timeout();
   }
 
+  ~impl() { release(); }
+
   void release() noexcept {
     calls.reset();
     target = store{};
     cache.clear();
+    if (owner)
+      caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
+    owner = nullptr;
+  }
+
+  /// Reads of the snapshot of version v: pins it (the store keeps it while
+  /// we read), reads, unpins.
+  template <class F>
+  auto read_at(version_t v, F&& f) -> decltype(f(std::declval<detail::message_reads&>())) {
+    auto snap = call<snapshot>(at_atom::value, v);
+    if (!snap)
+      return std::move(snap).error();
+    auto p = snap->pinned;
+    auto out = [&]() -> decltype(f(std::declval<detail::message_reads&>())) {
+      if (detail::store_access::local(target))
+        return f(snap->root);
+      detail::message_reads pinned{*calls, p};
+      return f(pinned);
+    }();
+    calls->send(unpin_atom::value, p);
+    return out;
   }
 
   /// Why a call cannot start, if it cannot.
@@ -69,6 +96,7 @@ struct client::impl {
   client_options opts;
   std::optional<detail::caller> calls; // empty once disconnected
   detail::snapshot_cache cache;
+  caf::actor owner; // owner_handle(): spawned on first use, stopped with the client
   version_t last_version = 0;
   std::atomic<bool> busy{false};
 };
@@ -207,6 +235,70 @@ result<version_t> client::run_batch(std::function<void(batch_view&)> body, int r
   if (r)
     p_->last_version = *r;
   return r;
+}
+
+result<watcher> client::watch(const key& prefix, std::optional<version_t> from,
+                              std::uint32_t window) {
+  KVMEM_GUARD();
+  if (auto e = p_->blocked())
+    return *e;
+  auto in = std::make_unique<detail::watch_inbox>(
+      p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor()));
+  auto r = in->subscribe(watch_request{prefix, from, window}, p_->timeout());
+  if (!r)
+    return std::move(r).error();
+  return watcher{std::move(in)};
+}
+
+result<tree> client::snapshot_at(version_t v) {
+  KVMEM_GUARD();
+  if (auto e = p_->blocked())
+    return *e;
+  if (!detail::store_access::local(p_->target))
+    return error::make(errc::invalid_argument,
+                       "a tree travels only within one process: read a remote store at a "
+                       "version with get_at, list_at or diff");
+  auto snap = p_->call<snapshot>(at_atom::value, v);
+  if (!snap)
+    return std::move(snap).error();
+  p_->calls->send(unpin_atom::value, snap->pinned); // the tree handle keeps it alive
+  return std::move(snap->root);
+}
+
+result<bytes> client::get_at(version_t v, const key& k) {
+  KVMEM_GUARD();
+  if (auto e = p_->blocked())
+    return *e;
+  return p_->read_at(v, [&](auto& r) { return r.get(k); });
+}
+
+result<listing> client::list_at(version_t v, const key& k) {
+  KVMEM_GUARD();
+  if (auto e = p_->blocked())
+    return *e;
+  return p_->read_at(v, [&](auto& r) { return r.list(k); });
+}
+
+result<change_list> client::diff(version_t v1, version_t v2, const key& prefix) {
+  KVMEM_GUARD();
+  return p_->call<change_list>(diff_atom::value, v1, v2, prefix);
+}
+
+result<void> client::set_owned(const key& k, bytes v, const caf::actor& owner) {
+  KVMEM_GUARD();
+  if (!owner)
+    return error::make(errc::invalid_argument, "an owned key needs an owner");
+  return p_->write(set_atom::value, k, std::move(v), owner);
+}
+
+caf::actor client::owner_handle() const {
+  if (!p_)
+    return nullptr;
+  if (!p_->owner) // a hidden actor that lives until the client stops it
+    p_->owner = p_->sys.spawn<caf::hidden>([](caf::event_based_actor*) -> caf::behavior {
+      return {[](std::int8_t) {}};
+    });
+  return p_->owner;
 }
 
 result<version_t> client::version() {

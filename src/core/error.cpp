@@ -23,6 +23,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::conflict: return "conflict";
     case errc::internal: return "internal";
     case errc::version_mismatch: return "version_mismatch";
+    case errc::not_retained: return "not_retained";
   }
   return "unknown_error";
 }
@@ -50,6 +51,7 @@ std::string error::message() const {
     case errc::client_busy: return fmt::format("Client busy: {}", detail);
     case errc::conflict: return fmt::format("Batch conflict: {}", detail);
     case errc::internal: return fmt::format("Internal error: {}", detail);
+    case errc::not_retained: return fmt::format("Version not retained: {}", detail);
     case errc::version_mismatch: {
       auto v = [](const std::optional<version_t>& x) {
         return x ? fmt::format("version {}", *x) : std::string("absent");

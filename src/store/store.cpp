@@ -52,8 +52,13 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
   // A message outside the interface (a confused or hostile peer) gets an
   // unexpected_message error reply and is otherwise ignored, silently.
   self->set_default_handler(caf::drop);
-  // An actor holding pins terminated (a remote client went away): drop them.
-  self->set_down_handler([=](caf::down_msg& dm) { detail::drop_pins_of(self, dm.source); });
+  // An actor the store monitors terminated (a remote client's link dropped
+  // kills its proxy): its pins and subscriptions go, its owned keys too.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    detail::drop_pins_of(self, dm.source);
+    detail::drop_subscriptions_of(self, dm.source);
+    detail::owner_down(self, dm.source);
+  });
   using detail::commit_write;
   return {
       // --- reads
@@ -97,14 +102,28 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
         return commit_write(self, write_op::allocate(std::move(k), n, at));
       },
       [=](write_atom, write_op& w) { return commit_write(self, std::move(w)); },
+      [=](set_atom, key& k, bytes& v, caf::actor& owner) {
+        return commit_write(self, write_op::set(std::move(k), std::move(v)), std::move(owner));
+      },
       // --- the batch protocol
       [=](snapshot_atom) { return snapshot{self->state.version, self->state.root, {}}; },
       [=](commit_atom, const commit& c) { return detail::commit_writes(self, c); },
       [=](version_atom) { return self->state.version; },
       [=](info_atom) {
         auto& st = self->state;
-        return store_info{st.version,   st.root.used(),           st.root.capacity(),
-                          st.pins.size(), st.opts.max_batch_writes, st.opts.max_batch_bytes};
+        auto [versions, bytes] = detail::history_info(st);
+        return store_info{st.version,      st.root.used(),           st.root.capacity(),
+                          st.pins.size(),  st.opts.max_batch_writes, st.opts.max_batch_bytes,
+                          versions,        bytes,                    st.subs.size(),
+                          st.owned.size()};
+      },
+      // --- change feeds and history
+      [=](watch_atom, const watch_request& req) { return detail::watch(self, req); },
+      [=](ack_atom, std::uint64_t id, std::uint64_t seq) { detail::ack(self, id, seq); },
+      [=](unwatch_atom, std::uint64_t id) { detail::unwatch(self, id); },
+      [=](at_atom, version_t v) { return detail::snapshot_at(self, v); },
+      [=](diff_atom, version_t v1, version_t v2, const key& prefix) {
+        return detail::diff_versions(self, v1, v2, prefix);
       },
       // --- pinned snapshots
       [=](pin_atom) { return detail::pin_snapshot(self); },

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "store/events.hpp"
 #include "store/store_state.hpp"
 #include "store/validate.hpp"
 
@@ -93,14 +94,25 @@ std::optional<error> check_limits(const store_options& o, const write_op* ops, s
 // go to a copy (O(1)) that replaces the root only if all succeed: the first
 // write to each path copies it, later writes to the same nodes edit the copy
 // in place. The replaced root goes to `retired`, to be freed after the reply.
-result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, tree& retired) {
+// With `events`, describes what each write did (for feeds and owners).
+result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, tree& retired,
+                       change_list* events) {
   const stamp at{st.clock.now(), st.version + 1};
+  auto one = [&](tree& t, const write_op& w) -> result<bool> {
+    if (!events)
+      return apply(t, w, at);
+    auto p = preview(t, w);
+    auto r = apply(t, w, at);
+    if (r && *r)
+      describe(t, w, p, at.version, *events);
+    return r;
+  };
   if (n == 1)
-    return apply(st.root, ops[0], at);
+    return one(st.root, ops[0]);
   tree next = st.root;
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
-    auto r = apply(next, ops[i], at);
+    auto r = one(next, ops[i]);
     if (!r)
       return std::move(r).error(); // `next` is dropped: nothing applied
     any = any || *r;
@@ -144,23 +156,33 @@ std::optional<error> admit(store_self self, const commit& c) {
   return std::nullopt;
 }
 
+// The one write path. `reply`: answer the current request (else the commit
+// is the store's own). `owners`: keys the commit makes owned.
 caf::result<version_t> commit_span(store_self self, const commit* c, const write_op* ops,
-                                   std::size_t n) {
+                                   std::size_t n, bool reply,
+                                   const std::vector<std::pair<key, caf::actor>>& owners) {
   auto& st = self->state;
-  if (auto e = check_limits(st.opts, ops, n))
-    return to_caf(*e);
+  if (reply) // the store's own commits (an owner's keys) are not limited
+    if (auto e = check_limits(st.opts, ops, n))
+      return to_caf(*e);
   if (c)
     if (auto e = admit(self, *c))
       return to_caf(*e);
   caf::error failure;
   {
     tree retired; // the previous root, freed after the reply (as the scope's snapshots)
+    change_list events;
+    const bool describe = st.wants_events() || !owners.empty();
+    std::optional<tree> before;
+    if (needs_root_before(st))
+      before = st.root; // a held-back watcher diffs from here later
     write_scope scope{self};
+    bool changed = false;
     try {
-      auto r = apply_all(st, ops, n, retired);
+      auto r = apply_all(st, ops, n, retired, describe ? &events : nullptr);
       if (!r)
         failure = to_caf(r.error());
-      else if (*r)
+      else if ((changed = *r))
         ++st.version;
     } catch (const std::bad_alloc&) {
       failure = to_caf(error::no_space());
@@ -170,11 +192,19 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const write
     scope.publish(); // acknowledged means published
     // Reply now, through a promise: the scope's snapshots (the previous
     // version's nodes) are freed when it closes, after the reply is out.
-    auto rp = self->make_response_promise<version_t>();
-    if (failure)
-      rp.deliver(std::move(failure));
-    else
-      rp.deliver(st.version);
+    if (reply) {
+      auto rp = self->make_response_promise<version_t>();
+      if (failure)
+        rp.deliver(std::move(failure));
+      else
+        rp.deliver(st.version);
+    }
+    if (!failure) {
+      if (describe)
+        update_owners(self, events, owners);
+      if (changed)
+        after_commit(self, events, before);
+    }
   }
   linger(self);
   return caf::delegated<version_t>{};
@@ -183,11 +213,19 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const write
 } // namespace
 
 caf::result<version_t> commit_writes(store_self self, const commit& c) {
-  return commit_span(self, &c, c.ops.data(), c.ops.size());
+  return commit_span(self, &c, c.ops.data(), c.ops.size(), true, c.owners);
 }
 
-caf::result<version_t> commit_write(store_self self, write_op w) {
-  return commit_span(self, nullptr, &w, 1);
+caf::result<version_t> commit_write(store_self self, write_op w, std::optional<caf::actor> owner) {
+  std::vector<std::pair<key, caf::actor>> owners;
+  if (owner)
+    owners.emplace_back(w.k, std::move(*owner));
+  return commit_span(self, nullptr, &w, 1, true, owners);
+}
+
+void commit_internal(store_self self, std::vector<write_op> ops) {
+  if (!ops.empty())
+    (void)commit_span(self, nullptr, ops.data(), ops.size(), false, {});
 }
 
 } // namespace kvmem::detail

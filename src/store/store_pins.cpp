@@ -10,28 +10,33 @@ namespace kvmem::detail {
 // sender without an address (anon_send) could never be monitored: refused.
 // Each owner holds at most max_pins_per_owner, so that one client cannot
 // take every pin from the others.
-caf::result<snapshot> pin_snapshot(store_self self) {
+result<snapshot> pin_root(store_self self, const tree& root, version_t v) {
   auto& st = self->state;
   auto sender = self->current_sender();
   if (!sender)
-    return to_caf(error::make(errc::invalid_argument,
-                              "a snapshot pin needs a sender that can be monitored"));
+    return error::make(errc::invalid_argument, "a snapshot pin needs a sender that can be monitored");
   auto owner = sender->address();
   auto& mine = st.pins_by_owner[owner];
   if (mine.size() >= st.opts.max_pins_per_owner || st.pins.size() >= st.opts.max_pins) {
     if (mine.empty())
       st.pins_by_owner.erase(owner);
-    return to_caf(error::make(
-        errc::invalid_argument,
-        fmt::format("too many pinned snapshots (limits: {} per client, {} in all)",
-                    st.opts.max_pins_per_owner, st.opts.max_pins)));
+    return error::make(errc::invalid_argument,
+                       fmt::format("too many pinned snapshots (limits: {} per client, {} in all)",
+                                   st.opts.max_pins_per_owner, st.opts.max_pins));
   }
   if (mine.empty())
     self->monitor(sender);
   auto id = st.next_pin++;
   mine.push_back(id);
-  st.pins.emplace(id, store_state::pinned_snapshot{st.root, owner});
-  return snapshot{st.version, st.root, pin{id}};
+  st.pins.emplace(id, store_state::pinned_snapshot{root, owner});
+  return snapshot{v, root, pin{id}};
+}
+
+caf::result<snapshot> pin_snapshot(store_self self) {
+  auto r = pin_root(self, self->state.root, self->state.version);
+  if (!r)
+    return to_caf(r.error());
+  return std::move(*r);
 }
 
 void unpin(store_self self, pin p) {
@@ -47,8 +52,9 @@ void unpin(store_self self, pin p) {
   if (auto o = st.pins_by_owner.find(owner); o != st.pins_by_owner.end()) {
     std::erase(o->second, p.id);
     if (o->second.empty()) {
-      self->demonitor(owner);
       st.pins_by_owner.erase(o);
+      if (!st.subs_by_actor.count(owner) && !st.owned_by.count(owner))
+        self->demonitor(owner);
     }
   }
 }

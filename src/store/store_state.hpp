@@ -3,6 +3,9 @@
 // write path) and store_pins.cpp (pinned snapshots).
 #pragma once
 
+#include <deque>
+#include <map>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +33,34 @@ struct store_state {
   std::unordered_map<std::uint64_t, pinned_snapshot> pins;
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> pins_by_owner;
   std::uint64_t next_pin = 1;
+  // Change feeds (store_feeds.cpp).
+  struct subscription {
+    caf::strong_actor_ptr subscriber;
+    key prefix;
+    std::uint32_t window = 1;
+    std::uint64_t sent = 0;  // deliveries sent (their seq)
+    std::uint64_t acked = 0; // the highest seq acknowledged
+    version_t delivered = 0; // `to` of the last delivery (or where the feed started)
+    /// While deliveries are held back (more than `window` unacknowledged):
+    /// the root as of `delivered`, as far as the prefix is concerned.
+    std::optional<tree> behind;
+    bool full() const noexcept { return sent - acked >= window; }
+  };
+  std::map<std::uint64_t, subscription> subs;
+  std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> subs_by_actor;
+  std::uint64_t next_sub = 1;
+  // Retained versions, oldest first (store_options::history_*).
+  struct retained {
+    version_t version;
+    std::chrono::steady_clock::time_point at;
+    tree root;
+  };
+  std::deque<retained> history;
+  // Keys owned by an actor (store_owners.cpp), and each owner's keys.
+  std::map<key, caf::actor_addr> owned;
+  std::unordered_map<caf::actor_addr, std::set<key>> owned_by;
+  /// Whether commits must be described as events (someone watches or owns).
+  bool wants_events() const noexcept { return !subs.empty() || !owned.empty(); }
   static inline const char* name = "kvmem.store";
 };
 
@@ -49,14 +80,50 @@ caf::error internal_error(const char* what);
 /// limits, same application, same publishing (before the reply), same reply.
 caf::result<version_t> commit_writes(store_self self, const commit& c);
 /// One write, unconditional on the store's version (its own precondition, if
-/// any, is checked as it is applied).
-caf::result<version_t> commit_write(store_self self, write_op w);
+/// any, is checked as it is applied); with `owner`, the key becomes its.
+caf::result<version_t> commit_write(store_self self, write_op w,
+                                    std::optional<caf::actor> owner = std::nullopt);
+/// Applies `ops` as one commit of the store's own (an owner's keys when it
+/// terminated): no reply.
+void commit_internal(store_self self, std::vector<write_op> ops);
+
+// --- change feeds and history (store_feeds.cpp) ----------------------------
+
+caf::result<watch_started> watch(store_self self, const watch_request& req);
+void ack(store_self self, std::uint64_t id, std::uint64_t seq);
+void unwatch(store_self self, std::uint64_t id);
+/// A pinned snapshot of a retained version (or the current one), the pin
+/// owned by the sender.
+caf::result<snapshot> snapshot_at(store_self self, version_t v);
+caf::result<change_list> diff_versions(store_self self, version_t v1, version_t v2,
+                                       const key& prefix);
+/// After a commit made version st.version with `events` (`before`: the root
+/// before it, if a subscriber needed it): retains the version, delivers.
+void after_commit(store_self self, const change_list& events, const std::optional<tree>& before);
+/// True if some subscriber will be held back by the next commit that
+/// concerns it (so the commit must keep the root it starts from).
+bool needs_root_before(const store_state& st) noexcept;
+/// Drops the subscriptions of an actor that terminated.
+void drop_subscriptions_of(store_self self, const caf::actor_addr& who);
+/// Versions retained and (about) the bytes only they hold.
+std::pair<std::uint64_t, std::uint64_t> history_info(const store_state& st);
+
+// --- keys owned by an actor (store_owners.cpp) -----------------------------
+
+/// Keeps ownership in step with what a commit did (`events`), then gives
+/// `owners` their keys (monitoring new owners).
+void update_owners(store_self self, const change_list& events,
+                   const std::vector<std::pair<key, caf::actor>>& owners);
+/// An owner terminated: removes every key it still owns, in one commit.
+void owner_down(store_self self, const caf::actor_addr& who);
 
 // --- pinned snapshots (store_pins.cpp) -------------------------------------
 
 /// Pins the current root for reads by message (pin_atom); the pin belongs to
 /// the current sender, whom the store monitors.
 caf::result<snapshot> pin_snapshot(store_self self);
+/// Pins `root` (the store's at version v) for the current sender.
+result<snapshot> pin_root(store_self self, const tree& root, version_t v);
 /// Releases a pin (unpin_atom) if the sender owns it; others are ignored.
 void unpin(store_self self, pin p);
 /// Releases every pin of an actor that terminated.

@@ -46,7 +46,24 @@ namespace detail {
 /// The node layout behind a tree handle, for the tree's own code and tests.
 struct tree_access {
   static const dict_node* root(const tree& t) noexcept { return t.root_; }
+  /// The node at k and its effective created and modified versions (see
+  /// tree.hpp, "versions"); a null node if k is absent or under a value.
+  struct node_at {
+    const node_header* node = nullptr;
+    version_t created = 0;
+    version_t modified = 0;
+  };
+  static node_at lookup(const tree& t, const key& k) noexcept {
+    auto f = t.lookup(k);
+    if (f.status != tree::found::hit)
+      return {};
+    return {f.node, f.created, std::max(f.e ? f.e->modified : t.root_modified_, f.created)};
+  }
 };
+
+/// How many AVL entries diff() has opened on this thread so far (tests check
+/// that shared subtrees are skipped).
+std::uint64_t diff_entries_visited() noexcept;
 
 /// A new reference to the one shared empty dictionary (never freed, never
 /// edited in place since its count never drops to 1).

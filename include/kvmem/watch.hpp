@@ -1,0 +1,91 @@
+// Change feeds: watching the keys under a prefix from a version.
+//
+// A subscriber gets ordered deliveries (kvmem::changes, messages.hpp), each
+// covering a contiguous range of versions (from, to] and listing the events
+// under the prefix in it — version, operation, key, kind, and a value's bytes
+// — so that a subscriber can prove it missed nothing: each delivery's `from`
+// is the previous one's `to`. A batch's events share its version; removing a
+// dictionary of a million entries is one event. Events at an ancestor of the
+// prefix (removing it, renaming it away) are delivered too.
+//
+// Flow control: the store keeps at most `window` deliveries unacknowledged;
+// beyond that it stops sending and keeps only the root the subscriber last
+// saw (no queue grows), and when the subscriber acknowledges, sends one
+// coalesced delivery — the diff of the prefix between that root and the
+// current one (set, remove and dictionary events). Starting from an older
+// version works if the store retains it (store_options::history_*):
+// everything since, as one coalesced delivery; if not, the first delivery is
+// an explicit `resync` (read a snapshot at its `to`; the feed continues
+// after it), never a gap. A subscription ends when its subscriber
+// terminates — for a remote subscriber, when its link drops.
+//
+// Actors subscribe with (watch_atom, watch_request) and receive
+// (changes_atom, changes) messages, acknowledging each with
+// (ack_atom, id, seq) (store.hpp, store_feeds); docs/watch.md has the
+// contract and an example. Blocking code uses client::watch (client.hpp),
+// which returns a kvmem::watcher.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "kvmem/messages.hpp"
+#include "kvmem/result.hpp"
+
+namespace kvmem {
+
+namespace detail {
+class watch_inbox;
+}
+
+/// A blocking subscription (see client::watch). Not thread-safe: one thread
+/// at a time. Move-only; destroying it unsubscribes.
+class watcher {
+public:
+  watcher(watcher&&) noexcept;
+  watcher& operator=(watcher&&) noexcept;
+  ~watcher();
+
+  /// The version the feed starts after.
+  version_t start_version() const noexcept;
+  /// For a store in this process: its root at start_version(), so that a
+  /// read of it plus the feed is the complete picture (list-then-watch
+  /// without a race). Empty for a remote store.
+  const std::optional<tree>& start_snapshot() const noexcept;
+
+  /// The next delivery, waiting at most `timeout` (0: do not wait); nullopt
+  /// if none came in time. Acknowledges the delivery returned before (so
+  /// the store sends more as this one consumes them). Errors: unavailable
+  /// once the store is gone or unreachable.
+  result<std::optional<changes>> next(std::chrono::milliseconds timeout);
+
+  /// `to` of the last delivery returned (start_version() before any): where
+  /// to resume from with another watch.
+  version_t last_version() const noexcept;
+
+  /// Range-style iteration: each step waits (without a deadline) for the
+  /// next delivery; the range ends when the store goes away.
+  class iterator {
+  public:
+    const changes& operator*() const { return *current_; }
+    const changes* operator->() const { return &*current_; }
+    iterator& operator++();
+    bool operator==(std::default_sentinel_t) const noexcept { return !current_; }
+
+  private:
+    friend class watcher;
+    explicit iterator(watcher* w) : w_(w) { ++*this; }
+    watcher* w_;
+    std::optional<changes> current_;
+  };
+  iterator begin() { return iterator{this}; }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+  friend class client;
+  explicit watcher(std::unique_ptr<detail::watch_inbox> in) noexcept;
+  std::unique_ptr<detail::watch_inbox> in_;
+};
+
+} // namespace kvmem

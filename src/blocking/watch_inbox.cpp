@@ -1,0 +1,139 @@
+#include "blocking/watch_inbox.hpp"
+
+#include <thread>
+
+#include <caf/actor_cast.hpp>
+#include <caf/attachable.hpp>
+#include <caf/mailbox_element.hpp>
+
+#include "kvmem/wire.hpp"
+
+namespace kvmem::detail {
+
+struct watch_inbox::shared {
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<changes> queue;
+  caf::mailbox_element_ptr reply; // to the subscribe request
+  caf::message_id expected;
+  bool gone = false;
+  std::string why;
+
+  void arrive(caf::mailbox_element_ptr p) {
+    std::lock_guard g{m};
+    auto& msg = p->content();
+    if (p->mid.is_response()) {
+      if (p->mid == expected)
+        reply = std::move(p);
+    } else if (msg.match_elements<changes_atom, changes>()) {
+      queue.push_back(msg.get_as<changes>(1));
+    } else {
+      return; // not ours
+    }
+    cv.notify_all();
+  }
+  void fail(const caf::error& e) {
+    std::lock_guard g{m};
+    gone = true;
+    why = from_caf(e ? e : caf::make_error(caf::sec::request_receiver_down)).detail;
+    cv.notify_all();
+  }
+};
+
+namespace {
+
+// Attached to the store: marks the inbox gone when the store terminates.
+class store_watch : public caf::attachable {
+public:
+  static constexpr std::size_t token_type = 0x6b7677; // "kvw"
+  explicit store_watch(std::weak_ptr<watch_inbox::shared> s) : s_(std::move(s)) {}
+  void actor_exited(const caf::error& why, caf::execution_unit*) override {
+    if (auto s = s_.lock())
+      s->fail(why);
+  }
+  bool matches(const token& what) override { return what.subtype == token_type && what.ptr == this; }
+
+private:
+  std::weak_ptr<watch_inbox::shared> s_;
+};
+
+} // namespace
+
+watch_inbox::watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store)
+  : store_(std::move(store)), s_(std::make_shared<shared>()) {
+  companion_ = sys.spawn<caf::actor_companion, caf::hidden>();
+  self_ = caf::actor_cast<caf::actor_companion*>(companion_);
+  self_->on_enqueue([w = std::weak_ptr<shared>(s_)](caf::mailbox_element_ptr p) {
+    if (auto s = w.lock())
+      s->arrive(std::move(p));
+  });
+  watch_ = new store_watch(s_);
+  store_->get()->attach(caf::attachable_ptr{watch_});
+}
+
+watch_inbox::~watch_inbox() {
+  if (subscribed_)
+    send(caf::make_message_id(), unwatch_atom::value, started_.id);
+  store_->get()->detach(caf::attachable::token{store_watch::token_type, watch_});
+  // As ~caller: actor_companion::disconnect() is missing from Debian's
+  // libcaf_core 0.17.6, so drop the handler and terminate by hand.
+  self_->on_enqueue(nullptr);
+  self_->cleanup(caf::make_error(caf::exit_reason::normal), nullptr);
+}
+
+template <class... Ts>
+void watch_inbox::send(caf::message_id mid, Ts&&... xs) {
+  store_->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion_), mid,
+                                            {}, std::forward<Ts>(xs)...),
+                  nullptr);
+}
+
+result<watch_started> watch_inbox::subscribe(const watch_request& req,
+                                             std::chrono::milliseconds timeout) {
+  auto mid = self_->new_request_id(caf::message_priority::normal);
+  {
+    std::lock_guard g{s_->m};
+    s_->expected = mid.response_id();
+  }
+  send(mid, watch_atom::value, req);
+  std::unique_lock g{s_->m};
+  auto ready = [&] { return s_->reply || s_->gone; };
+  if (timeout.count() > 0) {
+    if (!s_->cv.wait_for(g, timeout, ready))
+      return error::make(errc::unavailable, "no reply to the watch in time");
+  } else {
+    s_->cv.wait(g, ready);
+  }
+  if (!s_->reply)
+    return error::make(errc::unavailable, s_->why);
+  auto& msg = s_->reply->content();
+  if (msg.match_elements<watch_started>()) {
+    started_ = msg.get_as<watch_started>(0);
+    subscribed_ = true;
+    last_ = started_.version;
+    return started_;
+  }
+  if (msg.match_elements<caf::error>())
+    return from_caf(msg.get_as<caf::error>(0));
+  return error::make(errc::unavailable, "unexpected reply from the store");
+}
+
+result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time_point deadline) {
+  if (to_ack_ != 0) {
+    send(caf::make_message_id(), ack_atom::value, started_.id, to_ack_);
+    to_ack_ = 0;
+  }
+  std::unique_lock g{s_->m};
+  auto ready = [&] { return !s_->queue.empty() || s_->gone; };
+  if (!s_->cv.wait_until(g, deadline, ready))
+    return std::optional<changes>{};
+  if (s_->queue.empty())
+    return error::make(errc::unavailable, s_->why);
+  auto c = std::move(s_->queue.front());
+  s_->queue.pop_front();
+  to_ack_ = c.seq;
+  last_ = c.to;
+  return std::optional<changes>{std::move(c)};
+}
+
+} // namespace kvmem::detail

@@ -1,0 +1,62 @@
+// Where a blocking watcher's deliveries arrive (internal): a hidden actor
+// companion that subscribes (so the store monitors it: the subscription ends
+// with it) and hands every (changes_atom, changes) message to a queue the
+// watching thread waits on. A watch attached to the store marks the inbox
+// gone when the store terminates. Written against CAF 0.17.6's
+// actor_companion, as the caller (see README.md).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include <caf/actor.hpp>
+#include <caf/actor_companion.hpp>
+#include <caf/actor_system.hpp>
+
+#include "kvmem/messages.hpp"
+#include "kvmem/result.hpp"
+
+namespace kvmem::detail {
+
+class watch_inbox {
+public:
+  watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store);
+  ~watch_inbox(); // unsubscribes, then stops the companion
+  watch_inbox(const watch_inbox&) = delete;
+  watch_inbox& operator=(const watch_inbox&) = delete;
+
+  /// Subscribes (once), waiting at most `timeout` for the reply (0: no limit).
+  result<watch_started> subscribe(const watch_request& req, std::chrono::milliseconds timeout);
+
+  /// Acknowledges the delivery taken last, then returns the next one, or
+  /// nullopt at the deadline; unavailable once the store is gone (and
+  /// nothing is left to deliver).
+  result<std::optional<changes>> take(std::chrono::steady_clock::time_point deadline);
+
+  /// `to` of the delivery taken last (the start version before any).
+  version_t last_version() const noexcept { return last_; }
+
+  /// The subscription's start (valid after subscribe).
+  const watch_started& started() const noexcept { return started_; }
+
+  struct shared; // what the companion's handler and the store's watch share
+
+private:
+  template <class... Ts>
+  void send(caf::message_id mid, Ts&&... xs);
+
+  caf::strong_actor_ptr store_;
+  std::shared_ptr<shared> s_;
+  caf::actor companion_;
+  caf::actor_companion* self_ = nullptr;
+  caf::attachable* watch_ = nullptr;
+  watch_started started_;
+  bool subscribed_ = false;
+  std::uint64_t to_ack_ = 0; // seq of the delivery taken last, not yet acknowledged
+  version_t last_ = 0;
+};
+
+} // namespace kvmem::detail

@@ -1,0 +1,229 @@
+// Change feeds and history: subscriptions, deliveries with flow control
+// (held back beyond a window, then one coalesced diff), resuming from a
+// retained version or an explicit resync, reads at a version, diffs.
+#include <caf/send.hpp>
+#include <fmt/core.h>
+
+#include "kvmem/diff.hpp"
+#include "store/events.hpp"
+#include "store/store_state.hpp"
+
+namespace kvmem::detail {
+
+namespace {
+
+using subscription = store_state::subscription;
+
+const tree* retained_root(const store_state& st, version_t v) {
+  if (v == st.version)
+    return &st.root;
+  for (auto& r : st.history)
+    if (r.version == v)
+      return &r.root;
+  return nullptr;
+}
+
+// Whether a delivery needs the root to read contents from: a dictionary
+// moved in or appearing (values travel in their events).
+bool needs_root(const change_list& events) {
+  for (auto& e : events)
+    if ((e.op == change_op::rename_in || e.op == change_op::dictionary) && e.what == kind::dictionary)
+      return true;
+  return false;
+}
+
+void send(store_self self, std::uint64_t id, subscription& sub, change_list events,
+          bool coalesced, bool resync) {
+  auto& st = self->state;
+  changes c;
+  c.id = id;
+  c.seq = ++sub.sent;
+  c.from = sub.delivered;
+  c.to = st.version;
+  c.coalesced = coalesced;
+  c.resync = resync;
+  if (resync || needs_root(events))
+    c.root = st.root;
+  c.events = std::move(events);
+  sub.delivered = st.version;
+  // Anonymous: the store's typed handle cannot send to an untyped actor; the
+  // subscription id says where a delivery comes from.
+  caf::anon_send(caf::actor_cast<caf::actor>(sub.subscriber), changes_atom::value, std::move(c));
+}
+
+// A held-back subscriber has room again: one delivery for everything it
+// missed, as a diff of its prefix (nothing, if the prefix did not change).
+void catch_up(store_self self, std::uint64_t id, subscription& sub) {
+  auto& st = self->state;
+  if (!sub.behind || sub.full())
+    return;
+  auto d = diff(*sub.behind, st.root, sub.prefix, st.version);
+  sub.behind.reset();
+  if (!d.empty())
+    send(self, id, sub, std::move(d), true, false);
+}
+
+subscription* owned_sub(store_self self, std::uint64_t id) {
+  auto i = self->state.subs.find(id);
+  auto sender = self->current_sender();
+  if (i == self->state.subs.end() || !sender || sender != i->second.subscriber)
+    return nullptr; // unknown, or not the subscriber's own (ids are guessable)
+  return &i->second;
+}
+
+void retain_version(store_state& st) {
+  const auto& o = st.opts;
+  if (o.history_versions == 0 && o.history_age.count() == 0)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  st.history.push_back({st.version, now, st.root});
+  // Keep the last history_versions, and those younger than history_age.
+  while (!st.history.empty()) {
+    auto& oldest = st.history.front();
+    bool by_count = st.history.size() <= o.history_versions;
+    bool by_age = o.history_age.count() > 0 && now - oldest.at < o.history_age;
+    if (by_count || by_age)
+      break;
+    st.history.pop_front();
+  }
+}
+
+} // namespace
+
+caf::result<watch_started> watch(store_self self, const watch_request& req) {
+  auto& st = self->state;
+  auto sender = self->current_sender();
+  if (!sender)
+    return to_caf(error::make(errc::invalid_argument, "a watch needs a subscriber that can be monitored"));
+  if (req.window < 1)
+    return to_caf(error::make(errc::invalid_argument, "a watch's window must be at least 1"));
+  if (req.from && *req.from > st.version)
+    return to_caf(error::make(
+        errc::invalid_argument,
+        fmt::format("cannot watch from version {}: the store is at {}", *req.from, st.version)));
+  auto id = st.next_sub++;
+  auto& sub = st.subs[id];
+  sub.subscriber = sender;
+  sub.prefix = req.prefix;
+  sub.window = req.window;
+  sub.delivered = st.version;
+  auto& mine = st.subs_by_actor[sender->address()];
+  if (mine.empty())
+    self->monitor(sender);
+  mine.push_back(id);
+  watch_started started{id, st.version, st.root};
+  if (req.from && *req.from < st.version) {
+    if (const tree* old = retained_root(st, *req.from)) {
+      // Resume: everything after `from`, as one coalesced delivery.
+      started = {id, *req.from, *old};
+      sub.delivered = *req.from;
+      auto d = diff(*old, st.root, sub.prefix, st.version);
+      if (d.empty())
+        sub.delivered = st.version; // nothing under the prefix changed since
+      else
+        send(self, id, sub, std::move(d), true, false);
+    } else {
+      // Not retained: say so; the feed continues from the current version.
+      sub.delivered = *req.from;
+      send(self, id, sub, {}, false, true);
+    }
+  }
+  return started;
+}
+
+void ack(store_self self, std::uint64_t id, std::uint64_t seq) {
+  if (auto* sub = owned_sub(self, id)) {
+    sub->acked = std::max(sub->acked, std::min(seq, sub->sent));
+    catch_up(self, id, *sub);
+  }
+}
+
+void unwatch(store_self self, std::uint64_t id) {
+  auto& st = self->state;
+  if (auto* sub = owned_sub(self, id)) {
+    auto who = sub->subscriber->address();
+    st.subs.erase(id);
+    auto& mine = st.subs_by_actor[who];
+    std::erase(mine, id);
+    if (mine.empty()) {
+      st.subs_by_actor.erase(who);
+      if (!st.pins_by_owner.count(who) && !st.owned_by.count(who))
+        self->demonitor(who);
+    }
+  }
+}
+
+void drop_subscriptions_of(store_self self, const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto i = st.subs_by_actor.find(who);
+  if (i == st.subs_by_actor.end())
+    return;
+  for (auto id : i->second)
+    st.subs.erase(id);
+  st.subs_by_actor.erase(i);
+}
+
+bool needs_root_before(const store_state& st) noexcept {
+  for (auto& [id, sub] : st.subs)
+    if (!sub.behind && sub.full())
+      return true;
+  return false;
+}
+
+void after_commit(store_self self, const change_list& events, const std::optional<tree>& before) {
+  auto& st = self->state;
+  retain_version(st);
+  for (auto& [id, sub] : st.subs) {
+    if (sub.behind)
+      continue; // held back: its diff covers this commit too
+    change_list mine;
+    for (auto& e : events)
+      if (concerns(sub.prefix, e.k))
+        mine.push_back(e);
+    if (mine.empty())
+      continue; // the next delivery's range covers this version
+    if (sub.full()) {
+      sub.behind = before; // the prefix as of `delivered`: unchanged since
+      continue;
+    }
+    send(self, id, sub, std::move(mine), false, false);
+  }
+}
+
+caf::result<snapshot> snapshot_at(store_self self, version_t v) {
+  auto& st = self->state;
+  const tree* root = retained_root(st, v);
+  if (!root)
+    return to_caf(error::make(
+        errc::not_retained,
+        fmt::format("version {} is not retained (the store is at {}{})", v, st.version,
+                    st.history.empty() ? ", and keeps no history"
+                                       : fmt::format(", oldest kept {}", st.history.front().version))));
+  auto p = pin_root(self, *root, v);
+  if (!p)
+    return to_caf(p.error());
+  return std::move(*p);
+}
+
+caf::result<change_list> diff_versions(store_self self, version_t v1, version_t v2,
+                                       const key& prefix) {
+  auto& st = self->state;
+  const tree* a = retained_root(st, v1);
+  const tree* b = retained_root(st, v2);
+  if (!a || !b)
+    return to_caf(error::make(errc::not_retained,
+                              fmt::format("version {} is not retained", !a ? v1 : v2)));
+  return diff(*a, *b, prefix, v2);
+}
+
+std::pair<std::uint64_t, std::uint64_t> history_info(const store_state& st) {
+  std::uint64_t bytes = 0;
+  const tree* newer = &st.root;
+  for (auto i = st.history.rbegin(); i != st.history.rend(); ++i) {
+    bytes += unshared_bytes(i->root, *newer);
+    newer = &i->root;
+  }
+  return {st.history.size(), bytes};
+}
+
+} // namespace kvmem::detail

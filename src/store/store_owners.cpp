@@ -1,0 +1,64 @@
+// Keys owned by an actor: a set with an owner makes the actor the key's
+// owner; when the owner terminates (or its remote link drops, which kills
+// its proxy), the store removes every key it still owns in one commit.
+//
+// Ownership ends with any other write to the key (a set without that owner —
+// as etcd's put without a lease), with its removal or the removal of an
+// ancestor, and with a rename of it or an ancestor (a moved key is a new key,
+// with new versions; see docs/watch.md).
+#include "store/store_state.hpp"
+
+namespace kvmem::detail {
+
+namespace {
+
+// Ends the ownership of k (and, with `below`, of every key under it).
+void release(store_state& st, const key& k, bool below) {
+  for (auto i = st.owned.lower_bound(k); i != st.owned.end();) {
+    if (below ? !k.is_prefix_of(i->first) : i->first != k)
+      break;
+    auto o = st.owned_by.find(i->second);
+    if (o != st.owned_by.end()) {
+      o->second.erase(i->first);
+      if (o->second.empty())
+        st.owned_by.erase(o);
+    }
+    i = st.owned.erase(i);
+  }
+}
+
+} // namespace
+
+void update_owners(store_self self, const change_list& events,
+                   const std::vector<std::pair<key, caf::actor>>& owners) {
+  auto& st = self->state;
+  if (!st.owned.empty())
+    for (auto& e : events)
+      release(st, e.k, e.op != change_op::set);
+  for (auto& [k, owner] : owners) {
+    if (!owner || !st.root.exists(k))
+      continue;
+    auto addr = owner.address();
+    auto& keys = st.owned_by[addr];
+    if (keys.empty())
+      self->monitor(owner);
+    keys.insert(k);
+    st.owned[k] = addr;
+  }
+}
+
+void owner_down(store_self self, const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto o = st.owned_by.find(who);
+  if (o == st.owned_by.end())
+    return;
+  std::vector<write_op> ops;
+  for (auto& k : o->second) { // in key order: a removed ancestor makes its keys' removes no-ops
+    ops.push_back(write_op::remove(k));
+    st.owned.erase(k);
+  }
+  st.owned_by.erase(o);
+  commit_internal(self, std::move(ops)); // one commit: watchers see one version
+}
+
+} // namespace kvmem::detail

@@ -172,6 +172,8 @@ std::string check_extras(CLI::App& app) {
            "(there is no condition on DST)";
   if (option)
     return fmt::format("unknown option \"{}\"", x);
+  if (subs.empty() && (x == "begin" || x == "commit" || x == "abort"))
+    return fmt::format("{} works in the shell only (kvmem with no command)", x);
   if (subs.empty())
     return fmt::format("unknown command \"{}\"", x);
   auto cmd = subs[0]->get_name();

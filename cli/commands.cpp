@@ -64,6 +64,11 @@ const char* help_text() {
          "  mv [--if-version V] SRC DST  rename (mirage-kv semantics)\n"
          "  info [--json]           the store's version, bytes used, capacity, pinned snapshots\n"
          "  help                    this text ('COMMAND --help' for one command)\n"
+         "in the shell (kvmem with no command), also:\n"
+         "  begin ... commit        buffer set, rm and mv; commit applies them as one batch:\n"
+         "                          all or none, one version (any failed line: none)\n"
+         "  abort                   drop the writes buffered since begin\n"
+         "  history, quit, exit\n"
          "COND: --if-version V (KEY's modified version, as stat shows it, is V) or\n"
          "  --if-absent (KEY is absent); if it does not hold, nothing is written, exit code 4\n"
          "keys are absolute paths: /a/b; in human output, keys are escaped (docs/cli.md)\n";

@@ -11,6 +11,7 @@
 #include <editline/readline.h>
 #include <fmt/format.h>
 
+#include "block.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "modes.hpp"
@@ -41,11 +42,11 @@ int shell(client& c, const std::string& where) {
       read_history(hist.c_str());
   }
   int last = ok;
-  std::string prompt = "kvmem> ";
+  write_block block; // begin ... commit
   for (;;) {
     std::string line;
     if (tty) {
-      char* raw = readline(prompt.c_str());
+      char* raw = readline(block.open() ? "kvmem (begin)> " : "kvmem> ");
       if (!raw)
         break; // end of input (Ctrl-D)
       line = raw;
@@ -65,6 +66,10 @@ int shell(client& c, const std::string& where) {
       continue;
     if (words[0] == "quit" || words[0] == "exit")
       break;
+    if (write_block::is_control(words[0])) {
+      last = block.control(words, c, o);
+      continue;
+    }
     if (words[0] == "history" && tty) {
       for (int i = 1; i <= history_length; ++i)
         if (auto* h = history_get(i))
@@ -72,9 +77,14 @@ int shell(client& c, const std::string& where) {
       continue;
     }
     auto p = parser.parse(words, stdout, stderr);
-    last = p.args ? run_command(c, *p.args, o) : p.exit;
+    if (block.open())
+      last = block.add(p, o);
+    else
+      last = p.args ? run_command(c, *p.args, o) : p.exit;
     std::fflush(stdout);
   }
+  if (block.open())
+    last = block.end(o);
   if (tty && !hist.empty())
     write_history(hist.c_str());
   return last;

@@ -20,6 +20,7 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
   : caf::io::scribe(caf::io::connection_handle::from_int(unique_handle_id())),
     state_(std::move(state)),
     stream_(mx, fd), filter_(state_->from(), state_->limits().frames, &state_->budget()),
+    reply_size_(std::max<std::size_t>(state_->limits().max_pending_output, 64 * 1024)),
     opened_(guard_state::clock::now()), progress_(opened_) {
   header_buf_.reserve(basp_header_size);
   state_->enlist(this);
@@ -75,9 +76,8 @@ void guarded_scribe::scan_output() {
       break;
     if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
         caf::message_id(h.operation_data).is_response()) {
-      reply_size_ = replies_++ == 0 ? h.payload_len
-                                     : std::max<std::size_t>(h.payload_len,
-                                                             reply_size_ - reply_size_ / 8);
+      ++replies_;
+      reply_size_ = std::max<std::size_t>(h.payload_len, reply_size_ - reply_size_ / 8);
     }
     out_mark_ += basp_header_size + h.payload_len;
   }

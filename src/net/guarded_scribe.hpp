@@ -15,7 +15,7 @@
 // connection is not read, while more than max_pending_output bytes wait to
 // be sent to it, or while it has too many requests in flight: as many as
 // max_pending_output / (the size of its recent replies, at least 64 KiB), 4
-// to 64 (4 until its first reply). Replies are counted in the output the
+// to 64 (4 at first). Replies are counted in the output the
 // broker writes; a peer that sends requests and never reads the replies
 // cannot make the server hold more than about max_pending_output plus a few
 // replies.
@@ -27,7 +27,6 @@
 #pragma once
 
 #include <chrono>
-#include <limits>
 #include <memory>
 #include <vector>
 
@@ -106,9 +105,10 @@ private:
   std::vector<char> backlog_; // input read while paused
   std::size_t out_mark_ = 0;  // output bytes already scanned for replies
   std::uint64_t requests_ = 0, replies_ = 0;
-  // Recent reply size (decaying); until the first reply, as if replies were
-  // big, so that a new peer's first burst of requests is small too.
-  std::size_t reply_size_ = std::numeric_limits<std::size_t>::max();
+  // The size of recent replies: the largest, decaying by 1/8 per reply. It
+  // starts at max_pending_output (4 requests in flight), so a new peer opens
+  // up to 64 only after ~30 small replies, whatever arrives first.
+  std::size_t reply_size_;
   guard_state::clock::time_point opened_;
   guard_state::clock::time_point progress_; // last byte of a frame in progress
   guard_state::clock::time_point paused_since_;

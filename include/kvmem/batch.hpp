@@ -76,6 +76,9 @@ public:
   result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime = {});
   /// Any write, as a value.
   result<void> write(write_op w);
+  /// A set that makes `owner` the key's owner (store.hpp, keys owned by an
+  /// actor) once the batch commits.
+  result<void> set_owned(const key& k, bytes v, caf::actor owner);
 
   /// The version of the snapshot this attempt reads.
   version_t version() const noexcept { return snap_.version; }
@@ -100,6 +103,7 @@ private:
   mutable std::vector<read_record> reads_;
   mutable bool reads_complete_ = true;
   std::vector<requirement> requirements_;
+  std::vector<std::pair<key, caf::actor>> owners_;
   detail::reads* remote_; // reads by message (a remote store), or null: snap_.root
 };
 

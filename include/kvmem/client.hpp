@@ -113,9 +113,12 @@ public:
   /// Sets k to v, owned by `owner`: when that actor terminates (or its
   /// remote link drops) the store removes every key it still owns, in one
   /// commit. Another write to k, or removing or renaming it (or an ancestor)
-  /// ends the ownership. owner_handle() is this client's own actor, for keys
-  /// that should live as long as this client.
-  result<void> set_owned(const key& k, bytes v, const caf::actor& owner);
+  /// ends the ownership. With `e`, conditional as set(k, v, e) (e.g.
+  /// expect::none(): take a lock or a leadership only if nobody holds it).
+  /// owner_handle() is this client's own actor, for keys that should live as
+  /// long as this client.
+  result<void> set_owned(const key& k, bytes v, const caf::actor& owner,
+                        std::optional<expect> e = std::nullopt);
   caf::actor owner_handle() const;
 
   /// The store's current version (a message round trip).

@@ -12,6 +12,16 @@
 // messages, and unpins it; the store also drops the pins of an actor that
 // terminates (a remote client whose connection is gone).
 //
+// Keys owned by an actor: a set with an owner (an actor handle) makes that
+// actor the key's owner. When the owner terminates — or, for an actor in
+// another process, when its link drops (CAF kills the proxy) — the store
+// removes every key it still owns in one commit of its own: watchers see one
+// version. Any other write to the key, or removing or renaming it (or an
+// ancestor), ends the ownership (as etcd's put without a lease); a key is
+// owned by one actor at a time. This gives ZooKeeper's ephemeral nodes and
+// etcd's leases without heartbeats: service registries, leader election
+// (examples/registry.cpp, examples/leader_election.cpp).
+//
 // The store keeps a version that moves by one on every successful write and
 // every successful batch commit, and never otherwise: failed writes and
 // no-ops (removing an absent key, renaming a value onto itself, a batch of
@@ -61,8 +71,10 @@ using store_writes = caf::typed_actor<
     caf::replies_to<allocate_atom, key, std::uint64_t>::with<version_t>,
     caf::replies_to<allocate_atom, key, std::uint64_t, ptime>::with<version_t>,
     caf::replies_to<write_atom, write_op>::with<version_t>,
-    // A set that makes `owner` the owner of the key (see "keys owned by an actor").
-    caf::replies_to<set_atom, key, bytes, caf::actor>::with<version_t>>;
+    // Writes that make `owner` the owner of the key (keys owned by an actor,
+    // below): a set, or any write_op (e.g. a set conditional on absence).
+    caf::replies_to<set_atom, key, bytes, caf::actor>::with<version_t>,
+    caf::replies_to<write_atom, write_op, caf::actor>::with<version_t>>;
 
 /// The batch protocol (see batch.hpp) and the store's state.
 using store_batches = caf::typed_actor<

@@ -131,7 +131,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, commit& x) {
   // base_root never travels: a tree is an in-process handle.
   return f(caf::meta::type_name("kvmem::commit"), x.base, x.ops, x.reads, x.reads_complete,
-           x.requirements, x.pinned);
+           x.requirements, x.pinned, x.owners);
 }
 
 template <class Inspector>

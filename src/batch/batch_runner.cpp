@@ -23,6 +23,7 @@ struct batch_access {
     c.reads = std::move(v.reads_);
     c.reads_complete = v.reads_complete_;
     c.requirements = std::move(v.requirements_);
+    c.owners = std::move(v.owners_);
     c.pinned = v.snap_.pinned;
     if (local)
       c.base_root = v.snap_.root;

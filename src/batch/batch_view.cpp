@@ -106,6 +106,15 @@ result<void> batch_view::write(write_op w) {
 
 result<void> batch_view::set(const key& k, bytes v) { return write(write_op::set(k, std::move(v))); }
 
+result<void> batch_view::set_owned(const key& k, bytes v, caf::actor owner) {
+  if (!owner)
+    return *(failed_ = error::make(errc::invalid_argument, "an owned key needs an owner"));
+  auto r = write(write_op::set(k, std::move(v)));
+  if (r)
+    owners_.emplace_back(k, std::move(owner));
+  return r;
+}
+
 result<void> batch_view::set_partial(const key& k, std::uint64_t offset, bytes data) {
   return write(write_op::set_partial(k, offset, std::move(data)));
 }

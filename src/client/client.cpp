@@ -284,11 +284,12 @@ result<change_list> client::diff(version_t v1, version_t v2, const key& prefix) 
   return p_->call<change_list>(diff_atom::value, v1, v2, prefix);
 }
 
-result<void> client::set_owned(const key& k, bytes v, const caf::actor& owner) {
+result<void> client::set_owned(const key& k, bytes v, const caf::actor& owner,
+                              std::optional<expect> e) {
   KVMEM_GUARD();
   if (!owner)
     return error::make(errc::invalid_argument, "an owned key needs an owner");
-  return p_->write(set_atom::value, k, std::move(v), owner);
+  return p_->write(write_atom::value, write_op::set(k, std::move(v), e), owner);
 }
 
 caf::actor client::owner_handle() const {

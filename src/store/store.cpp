@@ -105,6 +105,9 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       [=](set_atom, key& k, bytes& v, caf::actor& owner) {
         return commit_write(self, write_op::set(std::move(k), std::move(v)), std::move(owner));
       },
+      [=](write_atom, write_op& w, caf::actor& owner) {
+        return commit_write(self, std::move(w), std::move(owner));
+      },
       // --- the batch protocol
       [=](snapshot_atom) { return snapshot{self->state.version, self->state.root, {}}; },
       [=](commit_atom, const commit& c) { return detail::commit_writes(self, c); },

@@ -86,6 +86,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<requirement>("kvmem::requirement");
   cfg.add_message_type<std::vector<requirement>>("std::vector<kvmem::requirement>");
   cfg.add_message_type<entry_stat>("kvmem::entry_stat");
+  cfg.add_message_type<std::vector<std::pair<key, caf::actor>>>("kvmem::owners");
   cfg.add_message_type<change>("kvmem::change");
   cfg.add_message_type<change_list>("kvmem::change_list");
   cfg.add_message_type<watch_request>("kvmem::watch_request");

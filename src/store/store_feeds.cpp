@@ -63,6 +63,19 @@ void catch_up(store_self self, std::uint64_t id, subscription& sub) {
     send(self, id, sub, std::move(d), true, false);
 }
 
+// Removes subscription `id` from the store's tables (not from subs_by_actor).
+void forget(store_state& st, std::uint64_t id) {
+  auto i = st.subs.find(id);
+  if (i == st.subs.end())
+    return;
+  if (auto p = st.subs_by_prefix.find(i->second.prefix); p != st.subs_by_prefix.end()) {
+    std::erase(p->second, id);
+    if (p->second.empty())
+      st.subs_by_prefix.erase(p);
+  }
+  st.subs.erase(i);
+}
+
 subscription* owned_sub(store_self self, std::uint64_t id) {
   auto i = self->state.subs.find(id);
   auto sender = self->current_sender();
@@ -102,6 +115,7 @@ caf::result<watch_started> watch(store_self self, const watch_request& req) {
         errc::invalid_argument,
         fmt::format("cannot watch from version {}: the store is at {}", *req.from, st.version)));
   auto id = st.next_sub++;
+  st.subs_by_prefix[req.prefix].push_back(id);
   auto& sub = st.subs[id];
   sub.subscriber = sender;
   sub.prefix = req.prefix;
@@ -142,7 +156,7 @@ void unwatch(store_self self, std::uint64_t id) {
   auto& st = self->state;
   if (auto* sub = owned_sub(self, id)) {
     auto who = sub->subscriber->address();
-    st.subs.erase(id);
+    forget(st, id);
     auto& mine = st.subs_by_actor[who];
     std::erase(mine, id);
     if (mine.empty()) {
@@ -159,7 +173,7 @@ void drop_subscriptions_of(store_self self, const caf::actor_addr& who) {
   if (i == st.subs_by_actor.end())
     return;
   for (auto id : i->second)
-    st.subs.erase(id);
+    forget(st, id);
   st.subs_by_actor.erase(i);
 }
 
@@ -173,20 +187,38 @@ bool needs_root_before(const store_state& st) noexcept {
 void after_commit(store_self self, const change_list& events, const std::optional<tree>& before) {
   auto& st = self->state;
   retain_version(st);
-  for (auto& [id, sub] : st.subs) {
+  if (st.subs.empty())
+    return;
+  // Who each event concerns, through the prefix index: the subscriptions at
+  // the event's key or above it, and those below it. O(depth · log S) per
+  // event, not O(S).
+  std::map<std::uint64_t, change_list> mine;
+  for (auto& e : events) {
+    auto add = [&](const std::vector<std::uint64_t>& ids) {
+      for (auto id : ids)
+        mine[id].push_back(e);
+    };
+    key p;
+    for (std::size_t i = 0;; ++i) { // the root, then each longer prefix of e.k
+      if (auto it = st.subs_by_prefix.find(p); it != st.subs_by_prefix.end())
+        add(it->second);
+      if (i == e.k.depth())
+        break;
+      p = std::move(p) / e.k.segments()[i];
+    }
+    for (auto it = st.subs_by_prefix.upper_bound(e.k);
+         it != st.subs_by_prefix.end() && e.k.is_prefix_of(it->first); ++it)
+      add(it->second);
+  }
+  for (auto& [id, list] : mine) {
+    auto& sub = st.subs.at(id);
     if (sub.behind)
       continue; // held back: its diff covers this commit too
-    change_list mine;
-    for (auto& e : events)
-      if (concerns(sub.prefix, e.k))
-        mine.push_back(e);
-    if (mine.empty())
-      continue; // the next delivery's range covers this version
     if (sub.full()) {
       sub.behind = before; // the prefix as of `delivered`: unchanged since
       continue;
     }
-    send(self, id, sub, std::move(mine), false, false);
+    send(self, id, sub, std::move(list), false, false);
   }
 }
 

@@ -48,6 +48,7 @@ struct store_state {
   };
   std::map<std::uint64_t, subscription> subs;
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> subs_by_actor;
+  std::map<key, std::vector<std::uint64_t>> subs_by_prefix; // to find who an event concerns
   std::uint64_t next_sub = 1;
   // Retained versions, oldest first (store_options::history_*).
   struct retained {

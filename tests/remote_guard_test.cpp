@@ -282,3 +282,26 @@ TEST_CASE("a peer that asks and never reads its replies cannot grow the server's
   CHECK(s.serves());
   ::close(greedy);
 }
+
+TEST_CASE("unpublishing a guarded port stops listening; connections already open stay") {
+  test::node n;
+  auto st = kvmem::spawn_store(n.sys, kvmem::system_clock{}, test::served);
+  kvmem::client{n.sys, st}.set(K("/a"), "hello").value();
+  auto port = kvmem::publish(n.sys, st, 0).value();
+  test::node c;
+  auto remote = kvmem::remote_store(c.sys, "127.0.0.1", port).value();
+  kvmem::client rc{c.sys, remote};
+  REQUIRE(rc.get(K("/a")));
+  kvmem::unpublish(n.sys, st, port);
+  int fd = -1;
+  for (int i = 0; i < 100; ++i) { // the listening socket closes on the next loop turn
+    fd = test::tcp_to(port);
+    if (fd < 0)
+      break;
+    ::close(fd);
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(fd < 0);
+  CHECK(rc.get(K("/a")).value().str() == "hello");
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
+}

@@ -75,7 +75,7 @@ std::optional<std::string> frame_rules::check(const basp_header& h) {
 std::optional<std::string> frame_rules::check_common(const basp_header& h) {
   if (h.operation > static_cast<std::uint8_t>(basp_op::heartbeat))
     return handshaken() ? fmt::format("unknown BASP operation {}", h.operation)
-                        : std::string("not a CAF handshake");
+                        : std::string(not_basp);
   if (h.padding1 != 0 || h.padding2 != 0)
     return std::string("nonzero padding in a BASP header");
   if ((h.flags & ~known_flags) != 0)
@@ -132,7 +132,7 @@ std::optional<std::string> frame_rules::check_client_frame(const basp_header& h)
     return std::nullopt;
   }
   if (!handshaken())
-    return std::string("not a CAF handshake");
+    return std::string(not_basp);
   return std::nullopt;
 }
 
@@ -149,7 +149,7 @@ std::optional<std::string> frame_rules::check_server_frame(const basp_header& h)
     return std::nullopt;
   }
   if (!handshaken())
-    return std::string("not a CAF handshake");
+    return std::string(not_basp);
   return std::nullopt;
 }
 

@@ -53,6 +53,9 @@ basp_header decode_header(const char* p) noexcept;
 /// The 32 bytes of h, as CAF writes them.
 std::string encode_header(const basp_header& h);
 
+/// Why a peer is dropped whose first bytes are no BASP handshake at all.
+inline constexpr const char* not_basp = "not a CAF handshake";
+
 /// Whose frames are checked: a guard on a server checks what a client sends,
 /// a guard on a client checks what the server sends.
 enum class sender { client, server };

@@ -35,8 +35,8 @@ result<caf::strong_actor_ptr> connect_guarded(caf::actor_system& sys, const std:
                                               const std::set<std::string>& sigs,
                                               std::uint32_t max_frame, deadline until);
 
-/// A connected, non-blocking TCP socket to host:port, or why not (internal
-/// to connect_guarded; here for tests of the deadline).
+/// A connected, non-blocking TCP socket to host:port before `until` (name
+/// lookup included), or why not: the first step of connect_guarded.
 result<int> tcp_connect(const std::string& host, std::uint16_t port, deadline until);
 
 } // namespace kvmem::net

@@ -206,15 +206,15 @@ result<caf::strong_actor_ptr> connect_guarded(caf::actor_system& sys, const std:
     ::shutdown(scribe->fd(), SHUT_RDWR);
     auto [reason, first] = state->last_drop();
     if (!reason.empty()) {
-      if (reason == "not a CAF handshake")
+      if (reason == not_basp)
         return fail(fmt::format("the peer does not speak CAF's protocol (it sent {}): not a kvmem "
                                 "server",
                                 first));
       return fail(fmt::format("the peer broke CAF's protocol ({}); connection dropped", reason));
     }
     if (failed == caf::sec::request_timeout)
-      return fail(fmt::format("connected, but no CAF handshake came within the connect timeout "
-                              "(a silent peer: not a kvmem server, or one that is stuck)"));
+      return fail("connected, but no CAF handshake came within the connect timeout (a silent "
+                  "peer: not a kvmem server, or one that is stuck)");
     if (failed == caf::sec::disconnect_during_handshake) {
       if (!first.empty())
         return fail(fmt::format("the peer sent {} and closed the connection: not a kvmem server",

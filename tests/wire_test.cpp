@@ -94,6 +94,20 @@ TEST_CASE_METHOD(wire_fixture, "message types round-trip through the binary seri
          i2.max_batch_writes == 5 && i2.max_batch_bytes == 6));
 }
 
+TEST_CASE_METHOD(wire_fixture, "bytes travel as a std::string does, without copies, and refuse lying lengths") {
+  std::string big(1 << 20, 'x');
+  big[12345] = '\0';
+  CHECK(encode(kvmem::bytes{big}) == encode(big)); // the same wire format as before
+  CHECK(encode(kvmem::bytes{}) == encode(std::string{}));
+  CHECK(round_trip(kvmem::bytes{big}) == big);
+  CHECK(round_trip(kvmem::bytes{}).empty());
+  auto buf = encode(std::string("abc"));
+  buf.resize(buf.size() - 1); // the length says 3, 2 bytes follow
+  kvmem::bytes out{"unchanged"};
+  CHECK(decode(buf, out));
+  CHECK(out == "unchanged");
+}
+
 TEST_CASE_METHOD(wire_fixture, "invalid keys, times and operations fail to decode") {
   key k;
   CHECK(decode(encode(std::vector<std::string>{"a", ""}), k));     // empty segment

@@ -33,6 +33,17 @@ public:
   bytes(const char* s) : bytes(std::string_view{s}) {}
   /// `n` zero bytes. Throws std::bad_alloc if that cannot be allocated.
   static bytes zeros(std::uint64_t n);
+  /// A value of `n` bytes written in place by fill(char* data), which must
+  /// write all n of them (e.g. a read from a file or a socket): one
+  /// allocation and no copy. What fill returns is returned alongside (e.g.
+  /// an error); the value must not be used if fill failed. Throws
+  /// std::bad_alloc if n bytes cannot be allocated.
+  template <class F>
+  static auto build(std::uint64_t n, F&& fill) {
+    bytes b = uninitialized(n);
+    auto r = fill(n ? const_cast<char*>(b.data()) : nullptr);
+    return std::pair{std::move(b), std::move(r)};
+  }
 
   bytes(const bytes& x) noexcept : n_(x.n_) { detail::retain(n_); }
   bytes(bytes&& x) noexcept : n_(std::exchange(x.n_, nullptr)) {}
@@ -65,6 +76,7 @@ public:
   }
 
 private:
+  static bytes uninitialized(std::uint64_t n);
   friend struct detail::bytes_access; // the tree adopts and hands out nodes
   detail::value_node* n_ = nullptr;
 };

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include <caf/actor_system_config.hpp>
+#include <caf/binary_deserializer.hpp>
+#include <caf/deserializer.hpp>
+#include <caf/serializer.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
@@ -61,6 +64,31 @@ typename Inspector::result_type inspect(Inspector& f, key& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bytes& x) {
+  // The binary wire format is a std::string's (a length, then the bytes);
+  // saving and loading go straight from and into the value's buffer, so a
+  // large value is not copied on the way.
+  if constexpr (std::is_same_v<Inspector, caf::serializer>) {
+    std::size_t n = static_cast<std::size_t>(x.size());
+    if (auto e = f.begin_sequence(n))
+      return e;
+    if (n > 0)
+      if (auto e = f.apply_raw(n, const_cast<char*>(x.data())))
+        return e;
+    return f.end_sequence();
+  } else if constexpr (std::is_same_v<Inspector, caf::deserializer>) {
+    std::size_t n = 0;
+    if (auto e = f.begin_sequence(n))
+      return e;
+    // A length larger than what is left of the message is a lie: refuse it
+    // before allocating it.
+    if (auto* bin = dynamic_cast<caf::binary_deserializer*>(&f); bin && n > bin->remaining())
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::bytes: length beyond the message");
+    auto [value, e] = bytes::build(n, [&](char* p) { return n ? f.apply_raw(n, p) : caf::error{}; });
+    if (e)
+      return e;
+    x = std::move(value);
+    return f.end_sequence();
+  }
   std::string s;
   if constexpr (Inspector::reads_state)
     s = x.str();

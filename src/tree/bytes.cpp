@@ -9,6 +9,12 @@ namespace kvmem {
 
 bytes::bytes(std::string_view s) : n_(s.empty() ? nullptr : detail::make_value(s)) {}
 
+bytes bytes::uninitialized(std::uint64_t n) {
+  if (n == 0)
+    return {};
+  return detail::bytes_access::adopt(detail::alloc_value(n));
+}
+
 bytes bytes::zeros(std::uint64_t n) {
   if (n == 0)
     return {};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -39,6 +40,13 @@ struct command_args {
   bool nul = false;       // ls -0: NUL-terminated records, raw bytes
   /// set, rm, mv (about SRC): --if-version V or --if-absent; none: unconditional.
   std::optional<expect> condition;
+  /// get, ls: --at V reads the store as it was at version V (if retained).
+  std::optional<version_t> at;
+  version_t v1 = 0, v2 = 0; // diff V1 V2
+  /// watch: --from V (the events after V; none: from now) and --window N.
+  std::optional<version_t> from;
+  std::uint32_t window = 16;
+  bool values = false; // watch, diff: --values prints the values' bytes
 };
 
 /// How the client reaches the store.
@@ -56,6 +64,10 @@ struct serve_args {
   std::uint64_t capacity = unlimited;
   bool insecure_nonlocal = false;
   tls_options tls;
+  /// --history N, --history-age DURATION: versions retained for get --at,
+  /// ls --at, diff and watch --from (store_options::history_*).
+  std::size_t history_versions = 0;
+  std::chrono::milliseconds history_age{0};
 };
 
 /// The whole command line.

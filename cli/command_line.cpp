@@ -30,6 +30,10 @@ CLI::Validator number(std::uint64_t lo, std::uint64_t hi, std::string what = "a 
       fmt::format("{}..{}", lo, hi));
 }
 
+CLI::Validator version_value() {
+  return number(0, std::numeric_limits<version_t>::max(), "a version");
+}
+
 CLI::Validator size_value() {
   return CLI::Validator(
       [](std::string& s) -> std::string {
@@ -42,6 +46,20 @@ CLI::Validator size_value() {
         return {};
       },
       "SIZE");
+}
+
+CLI::Validator duration_value(std::uint64_t hi_ms) {
+  return CLI::Validator(
+      [=](std::string& s) -> std::string {
+        auto d = parse_duration(s);
+        if (!d || static_cast<std::uint64_t>(d->count()) > hi_ms)
+          return fmt::format("expected a duration with a unit (ms, s, m, h or d: e.g. 30s, 5m) "
+                             "of at most {}d, got \"{}\"",
+                             hi_ms / 86'400'000, s);
+        s = std::to_string(d->count()); // milliseconds, for the option's callback
+        return {};
+      },
+      "DURATION");
 }
 
 CLI::Validator endpoint_value() {
@@ -76,12 +94,27 @@ void add_condition(CLI::App* sub, command_args& a, const char* what, bool absent
              "--if-version", [&a](const std::uint64_t& v) { a.condition = expect::modified(v); },
              fmt::format("only if {}'s modified version (see stat) is V; else exit code 4", what))
           ->option_text("V")
-          ->transform(number(0, std::numeric_limits<version_t>::max(), "a version"));
+          ->transform(version_value());
   if (absent_too)
     sub->add_flag_callback(
            "--if-absent", [&a] { a.condition = expect::none(); },
            fmt::format("only if {} is absent; else exit code 4", what))
         ->excludes(version);
+}
+
+// get --at V, ls --at V: read the store as it was at version V.
+void add_at(CLI::App* sub, command_args& a) {
+  sub->add_option_function<std::uint64_t>(
+         "--at", [&a](const std::uint64_t& v) { a.at = v; },
+         "read the store as it was at version V (kept by serve --history; else exit code 1)")
+      ->option_text("V")
+      ->transform(version_value());
+}
+
+// diff and watch: the events' form.
+void add_event_flags(CLI::App* sub, command_args& a, const char* json_what) {
+  sub->add_flag("--json", a.json, json_what);
+  sub->add_flag("--values", a.values, "also print the values set (escaped, or in JSON)");
 }
 
 void add_tls(CLI::App& app, tls_options& tls) {
@@ -103,7 +136,9 @@ void add_commands(CLI::App& app, command_args& a) {
   auto key = [&](CLI::App* sub, const char* name, std::string& to) {
     return sub->add_option(name, to, "an absolute path: /a/b")->check(key_value());
   };
-  key(cmd("get", "print the value (raw bytes)"), "KEY", a.key1)->required();
+  auto* get = cmd("get", "print the value (raw bytes)");
+  key(get, "KEY", a.key1)->required();
+  add_at(get, a);
   auto* set = cmd("set", "bind KEY to VALUE, to standard input (-) or to a file's contents");
   key(set, "KEY", a.key1)->required();
   auto* value = set->add_option("VALUE", a.value, "the value; - reads standard input");
@@ -125,12 +160,34 @@ void add_commands(CLI::App& app, command_args& a) {
   key(ls, "KEY", a.key1);
   auto* json = ls->add_flag("--json", a.json, "one JSON array of {kind, key}");
   ls->add_flag("-0,--null", a.nul, "KIND<tab>KEY records ended by NUL, keys raw")->excludes(json);
+  add_at(ls, a);
   auto* mv = cmd("mv", "rename (mirage-kv semantics)");
   key(mv, "SRC", a.key1)->required();
   key(mv, "DST", a.key2)->required();
   add_condition(mv, a, "SRC", false); // SRC must exist: --if-absent could never hold
   cmd("info", "the store's version, bytes used, capacity, pinned snapshots")
       ->add_flag("--json", a.json, "one JSON object");
+  auto* diff = cmd("diff", "what changed under PREFIX (default /) from version V1 to V2");
+  for (auto [name, to] : {std::pair{"V1", &a.v1}, std::pair{"V2", &a.v2}})
+    diff->add_option(name, *to, "a version kept by serve --history (or the current one)")
+        ->required()
+        ->transform(version_value());
+  key(diff, "PREFIX", a.key1);
+  add_event_flags(diff, a, "one JSON array of {op, kind, key...}");
+  auto* watch = cmd("watch", "print the changes under PREFIX as they happen, until interrupted");
+  key(watch, "PREFIX", a.key1)->required();
+  watch
+      ->add_option_function<std::uint64_t>(
+          "--from", [&a](const std::uint64_t& v) { a.from = v; },
+          "start after version V (resume: the last version printed); default: now")
+      ->option_text("V")
+      ->transform(version_value());
+  watch
+      ->add_option("--window", a.window,
+                   "most deliveries in flight before the store coalesces them (default 16)")
+      ->option_text("N")
+      ->transform(number(1, std::numeric_limits<std::uint32_t>::max()));
+  add_event_flags(watch, a, "one JSON object per line: the start, then each delivery");
   cmd("help", "the list of commands");
 }
 
@@ -234,6 +291,21 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
   serve->add_option("--capacity", s.capacity, "the most bytes stored (default unlimited)")
       ->option_text("SIZE")
       ->transform(size_value());
+  serve
+      ->add_option("--history", s.history_versions,
+                   "keep the last N versions for get --at, ls --at, diff, watch --from "
+                   "(default 0)")
+      ->option_text("N")
+      ->transform(number(0, max_history_versions));
+  serve
+      ->add_option_function<std::uint64_t>(
+          "--history-age",
+          [&s](const std::uint64_t& ms) {
+            s.history_age = std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+          },
+          "also keep the versions younger than this, e.g. 30s, 5m (default 0s)")
+      ->option_text("DURATION")
+      ->transform(duration_value(max_history_age_ms));
   serve->add_flag("--insecure-nonlocal", s.insecure_nonlocal,
                   "allow a non-loopback --bind without TLS (trusted networks only)");
   add_tls(*serve, s.tls);
@@ -296,6 +368,11 @@ parsed<command_args> line_parser::parse(const std::vector<std::string>& words, s
   if (auto rc = run_parser(impl_->app, words, out, err, "try 'help'"))
     return {std::nullopt, *rc};
   command_name(impl_->app, a);
+  if (a.name == "watch") {
+    fmt::print(err, "kvmem: watch runs until interrupted: use it from the command line "
+                    "(kvmem watch PREFIX), not in the shell\n");
+    return {std::nullopt, usage_error};
+  }
   if (auto why = check_command(impl_->app, a); !why.empty()) {
     fmt::print(err, "kvmem: {}\n", one_line(why));
     return {std::nullopt, usage_error};

@@ -5,18 +5,21 @@
 
 #include <fmt/format.h>
 
+#include "events.hpp"
 #include "input.hpp"
 #include "listing.hpp"
 #include "text.hpp"
 
 namespace kvmem::cli {
 
-int report(const error& e, const output& o) {
+int report(const error& e, const output& o, std::string_view context) {
   bool connection = e.code == errc::unavailable || e.code == errc::disconnected;
+  auto what = context.empty() ? one_line(e.message())
+                              : fmt::format("{}: {}", context, one_line(e.message()));
   if (connection && !o.server.empty())
-    fmt::print(o.err, "kvmem: {} (server {})\n", one_line(e.message()), one_line(o.server));
+    fmt::print(o.err, "kvmem: {} (server {})\n", what, one_line(o.server));
   else
-    fmt::print(o.err, "kvmem: {}\n", one_line(e.message()));
+    fmt::print(o.err, "kvmem: {}\n", what);
   if (connection)
     return connection_error;
   // Only a write's condition yields version_mismatch: a script's
@@ -51,18 +54,23 @@ write_or_exit make_write(const command_args& a, const output& o) {
 
 const char* help_text() {
   return "commands:\n"
-         "  get KEY                 print the value (bytes as stored)\n"
+         "  get [--at V] KEY        print the value (bytes as stored); --at: as at version V\n"
          "  set [COND] KEY VALUE    bind KEY to VALUE (after '--' if it starts with '-')\n"
          "  set [COND] KEY --file PATH  ... to the contents of a file\n"
          "  set [COND] KEY -        ... to standard input (binary-safe)\n"
          "  rm [COND] KEY           remove a value or a whole dictionary\n"
-         "  ls [--json|-0] [KEY]    list a dictionary (default /): kind and key\n"
+         "  ls [--json|-0] [--at V] [KEY]  list a dictionary (default /): kind and key\n"
          "  exists KEY              print value, dictionary or absent\n"
          "  stat [--json] KEY       kind, size or entries, last modified (RFC 3339),\n"
          "                          versions (created, modified, subtree), digest\n"
          "  digest KEY              SHA-256 (values) or Merkle digest (dictionaries), hex\n"
          "  mv [--if-version V] SRC DST  rename (mirage-kv semantics)\n"
          "  info [--json]           the store's version, bytes used, capacity, pinned snapshots\n"
+         "  diff [--json] [--values] V1 V2 [PREFIX]  what changed under PREFIX (default /)\n"
+         "                          from version V1 to V2: op, kind, key per line\n"
+         "  watch [--from V] [--window N] [--json] [--values] PREFIX\n"
+         "                          print each change under PREFIX as it happens (version,\n"
+         "                          op, kind, key) until Ctrl-C; not in the shell\n"
          "  help                    this text ('COMMAND --help' for one command)\n"
          "in the shell (kvmem with no command), also:\n"
          "  begin ... commit        buffer set, rm and mv; commit applies them as one batch:\n"
@@ -71,13 +79,15 @@ const char* help_text() {
          "  history, quit, exit\n"
          "COND: --if-version V (KEY's modified version, as stat shows it, is V) or\n"
          "  --if-absent (KEY is absent); if it does not hold, nothing is written, exit code 4\n"
+         "--at, diff and watch --from read old versions: those kept by serve --history N\n"
+         "  or --history-age DURATION (the current version always works)\n"
          "keys are absolute paths: /a/b; in human output, keys are escaped (docs/cli.md)\n";
 }
 
 namespace {
 
-int get(client& c, const key& k, const output& o) {
-  auto r = c.get(k);
+int get(client& c, const key& k, const command_args& a, const output& o) {
+  auto r = a.at ? c.get_at(*a.at, k) : c.get(k);
   if (!r)
     return report(r.error(), o);
   std::fwrite(r->data(), 1, r->size(), o.out);
@@ -115,7 +125,7 @@ int dispatch(client& c, const command_args& a, const output& o) {
     return ok;
   }
   if (cmd == "get")
-    return get(c, k, o);
+    return get(c, k, a, o);
   if (is_write(a)) { // set, rm, mv: one path, conditional or not
     auto w = make_write(a, o);
     if (!w.w)
@@ -140,7 +150,7 @@ int dispatch(client& c, const command_args& a, const output& o) {
   if (cmd == "stat")
     return stat(c, k, a, o);
   if (cmd == "ls") {
-    auto r = c.list(k);
+    auto r = a.at ? c.list_at(*a.at, k) : c.list(k);
     if (!r)
       return report(r.error(), o);
     auto form = a.json ? listing_form::json : a.nul ? listing_form::nul : listing_form::human;
@@ -148,6 +158,13 @@ int dispatch(client& c, const command_args& a, const output& o) {
       fmt::print(o.err, "kvmem: {}\n", why);
       return usage_error;
     }
+    return ok;
+  }
+  if (cmd == "diff") {
+    auto r = c.diff(a.v1, a.v2, k);
+    if (!r)
+      return report(r.error(), o);
+    print_diff(*r, a.json, event_form{false, a.values}, o.out);
     return ok;
   }
   if (cmd == "info") {

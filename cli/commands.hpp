@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <kvmem/client.hpp>
 #include <kvmem/write_op.hpp>
@@ -29,10 +30,11 @@ struct output {
 /// A failed write to `o.out` (a full disk, a closed pipe) is a file error.
 int run_command(client& c, const command_args& args, const output& o);
 
-/// Prints `e` as one line on `o.err` and returns its exit code: unavailable
-/// and disconnected are connection errors (3), every other kind is the
-/// store's answer (1).
-int report(const error& e, const output& o);
+/// Prints `e` as one line on `o.err` (after `context` and ": ", if any) and
+/// returns its exit code: unavailable and disconnected are connection
+/// errors (3), version_mismatch a failed condition (4), every other kind is
+/// the store's answer (1).
+int report(const error& e, const output& o, std::string_view context = {});
 
 /// Whether `args` is a write: set, rm or mv.
 bool is_write(const command_args& args);

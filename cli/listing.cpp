@@ -12,11 +12,7 @@ namespace {
 
 // "key":"...", plus "key_hex":"..." when JSON cannot carry the key's bytes.
 std::string json_key(const key& k) {
-  auto s = k.to_string();
-  auto out = fmt::format("\"key\":{}", json_string(s));
-  if (!valid_utf8(s))
-    out += fmt::format(",\"key_hex\":\"{}\"", hex(s));
-  return out;
+  return json_bytes_field("key", k.to_string());
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <exception>
 #include <new>
+#include <optional>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -15,6 +16,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "modes.hpp"
+#include "signals.hpp"
 #include "text.hpp"
 
 namespace {
@@ -24,6 +26,10 @@ using namespace kvmem::cli;
 // Connects and runs the command, or the shell without one.
 int run_client(const main_args& a) {
   const auto& cl = a.client;
+  // watch stops on SIGINT and SIGTERM: block them before CAF starts threads.
+  std::optional<stop_signals> stop;
+  if (a.command.name == "watch")
+    stop.emplace();
   caf::actor_system_config cfg;
   if (auto r = kvmem::enable_remote(cfg, cl.tls); !r) {
     fmt::print(stderr, "kvmem: {}\n", one_line(r.error().message()));
@@ -50,6 +56,8 @@ int run_client(const main_args& a) {
   output o;
   o.for_person = ::isatty(STDOUT_FILENO) != 0;
   o.server = where;
+  if (stop)
+    return watch(c, a.command, o, *stop);
   return run_command(c, a.command, o);
 }
 

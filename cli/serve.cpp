@@ -1,13 +1,13 @@
 // kvmem serve: runs a store and serves it until SIGINT or SIGTERM.
-#include <csignal>
+#include <cstdio>
 
 #include <caf/send.hpp>
-#include <cstdio>
 
 #include <fmt/format.h>
 #include <kvmem/remote.hpp>
 
 #include "modes.hpp"
+#include "signals.hpp"
 #include "text.hpp"
 
 namespace kvmem::cli {
@@ -24,16 +24,9 @@ int serve(const serve_args& args) {
   // which are scheduled actors: the store is best on the scheduler too (no
   // thread of its own to wake; see docs/remote.md).
   opts.detached = false;
-  // Block the stop signals before any thread starts, then wait for them. A
-  // background job of a non-interactive shell starts with SIGINT ignored,
-  // and an ignored signal never becomes pending: restore the default first.
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  opts.history_versions = args.history_versions;
+  opts.history_age = args.history_age;
+  stop_signals stop; // before any thread starts
   int rc = ok;
   {
     caf::actor_system_config cfg;
@@ -54,9 +47,8 @@ int serve(const serve_args& args) {
       fmt::print("kvmem: serving on {}:{}{}\n", one_line(sopts.bind), *bound,
                  tls.enabled() ? " (TLS, peers need a certificate from the CA)" : "");
       std::fflush(stdout);
-      int sig = 0;
-      sigwait(&stop, &sig);
-      fmt::print("kvmem: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      int sig = stop.wait();
+      fmt::print("kvmem: {} received, stopping\n", stop_signals::name(sig));
       std::fflush(stdout);
       unpublish(sys, s, *bound);
     }

@@ -151,4 +151,11 @@ std::string hex(std::string_view s) {
   return out;
 }
 
+std::string json_bytes_field(std::string_view name, std::string_view s) {
+  auto out = fmt::format("\"{}\":{}", name, json_string(s));
+  if (!valid_utf8(s))
+    out += fmt::format(",\"{}_hex\":\"{}\"", name, hex(s));
+  return out;
+}
+
 } // namespace kvmem::cli

@@ -39,4 +39,8 @@ std::string json_string(std::string_view s);
 /// The bytes of `s` as lowercase hex, two digits per byte.
 std::string hex(std::string_view s);
 
+/// A JSON member for bytes: `"name":"..."`, followed by `,"name_hex":"..."`
+/// (the exact bytes, authoritative) when `s` is not valid UTF-8.
+std::string json_bytes_field(std::string_view name, std::string_view s);
+
 } // namespace kvmem::cli

@@ -78,4 +78,29 @@ std::optional<std::uint64_t> parse_size(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
+  auto digits = s.find_first_not_of("0123456789");
+  if (digits == std::string_view::npos)
+    return std::nullopt; // no unit
+  auto n = parse_uint(s.substr(0, digits), 0, std::numeric_limits<std::uint64_t>::max());
+  if (!n)
+    return std::nullopt;
+  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units{{
+      {"ms", 1},
+      {"s", 1'000},
+      {"m", 60'000},
+      {"h", 3'600'000},
+      {"d", 86'400'000},
+  }};
+  // milliseconds::rep is signed 64-bit: stay below its maximum.
+  constexpr auto most = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  for (auto [name, factor] : units)
+    if (s.substr(digits) == name) {
+      if (*n > most / factor)
+        return std::nullopt;
+      return std::chrono::milliseconds(static_cast<std::int64_t>(*n * factor));
+    }
+  return std::nullopt;
+}
+
 } // namespace kvmem::cli

@@ -31,6 +31,17 @@ std::optional<endpoint> parse_endpoint(std::string_view s, std::string* why);
 /// "unlimited" (UINT64_MAX). Overflow is an error.
 std::optional<std::uint64_t> parse_size(std::string_view s);
 
+/// A duration: a whole number and a unit, ms, s, m (minutes), h or d
+/// (days): "500ms", "30s", "5m". The unit is required (a bare "30" could be
+/// seconds or milliseconds); overflow is an error.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s);
+
+/// The range of serve --history-age: none (0s) to a year. Each version
+/// younger than this is kept, so the bound is on memory, not on taste.
+inline constexpr std::uint64_t max_history_age_ms = 365ull * 86'400'000;
+/// The most versions serve --history retains.
+inline constexpr std::uint64_t max_history_versions = 1'000'000'000;
+
 /// The range of --timeout and --connect-timeout, in milliseconds: a wait of
 /// at least 1 ms and at most a day (a deadline is never "none").
 inline constexpr std::uint64_t min_timeout_ms = 1;

@@ -81,11 +81,18 @@ void print_info(const store_info& i, bool json, std::FILE* out) {
   auto capacity = i.capacity == unlimited ? std::string(json ? "null" : "unlimited")
                                           : std::to_string(i.capacity);
   if (json)
-    fmt::print(out, "{{\"version\":{},\"used\":{},\"capacity\":{},\"pinned\":{}}}\n", i.version,
-               i.used, capacity, i.pinned);
+    fmt::print(out,
+               "{{\"version\":{},\"used\":{},\"capacity\":{},\"pinned\":{},"
+               "\"retained_versions\":{},\"retained_bytes\":{},\"subscriptions\":{},"
+               "\"owned_keys\":{}}}\n",
+               i.version, i.used, capacity, i.pinned, i.retained_versions, i.retained_bytes,
+               i.subscriptions, i.owned_keys);
   else
-    fmt::print(out, "version: {}\nused: {}\ncapacity: {}\npinned: {}\n", i.version, i.used,
-               capacity, i.pinned);
+    fmt::print(out,
+               "version: {}\nused: {}\ncapacity: {}\npinned: {}\nretained_versions: {}\n"
+               "retained_bytes: {}\nsubscriptions: {}\nowned_keys: {}\n",
+               i.version, i.used, capacity, i.pinned, i.retained_versions, i.retained_bytes,
+               i.subscriptions, i.owned_keys);
 }
 
 } // namespace kvmem::cli

@@ -88,10 +88,11 @@ TEST_CASE_METHOD(wire_fixture, "message types round-trip through the binary seri
   auto c2 = round_trip(c);
   CHECK(c2.base == 5);
   CHECK(c2.ops == c.ops);
-  kvmem::store_info info{1, 2, 3, 4, 5, 6};
+  kvmem::store_info info{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   auto i2 = round_trip(info);
   CHECK((i2.version == 1 && i2.used == 2 && i2.capacity == 3 && i2.pinned == 4 &&
-         i2.max_batch_writes == 5 && i2.max_batch_bytes == 6));
+         i2.max_batch_writes == 5 && i2.max_batch_bytes == 6 && i2.retained_versions == 7 &&
+         i2.retained_bytes == 8 && i2.subscriptions == 9 && i2.owned_keys == 10));
 }
 
 TEST_CASE_METHOD(wire_fixture, "bytes travel as a std::string does, without copies, and refuse lying lengths") {

@@ -64,6 +64,11 @@ public:
   /// to resume from with another watch.
   version_t last_version() const noexcept;
 
+  /// Wakes a thread waiting in next() (which then returns nullopt at once,
+  /// as on a timeout), e.g. from a signal-handling thread. Thread-safe; an
+  /// interrupt that arrives while nobody waits is kept for the next call.
+  void interrupt() noexcept;
+
   /// Range-style iteration: each step waits (without a deadline) for the
   /// next delivery; the range ends when the store goes away.
   class iterator {

@@ -221,7 +221,8 @@ typename Inspector::result_type inspect(Inspector& f, entry_stat& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_info& x) {
   return f(caf::meta::type_name("kvmem::store_info"), x.version, x.used, x.capacity, x.pinned,
-           x.max_batch_writes, x.max_batch_bytes);
+           x.max_batch_writes, x.max_batch_bytes, x.retained_versions, x.retained_bytes,
+           x.subscriptions, x.owned_keys);
 }
 
 template <class Inspector>

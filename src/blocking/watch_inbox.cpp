@@ -17,6 +17,7 @@ struct watch_inbox::shared {
   caf::mailbox_element_ptr reply; // to the subscribe request
   caf::message_id expected;
   bool gone = false;
+  bool interrupted = false;
   std::string why;
 
   void arrive(caf::mailbox_element_ptr p) {
@@ -124,9 +125,12 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
     to_ack_ = 0;
   }
   std::unique_lock g{s_->m};
-  auto ready = [&] { return !s_->queue.empty() || s_->gone; };
-  if (!s_->cv.wait_until(g, deadline, ready))
+  auto ready = [&] { return !s_->queue.empty() || s_->gone || s_->interrupted; };
+  if (!s_->cv.wait_until(g, deadline, ready) || (s_->interrupted && s_->queue.empty())) {
+    s_->interrupted = false;
     return std::optional<changes>{};
+  }
+  s_->interrupted = false;
   if (s_->queue.empty())
     return error::make(errc::unavailable, s_->why);
   auto c = std::move(s_->queue.front());
@@ -134,6 +138,12 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
   to_ack_ = c.seq;
   last_ = c.to;
   return std::optional<changes>{std::move(c)};
+}
+
+void watch_inbox::interrupt() noexcept {
+  std::lock_guard g{s_->m};
+  s_->interrupted = true;
+  s_->cv.notify_all();
 }
 
 } // namespace kvmem::detail

@@ -39,6 +39,9 @@ public:
   /// `to` of the delivery taken last (the start version before any).
   version_t last_version() const noexcept { return last_; }
 
+  /// Makes a waiting (or the next) take() return nullopt at once. Thread-safe.
+  void interrupt() noexcept;
+
   /// The subscription's start (valid after subscribe).
   const watch_started& started() const noexcept { return started_; }
 

@@ -295,10 +295,12 @@ result<void> client::set_owned(const key& k, bytes v, const caf::actor& owner,
 caf::actor client::owner_handle() const {
   if (!p_)
     return nullptr;
-  if (!p_->owner) // a hidden actor that lives until the client stops it
-    p_->owner = p_->sys.spawn<caf::hidden>([](caf::event_based_actor*) -> caf::behavior {
-      return {[](std::int8_t) {}};
-    });
+  // A hidden actor that lives until the client stops it. (Spawned with an
+  // argument: CAF 0.17.6 dereferences a null tuple for argument-less
+  // function actors, which UBSan reports.)
+  if (!p_->owner)
+    p_->owner = p_->sys.spawn<caf::hidden>(
+        [](caf::event_based_actor*, int) -> caf::behavior { return {[](std::int8_t) {}}; }, 0);
   return p_->owner;
 }
 

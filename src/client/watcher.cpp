@@ -19,6 +19,11 @@ const std::optional<tree>& watcher::start_snapshot() const noexcept {
 
 version_t watcher::last_version() const noexcept { return in_ ? in_->last_version() : 0; }
 
+void watcher::interrupt() noexcept {
+  if (in_)
+    in_->interrupt();
+}
+
 result<std::optional<changes>> watcher::next(std::chrono::milliseconds timeout) {
   if (!in_)
     return error::make(errc::disconnected, "the watcher was moved from");

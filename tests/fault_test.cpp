@@ -10,6 +10,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "kvmem/actor_client.hpp"
+#include "store/store_access.hpp"
 #include "store_fixture.hpp"
 
 using namespace test;
@@ -150,4 +151,29 @@ TEST_CASE_METHOD(store_fixture, "exceptions in batch functions never reach the s
   CHECK(c.exists(K("/x")).value() == std::nullopt);
   REQUIRE(c.set(K("/y"), "1"));
   CHECK(c.version().value() == 1);
+}
+
+// A store that is not what it claims (a hostile or broken server): CAF 0.17
+// decodes an enum from any byte, so the client checks the codes it gets.
+TEST_CASE_METHOD(system_fixture, "a reply with an unknown kind or presence code is an error, not a value") {
+  auto liar = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {
+      [](kvmem::exists_atom, const kvmem::key&) { return static_cast<kvmem::presence>(7); },
+      [](kvmem::list_atom, const kvmem::key& k) {
+        return kvmem::listing{{k / "a", kvmem::kind::value}, {k / "b", static_cast<kvmem::kind>(9)}};
+      },
+    };
+  });
+  auto st = kvmem::detail::store_access::make(caf::actor_cast<kvmem::store_actor>(liar), nullptr, {},
+                                              std::chrono::milliseconds{0});
+  kvmem::client c{sys, st};
+  auto e = c.exists(K("/x"));
+  REQUIRE_FALSE(e);
+  CHECK(e.error().code == errc::unavailable);
+  CHECK_THAT(e.error().detail, Catch::Contains("presence code 7"));
+  auto l = c.list(K("/d"));
+  REQUIRE_FALSE(l);
+  CHECK(l.error().code == errc::unavailable);
+  CHECK_THAT(l.error().detail, Catch::Contains("kind code 9"));
+  caf::anon_send_exit(liar, caf::exit_reason::user_shutdown);
 }

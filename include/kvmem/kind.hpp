@@ -11,6 +11,12 @@ namespace kvmem {
 /// The kind of an entry. The codes are stable (they travel over the network).
 enum class kind : std::uint8_t { value = 1, dictionary = 2 };
 
+/// True for the codes above. CAF 0.17 decodes an enum from any byte of its
+/// underlying type without checking it (and cannot fail a load without
+/// throwing), so whoever takes a kind from a peer checks it with this; the
+/// clients do, for every reply that holds one.
+constexpr bool is_valid(kind k) noexcept { return k == kind::value || k == kind::dictionary; }
+
 /// "value" or "dictionary".
 constexpr std::string_view to_string(kind k) noexcept {
   return k == kind::value ? "value" : "dictionary";

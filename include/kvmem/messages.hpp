@@ -59,6 +59,10 @@ inline std::optional<kind> to_kind(presence p) noexcept {
     return std::nullopt;
   return static_cast<kind>(p);
 }
+/// True for the three codes above (see is_valid(kind) for why it exists).
+constexpr bool is_valid(presence p) noexcept {
+  return p == presence::absent || p == presence::value || p == presence::dictionary;
+}
 /// "absent", "value" or "dictionary".
 constexpr std::string_view to_string(presence p) noexcept {
   return p == presence::absent ? "absent" : to_string(static_cast<kind>(p));

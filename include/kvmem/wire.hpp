@@ -3,8 +3,11 @@
 //
 // Every type here serializes (so a store can be reached over CAF's network
 // layer), and loading validates its input: a key with an empty segment or a
-// '/', a time outside one day's picoseconds, or an unknown enum value fails
-// to deserialize instead of reaching the store. CAF needs the inspect
+// '/', a time outside one day's picoseconds, or an unknown code inside one of
+// kvmem's structs fails to deserialize instead of reaching the store. Bare
+// enums (kind, presence, a listing's kinds) are CAF's: it decodes them from
+// any byte and cannot fail a load without throwing, so their receivers check
+// them (kvmem::is_valid; the clients turn a bad code into errc::unavailable). CAF needs the inspect
 // overloads wherever these types are sent, even locally, so store.hpp
 // includes this header.
 #pragma once

@@ -4,7 +4,6 @@
 // vCPUs; on 1000 hot keys (pure hand-off as the baseline) and on random keys
 // over 10^6 (hand-off + the server thread writing the same key of a
 // std::map of 10^6 full paths).
-// T5: a batch of 1000 sets against 1000 blocking sets.
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -143,32 +142,6 @@ void blocking_writes(const options& o, report& rep, store_env& env, const kvmem:
   }
 }
 
-void batch_vs_blocking(const options& o, report& rep, store_env& env, const kvmem::store& s) {
-  rep.progress("T5 a batch of 1000 sets vs 1000 blocking sets");
-  const auto& d = dataset::nested(o);
-  kvmem::client c{env.sys, s};
-  std::vector<double> single, batched;
-  for (int r = 0; r < (o.full ? 9 : 5); ++r) {
-    auto t0 = clock_type::now();
-    for (std::size_t i = 0; i < 1000; ++i)
-      (void)c.set(d.keys[1000 + i], d.value_bytes); // /d1/k0 .. /d1/k999
-    single.push_back(seconds_since(t0) * 1e6);
-    t0 = clock_type::now();
-    auto ok = c.batch([&](kvmem::batch_view& v) {
-      for (std::size_t i = 0; i < 1000; ++i)
-        (void)v.set(d.keys[2000 + i], d.value_bytes); // /d2/k0 .. /d2/k999
-    });
-    batched.push_back(seconds_since(t0) * 1e6);
-    if (!ok)
-      fmt::print("batch failed: {}\n", ok.error());
-  }
-  auto sm = median(single), bm = median(batched);
-  rep.add({"T5", "1000 sets: one batch vs 1000 blocking sets", "us", bm, "1000 blocking sets", sm,
-           sm / bm, "blocking time / batch time", goal::at_least, 30,
-           "the batch: its actor (a companion spawned for it), f buffering 1000 sets, one commit "
-           "applying them to a copy of the root, publishing"});
-}
-
 } // namespace
 
 void run_blocking(const options& o, report& rep) {
@@ -181,12 +154,6 @@ void run_blocking(const options& o, report& rep) {
   auto m = d.build_map();
   blocking_writes(o, rep, env, s, &m, false);
   blocking_writes(o, rep, env, s, &m, true);
-}
-
-void run_batches(const options& o, report& rep) {
-  store_env env;
-  auto s = env.spawn(dataset::nested(o).tree());
-  batch_vs_blocking(o, rep, env, s);
 }
 
 } // namespace bench

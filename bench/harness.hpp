@@ -44,7 +44,7 @@ double percentile(std::vector<double> xs, double p);
 enum class goal { none, at_most, at_least };
 
 struct row {
-  std::string group;     // "T1".."T7", "LMDB"
+  std::string group;     // "T1".."T7", "LMDB", "NET", "FEED", "HIST"
   std::string scenario;  // what was measured
   std::string unit;      // of the two figures
   double kvmem = 0;
@@ -94,5 +94,6 @@ void run_batches(const options&, report&);
 void run_contention(const options&, report&);
 void run_lmdb(const options&, report&);
 void run_remote(const options&, report&);
+void run_feeds(const options&, report&);
 
 } // namespace bench

@@ -1,6 +1,6 @@
 // kvmem_bench: the benchmark suite. See docs/benchmarks.md.
 //   kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only g1,g2] [--seed N]
-// Groups: memory tree reads blocking batches async contention lmdb remote.
+// Groups: memory tree reads blocking batches async contention feeds lmdb remote.
 // Internal modes (the benchmark runs itself as a child process):
 //   --memory-child WHAT N (T6) and --serve-child (NET's server).
 #include <cstring>
@@ -51,14 +51,15 @@ int main(int argc, char** argv) {
       }
     } else {
       fmt::print("usage: kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only GROUPS] [--seed N]\n"
-                 "groups: memory tree reads blocking batches async contention lmdb remote\n");
+                 "groups: memory tree reads blocking batches async contention feeds lmdb remote\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }
   const std::pair<const char*, void (*)(const options&, report&)> groups[] = {
       {"memory", run_memory},     {"tree", run_tree},   {"reads", run_reads},
       {"blocking", run_blocking}, {"batches", run_batches}, {"async", run_async},
-      {"contention", run_contention}, {"lmdb", run_lmdb}, {"remote", run_remote}};
+      {"contention", run_contention}, {"feeds", run_feeds}, {"lmdb", run_lmdb},
+      {"remote", run_remote}};
   report rep{o};
   rep.header();
   auto t0 = clock_type::now();

@@ -8,6 +8,7 @@
 #include <kvmem/remote.hpp>
 
 #include "child_process.hpp"
+#include "net_node.hpp"
 #include "data.hpp"
 #include "redis_server.hpp"
 #include "store_env.hpp"
@@ -15,16 +16,6 @@
 namespace bench {
 
 namespace {
-
-// The client process's actor system: what a user of remote stores sets up.
-struct net_node {
-  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
-    kvmem::enable_remote(cfg).value();
-    return cfg;
-  }
-  caf::actor_system_config cfg;
-  caf::actor_system sys{init(cfg)};
-};
 
 constexpr std::size_t load_chunk = 1000; // keys per batch / per pipeline
 
@@ -88,14 +79,11 @@ struct figures {
 void run_remote(const options& o, report& rep) {
   const auto& d = dataset::nested(o);
   rep.progress("NET: starting the served store (kvmem_bench --serve-child) and redis-server");
-  auto server = child_process::start({self_exe(), "--serve-child"}, true);
-  auto line = server ? server->read_line(std::chrono::seconds(20)) : std::nullopt;
-  if (!line || line->rfind("port ", 0) != 0) {
-    fmt::print("NET: the server process did not start (it printed {:?}); NET rows skipped\n",
-               line.value_or("nothing"));
+  auto served = start_served_store("NET");
+  if (!served)
     return;
-  }
-  auto port = static_cast<std::uint16_t>(std::stoul(line->substr(5)));
+  auto* server = &served->process;
+  auto port = served->port;
   std::string why;
   auto redis = redis_server::start(why);
   if (!redis)

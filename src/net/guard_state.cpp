@@ -94,9 +94,23 @@ void guard_state::forget_departed_nodes() {
   if (sys_ == nullptr || !sys_->has_middleman())
     return;
   auto hdl = sys_->middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
-  auto* b = static_cast<caf::io::basp_broker*>(caf::actor_cast<caf::abstract_actor*>(hdl));
-  if (b == nullptr || b->getf(caf::abstract_actor::is_terminated_flag))
+  auto* a = caf::actor_cast<caf::abstract_actor*>(hdl);
+  if (a == nullptr)
     return;
+  // g++ 12 at -O3 reports the atomic load inside CAF's getf() as writing
+  // into "a region of size 0" (GCC bug 104475, a false positive on atomics
+  // reached through a pointer derived from an actor handle).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
+  const bool terminated = a->getf(caf::abstract_actor::is_terminated_flag);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+  if (terminated)
+    return;
+  auto* b = static_cast<caf::io::basp_broker*>(a);
   auto& table = b->instance.tbl();
   for (auto i = b->spawn_servers.begin(); i != b->spawn_servers.end();) {
     if (table.lookup(i->first)) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kvmem out of tree and runs the whole test suite through ctest.
-#   scripts/test.sh              build/test   g++, -O2 -g, asserts on
+#   scripts/test.sh              build/test   g++, -O3 -g (the main job's optimizer, so that
+#                                             its warnings fail here too), asserts on
 #   scripts/test.sh --clang      build/clang  the same with clang++ (a second compiler)
 #   scripts/test.sh --sanitize   build/asan   g++ with AddressSanitizer + UBSan
 set -euo pipefail
@@ -18,7 +19,7 @@ case "${1:-}" in
     dir=build/clang
     flags+=(-DCMAKE_CXX_COMPILER=clang++ -DKVMEM_BUILD_BENCH=OFF)
     ;;
-  "") ;;
+  "") flags+=("-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O3 -g") ;;
   *) echo "usage: scripts/test.sh [--clang | --sanitize]" >&2; exit 2 ;;
 esac
 jobs=$(nproc)

@@ -122,7 +122,7 @@ caf::result<watch_started> watch(store_self self, const watch_request& req) {
   sub.window = req.window;
   sub.delivered = st.version;
   auto& mine = st.subs_by_actor[sender->address()];
-  if (mine.empty())
+  if (mine.empty() && !st.holds_any(sender->address()))
     self->monitor(sender);
   mine.push_back(id);
   watch_started started{id, st.version, st.root};
@@ -161,8 +161,7 @@ void unwatch(store_self self, std::uint64_t id) {
     std::erase(mine, id);
     if (mine.empty()) {
       st.subs_by_actor.erase(who);
-      if (!st.pins_by_owner.count(who) && !st.owned_by.count(who))
-        self->demonitor(who);
+      demonitor_if_unused(self, who);
     }
   }
 }

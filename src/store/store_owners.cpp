@@ -13,15 +13,19 @@ namespace kvmem::detail {
 namespace {
 
 // Ends the ownership of k (and, with `below`, of every key under it).
-void release(store_state& st, const key& k, bool below) {
+void release(store_self self, const key& k, bool below) {
+  auto& st = self->state;
   for (auto i = st.owned.lower_bound(k); i != st.owned.end();) {
     if (below ? !k.is_prefix_of(i->first) : i->first != k)
       break;
     auto o = st.owned_by.find(i->second);
     if (o != st.owned_by.end()) {
       o->second.erase(i->first);
-      if (o->second.empty())
+      if (o->second.empty()) {
+        auto who = o->first;
         st.owned_by.erase(o);
+        demonitor_if_unused(self, who);
+      }
     }
     i = st.owned.erase(i);
   }
@@ -34,13 +38,13 @@ void update_owners(store_self self, const change_list& events,
   auto& st = self->state;
   if (!st.owned.empty())
     for (auto& e : events)
-      release(st, e.k, e.op != change_op::set);
+      release(self, e.k, e.op != change_op::set);
   for (auto& [k, owner] : owners) {
     if (!owner || !st.root.exists(k))
       continue;
     auto addr = owner.address();
     auto& keys = st.owned_by[addr];
-    if (keys.empty())
+    if (keys.empty() && !st.holds_any(addr))
       self->monitor(owner);
     keys.insert(k);
     st.owned[k] = addr;

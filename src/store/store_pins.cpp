@@ -24,7 +24,7 @@ result<snapshot> pin_root(store_self self, const tree& root, version_t v) {
                        fmt::format("too many pinned snapshots (limits: {} per client, {} in all)",
                                    st.opts.max_pins_per_owner, st.opts.max_pins));
   }
-  if (mine.empty())
+  if (mine.empty() && !st.holds_any(owner))
     self->monitor(sender);
   auto id = st.next_pin++;
   mine.push_back(id);
@@ -53,10 +53,14 @@ void unpin(store_self self, pin p) {
     std::erase(o->second, p.id);
     if (o->second.empty()) {
       st.pins_by_owner.erase(o);
-      if (!st.subs_by_actor.count(owner) && !st.owned_by.count(owner))
-        self->demonitor(owner);
+      demonitor_if_unused(self, owner);
     }
   }
+}
+
+void demonitor_if_unused(store_self self, const caf::actor_addr& who) {
+  if (!self->state.holds_any(who))
+    self->demonitor(who);
 }
 
 void drop_pins_of(store_self self, const caf::actor_addr& owner) {

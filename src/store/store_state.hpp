@@ -60,12 +60,24 @@ struct store_state {
   // Keys owned by an actor (store_owners.cpp), and each owner's keys.
   std::map<key, caf::actor_addr> owned;
   std::unordered_map<caf::actor_addr, std::set<key>> owned_by;
+  /// Whether `who` holds a pin, a subscription or an owned key: the store
+  /// monitors an actor (once) while it holds any of them.
+  bool holds_any(const caf::actor_addr& who) const {
+    auto in = [&](const auto& m) {
+      auto i = m.find(who);
+      return i != m.end() && !i->second.empty();
+    };
+    return in(pins_by_owner) || in(subs_by_actor) || in(owned_by);
+  }
   /// Whether commits must be described as events (someone watches or owns).
   bool wants_events() const noexcept { return !subs.empty() || !owned.empty(); }
   static inline const char* name = "kvmem.store";
 };
 
 using store_self = store_actor::stateful_pointer<store_state>;
+
+/// Stops monitoring `who` once it holds no pin, subscription or owned key.
+void demonitor_if_unused(store_self self, const caf::actor_addr& who);
 
 /// An error reply for an exception escaping a handler (errc::internal).
 caf::error internal_error(const char* what);

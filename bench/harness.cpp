@@ -33,6 +33,23 @@ std::string row::verdict() const {
 
 namespace {
 
+// The first three fields of /proc/loadavg (runnable threads averaged over 1,
+// 5 and 15 minutes): how busy the shared machine was.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a.empty() ? std::string{"unknown"} : fmt::format("{} {} {}", a, b, c);
+}
+
+std::string compiler() {
+#ifdef __clang__
+  return fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#else
+  return fmt::format("g++ {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#endif
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -65,9 +82,10 @@ void report::header() const {
   fmt::print("kvmem benchmarks ({} suite, seed {})\n", opts_.full ? "full" : "default", opts_.seed);
   fmt::print("machine: {} cores, {}; {} {}\n", std::thread::hardware_concurrency(), cpu_model(),
              u.sysname, u.release);
-  fmt::print("software: g++ {}.{}.{}, CAF {}.{}.{}, fmt {}.{}.{}\n", __GNUC__, __GNUC_MINOR__,
-             __GNUC_PATCHLEVEL__, CAF_MAJOR_VERSION, CAF_MINOR_VERSION, CAF_PATCH_VERSION,
-             FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100);
+  fmt::print("software: {}, CAF {}.{}.{}, fmt {}.{}.{}\n", compiler(), CAF_MAJOR_VERSION,
+             CAF_MINOR_VERSION, CAF_PATCH_VERSION, FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
+             FMT_VERSION % 100);
+  fmt::print("load average at the start (1, 5, 15 min): {}\n", load_average());
   fmt::print("every ratio compares kvmem with a baseline measured in this same process run\n\n");
 }
 
@@ -99,6 +117,8 @@ int report::summary() const {
   }
   fmt::print("\nratio: see each scenario's definition in docs/benchmarks.md; {} target(s) missed\n",
              missed);
+  fmt::print("load average at the end (1, 5, 15 min): {} ({} cores)\n", load_average(),
+             std::thread::hardware_concurrency());
   return missed;
 }
 

@@ -37,7 +37,8 @@ frame_filter::status frame_filter::feed(const char*& p, const char* end) {
   }
   if (have_ < basp_header_size) {
     auto n = std::min<std::size_t>(basp_header_size - have_, static_cast<std::size_t>(end - p));
-    std::memcpy(hdr_ + have_, p, n);
+    if (n > 0) // p may be null when there is no input (memcpy's contract)
+      std::memcpy(hdr_ + have_, p, n);
     have_ += n;
     p += n;
     if (have_ < basp_header_size)

@@ -41,12 +41,19 @@ bool accept_policy::try_accept(caf::io::network::native_socket& result,
   return true;
 }
 
+void guard_acceptor::removed_from_loop(caf::io::network::operation op) {
+  caf::intrusive_ptr<caf::io::network::acceptor_manager> keep{owner_};
+  acceptor::removed_from_loop(op);
+  backend().post([keep = std::move(keep)]() mutable { keep.reset(); });
+}
+
 guard_doorman::guard_doorman(caf::io::network::default_multiplexer& mx,
                              caf::io::network::native_socket fd,
                              std::shared_ptr<guard_state> state)
   : caf::io::doorman(caf::io::accept_handle::from_int(unique_handle_id())),
     state_(std::move(state)),
     acceptor_(mx, fd, state_) {
+  acceptor_.set_owner(this);
   state_->set_doorman(this, &mx);
 }
 

@@ -31,12 +31,19 @@ struct accept_policy {
 class guard_acceptor final : public caf::io::network::acceptor_impl<accept_policy> {
 public:
   using acceptor_impl::acceptor_impl;
+  void set_owner(caf::io::network::acceptor_manager* owner) noexcept { owner_ = owner; }
   /// Resumes accepting whether or not an earlier passivate() has been
   /// processed by the multiplexer yet (see guard_stream::resume_reading).
   void resume(caf::io::network::acceptor_manager* mgr) {
     activate(mgr);
     this->caf::io::network::event_handler::activate();
   }
+  /// Drops the doorman's last reference on the loop's next turn, not inside
+  /// this call (see guard_stream::removed_from_loop).
+  void removed_from_loop(caf::io::network::operation op) override;
+
+private:
+  caf::io::network::acceptor_manager* owner_ = nullptr;
 };
 
 class guard_doorman final : public caf::io::doorman {

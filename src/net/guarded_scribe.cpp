@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <sys/socket.h>
+
 #include <caf/io/network/native_socket.hpp>
 #include <caf/message_id.hpp>
 
@@ -14,6 +16,12 @@ namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
 } // namespace
 
+void guard_stream::removed_from_loop(caf::io::network::operation op) {
+  caf::intrusive_ptr<caf::io::network::stream_manager> keep{owner_};
+  stream::removed_from_loop(op);
+  backend().post([keep = std::move(keep)]() mutable { keep.reset(); });
+}
+
 guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
                                caf::io::network::native_socket fd,
                                std::shared_ptr<guard_state> state)
@@ -23,6 +31,7 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
     reply_size_(std::max<std::size_t>(state_->limits().max_pending_output, 64 * 1024)),
     opened_(guard_state::clock::now()), progress_(opened_) {
   header_buf_.reserve(basp_header_size);
+  stream_.set_owner(this);
   state_->enlist(this);
 }
 
@@ -181,9 +190,11 @@ void guarded_scribe::drop(caf::execution_unit* ctx, const std::string& why,
   auto peer = addr();
   state_->note(kind, fmt::format("{}: dropped a connection from {}:{}: {}", state_->endpoint(),
                                  peer.empty() ? "?" : peer, port(), why));
-  // As if the peer had closed the connection: the broker forgets it and the
-  // socket closes when CAF releases this scribe.
+  // As if the peer had closed the connection: the broker forgets it. The
+  // socket is shut down at once, so that replies still waiting for this peer
+  // fail now instead of holding the scribe (and their memory) until it reads.
   io_failure(ctx, caf::io::network::operation::read);
+  ::shutdown(stream_.fd(), SHUT_RDWR);
 }
 
 std::uint64_t guarded_scribe::in_flight_limit() const {
@@ -235,10 +246,17 @@ void guarded_scribe::resume(caf::execution_unit* ctx) {
     return;
   paused_ = false;
   stream_.ack_writes(broker_acks_);
-  stream_.resume_reading(this);
   std::vector<char> held;
   held.swap(backlog_);
+  // The backlog first, and reading again only if it did not pause us anew:
+  // resume_reading() and pause()'s passivate() in the same turn of the loop
+  // cancel out in the multiplexer, which then never tells the stream that
+  // reading stopped, so the stream keeps its reference to this scribe (its
+  // own owner) forever: a scribe, its buffers and the guard's state leaked
+  // per peer that was paused twice in a row (LeakSanitizer, remote_guard_test).
   process(ctx, held.data(), held.data() + held.size());
+  if (!paused_ && !dropped_ && !detached())
+    stream_.resume_reading(this);
 }
 
 void guarded_scribe::expire(caf::execution_unit* ctx, guard_state::clock::time_point now) {

@@ -41,14 +41,26 @@
 namespace kvmem::net {
 
 /// CAF's TCP stream, with a way to resume reading that works whether or not
-/// the multiplexer has already processed an earlier passivate().
+/// the multiplexer has already processed an earlier passivate(), and that
+/// never destroys itself inside its own removed_from_loop().
 class guard_stream final : public caf::io::network::stream_impl<caf::policy::tcp> {
 public:
   using stream_impl::stream_impl;
+  void set_owner(caf::io::network::stream_manager* owner) noexcept { owner_ = owner; }
   void resume_reading(caf::io::network::stream_manager* mgr) {
     activate(mgr);                              // re-attaches a detached reader
     this->caf::io::network::event_handler::activate(); // cancels a pending del
   }
+  // The multiplexer calls this on the stream, and the stream drops its
+  // reference to the scribe that contains it: when that is the last one,
+  // CAF's own scribes are destroyed in the middle of this call, and the
+  // multiplexer may still call removed_from_loop(write) on the freed stream
+  // when both directions went at once. Here the last reference is dropped on
+  // the loop's next turn instead.
+  void removed_from_loop(caf::io::network::operation op) override;
+
+private:
+  caf::io::network::stream_manager* owner_ = nullptr;
 };
 
 class guarded_scribe final : public caf::io::scribe {

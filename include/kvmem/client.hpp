@@ -96,8 +96,9 @@ public:
   /// Subscribes to the changes under `prefix` after version `from` (nullopt:
   /// now), with at most `window` deliveries unacknowledged. The watcher has
   /// its own actor (the subscriber), so it is independent of this client's
-  /// calls; destroying it unsubscribes. Errors: invalid_argument (window 0,
-  /// a version the store has not reached), unavailable.
+  /// calls; destroying it unsubscribes. Errors: invalid_argument (window 0
+  /// or above store_options::max_watch_window, too many subscriptions, a
+  /// version the store has not reached), unavailable.
   result<watcher> watch(const key& prefix, std::optional<version_t> from = std::nullopt,
                         std::uint32_t window = 16);
 

@@ -140,7 +140,9 @@ struct watch_started {
   std::uint64_t id = 0;  // the subscription, in deliveries, acks and unwatch
   version_t version = 0; // the feed starts after this version
   /// In-process only (never serialized): the store's root at `version`, so
-  /// that a read of it plus the feed is the complete picture.
+  /// that a read of it plus the feed is the complete picture. Empty when
+  /// the watch started from a version the store no longer retains: the
+  /// first delivery is then a resync from `version` to the current one.
   std::optional<tree> root;
 };
 
@@ -150,7 +152,9 @@ struct watch_started {
 /// one's `to`.
 struct changes {
   std::uint64_t id = 0;
-  std::uint64_t seq = 0; // 1, 2, ...: acknowledge with (ack_atom, id, seq)
+  std::uint64_t seq = 0; // 1, 2, ...: acknowledge with (ack_atom, id, seq),
+                         // sent by the subscriber itself (the store ignores
+                         // acks and unwatch from other actors: ids are guessable)
   version_t from = 0;
   version_t to = 0;
   change_list events;

@@ -161,6 +161,14 @@ struct store_options {
   /// client (the actor that pinned them); more are refused.
   std::size_t max_pins = 4096;
   std::size_t max_pins_per_owner = 16;
+  /// Watches: most subscriptions at once, in all and per subscriber (an
+  /// actor, or a remote client's proxy), and the largest flow-control
+  /// window a subscription may ask for. A subscriber's deliveries in flight
+  /// are at most its window, so these bound what watchers can make the
+  /// store send ahead (a remote one that stops reading included).
+  std::size_t max_subscriptions = 4096;
+  std::size_t max_subscriptions_per_owner = 64;
+  std::uint32_t max_watch_window = 1024;
 };
 
 namespace detail {

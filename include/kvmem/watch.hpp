@@ -51,7 +51,10 @@ public:
   version_t start_version() const noexcept;
   /// For a store in this process: its root at start_version(), so that a
   /// read of it plus the feed is the complete picture (list-then-watch
-  /// without a race). Empty for a remote store.
+  /// without a race). Empty for a remote store, and when the watch started
+  /// from a version no longer retained (the first delivery is a resync).
+  /// Released by the first next() so that the watcher does not keep an old
+  /// state alive: copy it (O(1)) to keep it longer.
   const std::optional<tree>& start_snapshot() const noexcept;
 
   /// The next delivery, waiting at most `timeout` (0: do not wait); nullopt
@@ -65,8 +68,9 @@ public:
   version_t last_version() const noexcept;
 
   /// Wakes a thread waiting in next() (which then returns nullopt at once,
-  /// as on a timeout), e.g. from a signal-handling thread. Thread-safe; an
-  /// interrupt that arrives while nobody waits is kept for the next call.
+  /// as on a timeout, even if a delivery is queued: it stays queued), e.g.
+  /// from a signal-handling thread. Thread-safe; an interrupt that arrives
+  /// while nobody waits is kept for the next call.
   void interrupt() noexcept;
 
   /// Range-style iteration: each step waits (without a deadline) for the

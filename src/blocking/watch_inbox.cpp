@@ -120,17 +120,19 @@ result<watch_started> watch_inbox::subscribe(const watch_request& req,
 }
 
 result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time_point deadline) {
+  // The start snapshot is for reading before the feed: holding it longer
+  // would keep an old state alive and make every write copy its path.
+  started_.root.reset();
   if (to_ack_ != 0) {
     send(caf::make_message_id(), ack_atom::value, started_.id, to_ack_);
     to_ack_ = 0;
   }
   std::unique_lock g{s_->m};
   auto ready = [&] { return !s_->queue.empty() || s_->gone || s_->interrupted; };
-  if (!s_->cv.wait_until(g, deadline, ready) || (s_->interrupted && s_->queue.empty())) {
-    s_->interrupted = false;
+  if (!s_->cv.wait_until(g, deadline, ready) || s_->interrupted) {
+    s_->interrupted = false; // an interrupt wins over a queued delivery
     return std::optional<changes>{};
   }
-  s_->interrupted = false;
   if (s_->queue.empty())
     return error::make(errc::unavailable, s_->why);
   auto c = std::move(s_->queue.front());

@@ -17,10 +17,9 @@ using subscription = store_state::subscription;
 const tree* retained_root(const store_state& st, version_t v) {
   if (v == st.version)
     return &st.root;
-  for (auto& r : st.history)
-    if (r.version == v)
-      return &r.root;
-  return nullptr;
+  auto i = std::lower_bound(st.history.begin(), st.history.end(), v,
+                            [](const store_state::retained& r, version_t x) { return r.version < x; });
+  return i != st.history.end() && i->version == v ? &i->root : nullptr;
 }
 
 // Whether a delivery needs the root to read contents from: a dictionary
@@ -84,12 +83,21 @@ subscription* owned_sub(store_self self, std::uint64_t id) {
   return &i->second;
 }
 
+} // namespace
+
 void retain_version(store_state& st) {
   const auto& o = st.opts;
   if (o.history_versions == 0 && o.history_age.count() == 0)
     return;
   auto now = std::chrono::steady_clock::now();
-  st.history.push_back({st.version, now, st.root});
+  // What the newest retained version holds alone is known once the next one
+  // exists: a walk of what changed between them (info() stays O(1)).
+  if (!st.history.empty()) {
+    auto& prev = st.history.back();
+    prev.alone = unshared_bytes(prev.root, st.root);
+    st.history_bytes += prev.alone;
+  }
+  st.history.push_back({st.version, now, st.root, 0});
   // Keep the last history_versions, and those younger than history_age.
   while (!st.history.empty()) {
     auto& oldest = st.history.front();
@@ -97,19 +105,26 @@ void retain_version(store_state& st) {
     bool by_age = o.history_age.count() > 0 && now - oldest.at < o.history_age;
     if (by_count || by_age)
       break;
+    st.history_bytes -= oldest.alone;
     st.history.pop_front();
   }
 }
-
-} // namespace
 
 caf::result<watch_started> watch(store_self self, const watch_request& req) {
   auto& st = self->state;
   auto sender = self->current_sender();
   if (!sender)
     return to_caf(error::make(errc::invalid_argument, "a watch needs a subscriber that can be monitored"));
-  if (req.window < 1)
-    return to_caf(error::make(errc::invalid_argument, "a watch's window must be at least 1"));
+  if (req.window < 1 || req.window > st.opts.max_watch_window)
+    return to_caf(error::make(errc::invalid_argument,
+                              fmt::format("a watch's window must be 1 to {} (store_options::max_watch_window)",
+                                          st.opts.max_watch_window)));
+  if (auto i = st.subs_by_actor.find(sender->address());
+      st.subs.size() >= st.opts.max_subscriptions ||
+      (i != st.subs_by_actor.end() && i->second.size() >= st.opts.max_subscriptions_per_owner))
+    return to_caf(error::make(errc::invalid_argument,
+                              fmt::format("too many subscriptions (limits: {} per subscriber, {} in all)",
+                                          st.opts.max_subscriptions_per_owner, st.opts.max_subscriptions)));
   if (req.from && *req.from > st.version)
     return to_caf(error::make(
         errc::invalid_argument,
@@ -125,24 +140,30 @@ caf::result<watch_started> watch(store_self self, const watch_request& req) {
   if (mine.empty() && !st.holds_any(sender->address()))
     self->monitor(sender);
   mine.push_back(id);
-  watch_started started{id, st.version, st.root};
-  if (req.from && *req.from < st.version) {
-    if (const tree* old = retained_root(st, *req.from)) {
-      // Resume: everything after `from`, as one coalesced delivery.
-      started = {id, *req.from, *old};
-      sub.delivered = *req.from;
-      auto d = diff(*old, st.root, sub.prefix, st.version);
-      if (d.empty())
-        sub.delivered = st.version; // nothing under the prefix changed since
-      else
-        send(self, id, sub, std::move(d), true, false);
+  // The reply goes out before the first delivery (a subscriber learns its
+  // id first), and its version is the first delivery's `from`.
+  auto rp = self->make_response_promise<watch_started>();
+  if (!req.from || *req.from == st.version) {
+    rp.deliver(watch_started{id, st.version, st.root});
+  } else if (const tree* old = retained_root(st, *req.from)) {
+    // Resume: everything after `from`, as one coalesced delivery; if nothing
+    // under the prefix changed since, the feed simply starts now.
+    auto d = diff(*old, st.root, sub.prefix, st.version);
+    if (d.empty()) {
+      rp.deliver(watch_started{id, st.version, st.root});
     } else {
-      // Not retained: say so; the feed continues from the current version.
+      rp.deliver(watch_started{id, *req.from, *old});
       sub.delivered = *req.from;
-      send(self, id, sub, {}, false, true);
+      send(self, id, sub, std::move(d), true, false);
     }
+  } else {
+    // Not retained: the feed starts at `from` and its first delivery is an
+    // explicit resync to the current version (no root at `from` to give).
+    rp.deliver(watch_started{id, *req.from, std::nullopt});
+    sub.delivered = *req.from;
+    send(self, id, sub, {}, false, true);
   }
-  return started;
+  return rp;
 }
 
 void ack(store_self self, std::uint64_t id, std::uint64_t seq) {
@@ -248,13 +269,8 @@ caf::result<change_list> diff_versions(store_self self, version_t v1, version_t 
 }
 
 std::pair<std::uint64_t, std::uint64_t> history_info(const store_state& st) {
-  std::uint64_t bytes = 0;
-  const tree* newer = &st.root;
-  for (auto i = st.history.rbegin(); i != st.history.rend(); ++i) {
-    bytes += unshared_bytes(i->root, *newer);
-    newer = &i->root;
-  }
-  return {st.history.size(), bytes};
+  // Kept up to date by retain_version: O(1).
+  return {st.history.size(), st.history_bytes};
 }
 
 } // namespace kvmem::detail

@@ -55,8 +55,10 @@ struct store_state {
     version_t version;
     std::chrono::steady_clock::time_point at;
     tree root;
+    std::uint64_t alone = 0; // bytes it does not share with the next newer
   };
-  std::deque<retained> history;
+  std::deque<retained> history;   // consecutive versions, the newest the current
+  std::uint64_t history_bytes = 0; // the sum of their `alone`
   // Keys owned by an actor (store_owners.cpp), and each owner's keys.
   std::map<key, caf::actor_addr> owned;
   std::unordered_map<caf::actor_addr, std::set<key>> owned_by;
@@ -116,6 +118,8 @@ void after_commit(store_self self, const change_list& events, const std::optiona
 /// True if some subscriber will be held back by the next commit that
 /// concerns it (so the commit must keep the root it starts from).
 bool needs_root_before(const store_state& st) noexcept;
+/// Retains the current version if history is on (at spawn, after commits).
+void retain_version(store_state& st);
 /// Drops the subscriptions of an actor that terminated.
 void drop_subscriptions_of(store_self self, const caf::actor_addr& who);
 /// Versions retained and (about) the bytes only they hold.

@@ -161,3 +161,31 @@ TEST_CASE_METHOD(history_fixture, "info's retained bytes equal a direct computat
   }
   CHECK(info.retained_bytes == direct);
 }
+
+TEST_CASE_METHOD(store_fixture, "owned writes: the last write of a batch decides; nonsense owners are refused") {
+  kvmem::client c{sys, s};
+  caf::scoped_actor owner{sys};
+  caf::actor handle = caf::actor_cast<caf::actor>(owner.ptr());
+  REQUIRE(c.batch([&](kvmem::batch_view& b) -> kvmem::result<void> {
+    if (auto r = b.set_owned(K("/svc/a"), "owned, then overwritten", handle); !r)
+      return r;
+    if (auto r = b.set_owned(K("/svc/b"), "owned", handle); !r)
+      return r;
+    return b.set(K("/svc/a"), "plain"); // ends /svc/a's ownership
+  }));
+  CHECK(c.info().value().owned_keys == 1);
+  caf::scoped_actor self{sys};
+  auto refused = [&](kvmem::write_op w, caf::actor who) {
+    bool err = false;
+    self->request(s.actor(), 5s, kvmem::write_atom::value, std::move(w), std::move(who))
+        .receive([](kvmem::version_t) {},
+                 [&](const caf::error& e) { err = kvmem::from_caf(e).code == errc::invalid_argument; });
+    return err;
+  };
+  CHECK(refused(kvmem::write_op::remove(K("/svc/b")), handle));
+  CHECK(refused(kvmem::write_op::rename(K("/svc/b"), K("/svc/c")), handle));
+  CHECK(refused(kvmem::write_op::set(K("/svc/d"), kvmem::bytes{"x"}), caf::actor{}));
+  CHECK(c.exists(K("/svc/b")).value());       // nothing refused changed anything
+  CHECK_FALSE(c.exists(K("/svc/d")).value());
+  CHECK(c.info().value().owned_keys == 1);
+}

@@ -66,8 +66,9 @@ public:
 
   // --- writes: buffered, applied in this order at commit ---------------------
   // Each returns an error only when a batch limit (store_options'
-  // max_batch_writes, max_batch_bytes) is exceeded; the batch then fails with
-  // that error even if f ignores it. Errors of the writes themselves
+  // max_batch_writes, max_batch_bytes) is exceeded, or set_owned has no
+  // owner (invalid_argument); the batch then fails with that error even if
+  // f ignores it. Errors of the writes themselves
   // (not_found, value_expected, ...) are known only at commit.
   result<void> set(const key& k, bytes v);
   result<void> set_partial(const key& k, std::uint64_t offset, bytes data);
@@ -77,7 +78,8 @@ public:
   /// Any write, as a value.
   result<void> write(write_op w);
   /// A set that makes `owner` the key's owner (store.hpp, keys owned by an
-  /// actor) once the batch commits.
+  /// actor) once the batch commits — unless a later write of the batch at
+  /// the key or above it ends that, as it would after the commit.
   result<void> set_owned(const key& k, bytes v, caf::actor owner);
 
   /// The version of the snapshot this attempt reads.

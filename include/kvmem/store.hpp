@@ -72,7 +72,9 @@ using store_writes = caf::typed_actor<
     caf::replies_to<allocate_atom, key, std::uint64_t, ptime>::with<version_t>,
     caf::replies_to<write_atom, write_op>::with<version_t>,
     // Writes that make `owner` the owner of the key (keys owned by an actor,
-    // below): a set, or any write_op (e.g. a set conditional on absence).
+    // below): a set, or a set, set_partial or allocate as a write_op (e.g. a
+    // set conditional on absence); invalid_argument for a remove, a rename
+    // or an empty owner handle.
     caf::replies_to<set_atom, key, bytes, caf::actor>::with<version_t>,
     caf::replies_to<write_atom, write_op, caf::actor>::with<version_t>>;
 

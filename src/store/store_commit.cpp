@@ -218,8 +218,16 @@ caf::result<version_t> commit_writes(store_self self, const commit& c) {
 
 caf::result<version_t> commit_write(store_self self, write_op w, std::optional<caf::actor> owner) {
   std::vector<std::pair<key, caf::actor>> owners;
-  if (owner)
+  if (owner) {
+    // An owned write is one that leaves the key in place with the owner.
+    if (!*owner)
+      return to_caf(error::make(errc::invalid_argument, "an owned key needs an owner"));
+    if (w.op == write_op::code::remove || w.op == write_op::code::rename)
+      return to_caf(error::make(errc::invalid_argument,
+                                "only a write that leaves the key in place can make it owned "
+                                "(set, set_partial, allocate)"));
     owners.emplace_back(w.k, std::move(*owner));
+  }
   return commit_span(self, nullptr, &w, 1, true, owners);
 }
 

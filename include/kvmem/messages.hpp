@@ -186,7 +186,7 @@ struct store_info {
   std::uint64_t pinned = 0;   // snapshots pinned by remote batches
   std::uint64_t max_batch_writes = 0; // the store's batch limits
   std::uint64_t max_batch_bytes = 0;
-  std::uint64_t retained_versions = 0; // old versions kept for reads at a version and diffs
+  std::uint64_t retained_versions = 0; // versions kept for reads at a version and diffs (the current one included)
   std::uint64_t retained_bytes = 0;    // about what those hold that the current state does not
   std::uint64_t subscriptions = 0;     // active watches
   std::uint64_t owned_keys = 0;        // keys owned by an actor

@@ -126,36 +126,43 @@ void run_remote(const options& o, report& rep) {
   const std::size_t n = 2000 * o.scale();
   const std::size_t nb = 20 * o.scale();
   figures fl, fk, fr;
+  bool far_ok = true;
   bool redis_ok = rc.has_value();
   for (int r = 0; r < (o.full ? 9 : 5); ++r) {
     auto key = [&](std::size_t i) { return d.order[(i + r * n) % d.order.size()]; };
     auto dict = [&](std::size_t i) { return key(i) / 1000 * 1000; }; // first key of a dictionary
     auto us = [&](std::size_t count, auto f) { return ns_per_op(count, f) / 1e3; };
     fl.get.push_back(us(n, [&](std::size_t i) { (void)local.get(d.keys[key(i)]); }));
-    fk.get.push_back(us(n, [&](std::size_t i) { (void)far.get(d.keys[key(i)]); }));
+    fk.get.push_back(us(n, [&](std::size_t i) { far_ok &= far.get(d.keys[key(i)]).has_value(); }));
     if (redis_ok)
       fr.get.push_back(us(n, [&](std::size_t i) { redis_ok &= rc->get(d.paths[key(i)]).has_value(); }));
     fl.set.push_back(us(n, [&](std::size_t i) { (void)local.set(d.keys[key(i)], d.value_bytes); }));
-    fk.set.push_back(us(n, [&](std::size_t i) { (void)far.set(d.keys[key(i)], d.value_bytes); }));
+    fk.set.push_back(us(n, [&](std::size_t i) { far_ok &= far.set(d.keys[key(i)], d.value_bytes).has_value(); }));
     if (redis_ok)
       fr.set.push_back(us(n, [&](std::size_t i) { redis_ok &= rc->set(d.paths[key(i)], d.value); }));
-    auto kv_batch = [&](kvmem::client& c) {
+    auto kv_batch = [&](kvmem::client& c, bool& ok) {
       return us(nb, [&](std::size_t i) {
-        (void)c.batch([&](kvmem::batch_view& b) {
+        ok &= c.batch([&](kvmem::batch_view& b) {
           auto x = b.get(d.keys[key(i)]);
           for (std::size_t j = 0; j < 100; ++j)
             (void)b.set(d.keys[dict(i) + j], d.value_bytes);
           return x ? x->size() : 0;
-        });
+        }).has_value();
       });
     };
-    fl.batch.push_back(kv_batch(local));
-    fk.batch.push_back(kv_batch(far));
+    bool local_ok = true;
+    fl.batch.push_back(kv_batch(local, local_ok));
+    fk.batch.push_back(kv_batch(far, far_ok));
     if (redis_ok)
       fr.batch.push_back(us(nb, [&](std::size_t i) { redis_ok &= redis_batch(*rc, d, key(i), dict(i)); }));
   }
   if (rc && !redis_ok)
     fmt::print("NET: a Redis request failed; no Redis latency rows\n");
+  if (!far_ok || !kv_loaded) {
+    // Timings of failed requests measure nothing: no kvmem rows.
+    fmt::print("NET: a request to the served store failed; no NET rows\n");
+    return;
+  }
 
   auto add = [&](const char* what, const std::vector<double>& kv, const std::vector<double>& base,
                  const std::string& base_name, const std::string& ratio_is, std::string note) {

@@ -51,17 +51,48 @@ void return_memory(std::uint64_t nodes) noexcept {
 
 } // namespace
 
+namespace {
+
+// The work list of one release: a stack whose first entries live in the
+// caller's frame, so that ordinary releases (a replaced path, a small
+// subtree) never allocate, and deep or wide ones continue on the heap. Not
+// thread_local: a tree may be released from a static or thread_local
+// destructor, after a thread's own thread_local objects are gone.
+class work_stack {
+public:
+  bool empty() const noexcept { return n_ == 0 && spill_.empty(); }
+  void push(const node_header* x) {
+    if (n_ < inline_capacity && spill_.empty())
+      inline_[n_++] = x;
+    else
+      spill_.push_back(x);
+  }
+  const node_header* pop() noexcept {
+    if (!spill_.empty()) {
+      auto* x = spill_.back();
+      spill_.pop_back();
+      return x;
+    }
+    return inline_[--n_];
+  }
+
+private:
+  static constexpr std::size_t inline_capacity = 64;
+  const node_header* inline_[inline_capacity];
+  std::size_t n_ = 0;
+  std::vector<const node_header*> spill_;
+};
+
+} // namespace
+
 void release_slow(const node_header* first) noexcept {
   const auto freed_before = freed;
   // A work list instead of recursion: a 10,000-deep path or a million-entry
-  // dictionary is freed in constant stack space. The list is kept per thread
-  // so that steady-state releases do not allocate.
-  thread_local std::vector<const node_header*> work;
-  std::size_t base = work.size();
-  work.push_back(first);
-  while (work.size() > base) {
-    const node_header* n = work.back();
-    work.pop_back();
+  // dictionary is freed in constant stack space.
+  work_stack work;
+  work.push(first);
+  while (!work.empty()) {
+    const node_header* n = work.pop();
     switch (n->type) {
       case node_type::value:
         free_value(static_cast<const value_node*>(n));
@@ -69,7 +100,7 @@ void release_slow(const node_header* first) noexcept {
       case node_type::dict: {
         auto* d = static_cast<const dict_node*>(n);
         if (auto* c = drop(d->root))
-          work.push_back(c);
+          work.push(c);
         delete d->memo.load(std::memory_order_acquire);
         delete d;
         ++freed;
@@ -80,15 +111,14 @@ void release_slow(const node_header* first) noexcept {
         const node_header* children[] = {e->l, e->r, e->child};
         for (const node_header* c : children)
           if (auto* x = drop(c))
-            work.push_back(x);
+            work.push(x);
         delete e;
         ++freed;
         break;
       }
     }
   }
-  if (work.size() == base) // the outermost release of this thread is done
-    return_memory(freed - freed_before);
+  return_memory(freed - freed_before);
 }
 
 dict_node* empty_dict() noexcept {

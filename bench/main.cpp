@@ -3,8 +3,6 @@
 // Groups: memory tree reads blocking batches async contention feeds lmdb remote.
 // Internal modes (the benchmark runs itself as a child process):
 //   --memory-child WHAT N (T6) and --serve-child (NET's server).
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -75,12 +73,5 @@ int main(int argc, char** argv) {
   rep.write_csv();
   rep.write_plots();
   fmt::print("total time {:.0f} s\n", seconds_since(t0));
-  // End without running static destructors: the datasets' trees (function
-  // statics) would be released after this thread's thread_local objects are
-  // gone, and kvmem's node release uses a thread_local work list
-  // (src/tree/nodes.cpp) — a heap-use-after-free under ASan, "double free or
-  // corruption" with --full. The OS frees everything at once anyway.
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(0);
+  return 0;
 }

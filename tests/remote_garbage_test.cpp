@@ -334,3 +334,89 @@ TEST_CASE_METHOD(garbage_fixture, "well-formed messages of the wrong type") {
   expect_error(kvmem::commit_atom::value, std::string("x"));
   still_serving();
 }
+
+namespace {
+
+// A direct message to the store's actor from a fresh node: what a client
+// sends, with `payload` (forwarding stack, then a caf::message) as is.
+std::string direct_message(caf::actor_system& sys, std::mt19937& rng, std::uint64_t dest,
+                           const std::string& payload) {
+  return handshake(sys, fresh_node(rng)) +
+         encode_header(H(basp_op::direct_message, static_cast<std::uint32_t>(payload.size()), 0, 0,
+                         dest)) +
+         payload;
+}
+
+} // namespace
+
+// Found by tests/fuzz/fuzz_message.cpp: CAF 0.17.6 throws from decoding a
+// config_value with an unknown variant index (the BASP broker died: every
+// client then saw "the store actor is down"), and recurses once per level
+// of a nested message (40,000 levels: SIGSEGV). Each section has a server of
+// its own (the guard logs one drop per 10 s).
+TEST_CASE_METHOD(garbage_fixture, "messages CAF cannot decode safely are refused before it does") {
+  std::mt19937 rng(Catch::rngSeed() + 15);
+  auto dest = st.actor()->id();
+  const std::string no_stages(1, '\0');
+  auto msg_header = [](const std::string& names) {
+    return std::string(2, '\0') + static_cast<char>(names.size()) + names;
+  };
+  const std::string bad_config_value = msg_header("@<>+@config_value") + "c";
+  std::string what, frames;
+  SECTION("a config_value") {
+    what = "@config_value";
+    frames = direct_message(server.sys, rng, dest, no_stages + bad_config_value);
+  }
+  SECTION("a message nested 40,000 deep") {
+    what = "@message";
+    std::string nested = no_stages;
+    for (int i = 0; i < 40'000; ++i)
+      nested += msg_header("@<>+@message");
+    nested += msg_header("@<>");
+    frames = direct_message(server.sys, rng, dest, nested);
+  }
+  SECTION("a message inside a message") {
+    what = "@message";
+    frames = direct_message(server.sys, rng, dest,
+                            no_stages + msg_header("@<>+@atom+@message") + std::string(8, 'a') +
+                                bad_config_value);
+  }
+  SECTION("an error whose context holds a config_value") {
+    // A reply's error passes, but only with a context of flat types.
+    what = "@config_value";
+    frames = direct_message(server.sys, rng, dest,
+                            no_stages + msg_header("@<>+@error") + std::string(9, '\x01') +
+                                bad_config_value);
+  }
+  SECTION("a link request naming a local actor") {
+    // CAF static_casts the actor to a proxy of a remote one without checking.
+    what = "@strong_actor_ptr";
+    std::vector<char> ptr;
+    caf::binary_serializer sink{server.sys, ptr};
+    auto local = caf::actor_cast<caf::strong_actor_ptr>(st.actor());
+    REQUIRE(!sink(local));
+    frames = direct_message(server.sys, rng, dest,
+                            no_stages + msg_header("@<>+@atom+@strong_actor_ptr") +
+                                std::string("\0\0\0\0\x0f\xc6\xec\xf0", 8) + // atom("link")
+                                std::string(ptr.begin(), ptr.end()));
+  }
+  SECTION("a down message whose reason holds a config_value") {
+    what = "@config_value";
+    std::vector<char> nid;
+    caf::binary_serializer sink{server.sys, nid};
+    REQUIRE(!sink(client_node.sys.node()));
+    auto payload =
+        std::string(nid.begin(), nid.end()) + std::string(nid.begin(), nid.end()) +
+        std::string(9, '\x01') + bad_config_value;
+    frames = handshake(server.sys, fresh_node(rng)) +
+             encode_header(H(basp_op::down_message, static_cast<std::uint32_t>(payload.size()), 0,
+                             7, 0)) +
+             payload;
+  }
+  raw evil{port, frames};
+  CHECK(test::closed_by_peer(evil.fd, 10s));
+  still_serving();
+  std::lock_guard g{log_m};
+  REQUIRE(!log.empty());
+  CHECK_THAT(log.back(), Catch::Contains(what));
+}

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "net/basp_payload.hpp"
+
 namespace kvmem::net {
 
 namespace {
@@ -161,6 +163,14 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
   // its new_data_msg and back): first the header, then the payload, which is
   // what the broker expects after asking for 32 bytes, then payload_len.
   auto& h = filter_.header();
+  if (state_->from() == sender::client) {
+    // CAF decodes a message's payload trusting it (basp_payload.hpp).
+    auto& payload = filter_.payload();
+    if (auto why = check_client_payload(h, payload.data(), payload.size())) {
+      drop(ctx, *why, guard_state::event::dropped);
+      return false;
+    }
+  }
   if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
       caf::message_id(h.operation_data).is_request())
     ++requests_;

@@ -4,6 +4,10 @@
 // a proxy registry, reading the forwarding stack and then the caf::message
 // (caf/io/basp/remote_message_handler.hpp, CAF 0.17.6).
 //
+// As in a server, the guard's payload check (net/basp_payload.hpp) runs
+// first, and only what it passes reaches CAF: what the guard refuses never
+// reaches a server's decoder.
+//
 // Decoding must fail cleanly or give a message whose kvmem elements are
 // valid (wire_checks.hpp) and which encodes, decodes back, and encodes to
 // the same bytes again. Proxies for remote actors are not created (the
@@ -24,6 +28,7 @@
 #include <caf/message.hpp>
 
 #include "kvmem/wire.hpp"
+#include "net/basp_payload.hpp"
 
 #include "fuzz_check.hpp"
 #include "server_context.hpp"
@@ -35,13 +40,18 @@ namespace {
 // levels at most (an error's context inside a message); a decoder whose
 // recursion grows with its input overflows this stack on inputs of a few KB,
 // where the fuzzer finds them, rather than only near 1 MB, where the 8 MiB
-// stack of a real server's thread overflows. KVMEM_FUZZ_STACK_KB overrides.
+// stack of a real server's thread overflows. The replay of the corpus (not
+// a search) allows more, for compilers whose frames are bigger.
+// KVMEM_FUZZ_STACK_KB overrides.
 std::size_t stack_bytes() {
+#ifdef KVMEM_FUZZ_REPLAY
+  constexpr std::size_t default_kb = 512;
+#else
+  constexpr std::size_t default_kb = 64;
+#endif
   static const std::size_t n = [] {
     const char* v = std::getenv("KVMEM_FUZZ_STACK_KB");
-    if (kvmem_fuzz::skipping("nesting")) // open bug: a server's 8 MiB
-      return std::size_t{8} << 20;
-    return static_cast<std::size_t>(v != nullptr ? std::strtoull(v, nullptr, 10) : 64) * 1024;
+    return static_cast<std::size_t>(v != nullptr ? std::strtoull(v, nullptr, 10) : default_kb) * 1024;
   }();
   return n;
 }
@@ -146,11 +156,10 @@ void check(const std::uint8_t* data, std::size_t size) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  // Open bug "config_value": CAF throws from decoding a config_value.
-  static const bool skip_config_value = kvmem_fuzz::skipping("config_value");
-  if (skip_config_value && std::string_view(reinterpret_cast<const char*>(data), size).find("@config_value") !=
-                             std::string_view::npos)
-    return 0;
+  kvmem::net::basp_header h;
+  h.operation = static_cast<std::uint8_t>(kvmem::net::basp_op::direct_message);
+  if (kvmem::net::check_client_payload(h, reinterpret_cast<const char*>(data), size))
+    return 0; // the guard drops the peer
   kvmem_fuzz::server_system(); // started on the main thread, once
   auto run = [&] { check(data, size); };
   on_small_stack(run);

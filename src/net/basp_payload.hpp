@@ -46,14 +46,17 @@ namespace payload_detail {
 // The element types a kvmem server expects in a client's message. Keep in
 // step with register_types (src/wire/wire.cpp) and the store's behaviour.
 inline constexpr std::string_view allowed_types[] = {
-    // kvmem's registered types
+    // kvmem's registered types (register_types, src/wire/wire.cpp), except
+    // kvmem::kind, kvmem::presence and kvmem::listing: bare enum codes,
+    // which CAF loads unchecked (wire.hpp) and which only travel in a
+    // store's replies, never to a server
     "kvmem::key", "std::vector<kvmem::key>", "kvmem::bytes", "kvmem::ptime", "kvmem::digest",
-    "kvmem::kind", "kvmem::listing", "kvmem::write_op", "std::vector<kvmem::write_op>",
+    "kvmem::write_op", "std::vector<kvmem::write_op>",
     "std::vector<std::uint64_t>", "kvmem::expect", "kvmem::read_record",
     "std::vector<kvmem::read_record>", "kvmem::requirement", "std::vector<kvmem::requirement>",
     "kvmem::entry_stat", "kvmem::owners", "kvmem::change", "kvmem::change_list",
     "kvmem::watch_request", "kvmem::watch_started", "kvmem::changes", "kvmem::commit",
-    "kvmem::snapshot", "kvmem::pin", "kvmem::store_info", "kvmem::presence",
+    "kvmem::snapshot", "kvmem::pin", "kvmem::store_info",
     // CAF's built-in types of flat structure
     "@atom", "bool", "@i8", "@u8", "@i16", "@u16", "@i32", "@u32", "@i64", "@u64", "@str",
     "@strvec", "@strset", "@strmap", "@charbuf", "@unit", "@actor", "@addr", "@timespan",

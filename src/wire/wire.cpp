@@ -69,6 +69,9 @@ error from_caf(const caf::error& e) {
   return error::make(errc::unavailable, describe(e));
 }
 
+// A type added here that clients send to a store must also be added to the
+// guard's allow-list (allowed_types in src/net/basp_payload.hpp), or served
+// stores refuse messages holding it.
 void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<key>("kvmem::key");
   cfg.add_message_type<std::vector<key>>("std::vector<kvmem::key>");

@@ -14,28 +14,13 @@
 #include <fmt/format.h>
 
 #include "kvmem/diff.hpp"
-#include "store_fixture.hpp"
+#include "watch_fixture.hpp"
 
 using namespace test;
 using kvmem::changes;
 using kvmem::errc;
 
-namespace {
-
 using namespace std::chrono_literals;
-
-struct history_fixture : store_fixture {
-  history_fixture() : store_fixture({.history_versions = 1000}) {}
-};
-
-changes take(kvmem::watcher& w) {
-  auto r = w.next(5s);
-  REQUIRE(r);
-  REQUIRE(*r);
-  return std::move(**r);
-}
-
-} // namespace
 
 TEST_CASE_METHOD(history_fixture, "resuming when nothing under the prefix changed starts the feed now") {
   kvmem::client c{sys, s};

@@ -7,7 +7,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "store_fixture.hpp"
+#include "watch_fixture.hpp"
 
 using namespace test;
 using kvmem::change;
@@ -19,17 +19,6 @@ using kvmem::kind;
 namespace {
 
 using namespace std::chrono_literals;
-
-struct history_fixture : store_fixture {
-  history_fixture() : store_fixture({.history_versions = 1000}) {}
-};
-
-changes take(kvmem::watcher& w) {
-  auto r = w.next(5s);
-  REQUIRE(r);
-  REQUIRE(*r);
-  return std::move(**r);
-}
 
 bool nothing_more(kvmem::watcher& w) {
   auto r = w.next(20ms);

@@ -33,7 +33,7 @@ check "watch --json --values" "{\"type\":\"start\",\"prefix\":\"/j\",\"version\"
 # No history on this server: an old start is an explicit resync, never a gap.
 v1=$(store_version)
 watch_bg "$work/w3" --from "$v0" /w; wait_for "watch: resync" "$work/w3" '^resync'; stop_watch INT
-check "watch --from a version not retained: resync" "watching /w after version $v1
+check "watch --from a version not retained: resync" "watching /w after version $v0
 resync at version $v1: the requested start $v0 is no longer retained; the changes up to $v1 are not listed, the events after it follow" "$(cat "$work/w3")"
 watch_bg "$work/w3" --json --from "$v0" /w; wait_for "--json resync" "$work/w3" '"resync"'; stop_watch INT
 check "watch --json resync" "{\"type\":\"changes\",\"from\":$v0,\"to\":$v1,\"coalesced\":false,\"resync\":true,\"events\":[]}" "$(sed -n 2p "$work/w3")"

@@ -32,7 +32,9 @@ public:
     : current_(std::make_shared<const snapshot>(std::move(first))),
       version_(current_.load()->version) {}
 
-  /// The store's version as of its last acknowledged write (acquire).
+  /// The version of the snapshot being published or last published
+  /// (acquire): never older than a snapshot any reader has loaded, and
+  /// never older than the last acknowledged write.
   version_t version() const noexcept { return version_.load(std::memory_order_acquire); }
 
   /// The current snapshot (an atomic shared_ptr load); waits while the
@@ -62,11 +64,17 @@ public:
   /// Store side only: makes `s` current, then its version visible. Returns
   /// the previous snapshot, so that the caller decides when to free it (after
   /// replying, off the writer's critical path).
+  ///
+  /// The version goes first. A reader that loads `s` (acquire) therefore
+  /// sees a version at least as new, so its cache reloads rather than serve
+  /// an older cached snapshot after it saw this one. The other order left a
+  /// window in which a batch read version v and the next get read v - 1
+  /// (caught by concurrency_test in CI; published_test reproduces it). A
+  /// reader that sees the new version before the slot is filled waits in
+  /// load(): the slot is empty from reclaim() until here.
   [[nodiscard]] std::shared_ptr<const snapshot> publish(std::shared_ptr<const snapshot> s) {
-    auto v = s->version;
-    auto old = current_.exchange(std::move(s), std::memory_order_acq_rel);
-    version_.store(v, std::memory_order_release);
-    return old;
+    version_.store(s->version, std::memory_order_release);
+    return current_.exchange(std::move(s), std::memory_order_acq_rel);
   }
 
 private:

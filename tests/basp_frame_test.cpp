@@ -9,6 +9,7 @@
 
 using kvmem::net::basp_header;
 using kvmem::net::basp_op;
+using kvmem::net::make_header;
 using kvmem::net::frame_filter;
 using kvmem::net::frame_limits;
 using kvmem::net::frame_rules;
@@ -16,20 +17,8 @@ using kvmem::net::sender;
 
 namespace {
 
-basp_header H(basp_op op, std::uint32_t len, std::uint64_t data = 0, std::uint64_t src = 0,
-              std::uint64_t dst = 0, std::uint8_t flags = 0) {
-  basp_header h;
-  h.operation = static_cast<std::uint8_t>(op);
-  h.flags = flags;
-  h.payload_len = len;
-  h.operation_data = data;
-  h.source_actor = src;
-  h.dest_actor = dst;
-  return h;
-}
-
-const basp_header client_hs = H(basp_op::client_handshake, 32);
-const basp_header request = H(basp_op::direct_message, 100, 0x1000000000000001, 9, 6);
+const basp_header client_hs = make_header(basp_op::client_handshake, 32);
+const basp_header request = make_header(basp_op::direct_message, 100, 0x1000000000000001, 9, 6);
 
 std::string rejected(frame_rules& r, const basp_header& h) {
   auto why = r.check(h);
@@ -74,12 +63,12 @@ TEST_CASE("headers decode as CAF 0.17.6 writes them: 32 big-endian bytes") {
 TEST_CASE("a server accepts what kvmem's clients send in the order they send it") {
   frame_rules r{sender::client, {}};
   CHECK(rejected(r, client_hs).empty());
-  CHECK(rejected(r, H(basp_op::client_handshake, 32, 0, 0, 0, 2)).empty()); // select-connection
-  CHECK(rejected(r, H(basp_op::direct_message, 45, 1, 7, 0x3de8a7d3b35f8fb, 1)).empty());
-  CHECK(rejected(r, H(basp_op::monitor_message, 64, 0, 0, 6)).empty());
+  CHECK(rejected(r, make_header(basp_op::client_handshake, 32, 0, 0, 0, 2)).empty()); // select-connection
+  CHECK(rejected(r, make_header(basp_op::direct_message, 45, 1, 7, 0x3de8a7d3b35f8fb, 1)).empty());
+  CHECK(rejected(r, make_header(basp_op::monitor_message, 64, 0, 0, 6)).empty());
   CHECK(rejected(r, request).empty());
-  CHECK(rejected(r, H(basp_op::down_message, 79, 0, 8, 0)).empty());
-  CHECK(rejected(r, H(basp_op::heartbeat, 0)).empty());
+  CHECK(rejected(r, make_header(basp_op::down_message, 79, 0, 8, 0)).empty());
+  CHECK(rejected(r, make_header(basp_op::heartbeat, 0)).empty());
 }
 
 TEST_CASE("a server drops the frames that crash or bloat CAF 0.17.6 and other misfits") {
@@ -95,18 +84,18 @@ TEST_CASE("a server drops the frames that crash or bloat CAF 0.17.6 and other mi
     return rejected(r, h);
   };
   // The 32-byte crashes: handshakes that declare no payload.
-  CHECK_THAT(first(H(basp_op::client_handshake, 0)), Catch::Contains("without payload"));
-  CHECK_THAT(first(H(basp_op::server_handshake, 0, 3)), Catch::Contains("without payload"));
+  CHECK_THAT(first(make_header(basp_op::client_handshake, 0)), Catch::Contains("without payload"));
+  CHECK_THAT(first(make_header(basp_op::server_handshake, 0, 3)), Catch::Contains("without payload"));
   // The 4 GB allocation, and anything above the frame limit.
-  CHECK_THAT(after_handshake(H(basp_op::direct_message, 0xffffffff, 0, 1, 6)),
+  CHECK_THAT(after_handshake(make_header(basp_op::direct_message, 0xffffffff, 0, 1, 6)),
              Catch::Contains("above the limit"));
-  CHECK_THAT(after_handshake(H(basp_op::direct_message, (1 << 20) + 1, 0, 1, 6)),
+  CHECK_THAT(after_handshake(make_header(basp_op::direct_message, (1 << 20) + 1, 0, 1, 6)),
              Catch::Contains("above the limit"));
-  CHECK(after_handshake(H(basp_op::direct_message, 1 << 20, 0, 1, 6)).empty());
-  CHECK_THAT(first(H(basp_op::client_handshake, 0xffffffff)), Catch::Contains("handshake"));
+  CHECK(after_handshake(make_header(basp_op::direct_message, 1 << 20, 0, 1, 6)).empty());
+  CHECK_THAT(first(make_header(basp_op::client_handshake, 0xffffffff)), Catch::Contains("handshake"));
   // Order: the handshake comes first, at most twice, and never from a server.
   CHECK_THAT(first(request), Catch::Contains("not a CAF handshake"));
-  CHECK_THAT(first(H(basp_op::server_handshake, 100, 3)), Catch::Contains("server handshake"));
+  CHECK_THAT(first(make_header(basp_op::server_handshake, 100, 3)), Catch::Contains("server handshake"));
   {
     frame_rules r{sender::client, limits};
     REQUIRE(!r.check(client_hs));
@@ -120,23 +109,23 @@ TEST_CASE("a server drops the frames that crash or bloat CAF 0.17.6 and other mi
     CHECK_THAT(rejected(r, client_hs), Catch::Contains("repeated"));
   }
   // Header fields CAF checks, and some it does not.
-  CHECK(!first(H(basp_op::client_handshake, 32, 0, 1, 0)).empty());
-  CHECK(!after_handshake(H(basp_op::direct_message, 10, 0, 1, 0)).empty()); // no receiver
-  CHECK(!after_handshake(H(basp_op::direct_message, 0, 0, 1, 6)).empty());  // no payload
-  CHECK_THAT(after_handshake(H(basp_op::routed_message, 100, 0, 1, 6)), Catch::Contains("routed"));
-  CHECK(!after_handshake(H(basp_op::monitor_message, 64, 1, 0, 6)).empty());
-  CHECK(!after_handshake(H(basp_op::monitor_message, 0, 0, 0, 6)).empty());
-  CHECK(!after_handshake(H(basp_op::down_message, 79, 0, 8, 1)).empty());
-  CHECK(!after_handshake(H(basp_op::down_message, 79, 0, 0, 0)).empty());
-  CHECK_THAT(after_handshake(H(basp_op::heartbeat, 16)), Catch::Contains("heartbeat"));
-  CHECK(!after_handshake(H(basp_op::heartbeat, 0, 1)).empty());
-  CHECK_THAT(after_handshake(H(basp_op::direct_message, 10, 0, 1, 6, 0x04)),
+  CHECK(!first(make_header(basp_op::client_handshake, 32, 0, 1, 0)).empty());
+  CHECK(!after_handshake(make_header(basp_op::direct_message, 10, 0, 1, 0)).empty()); // no receiver
+  CHECK(!after_handshake(make_header(basp_op::direct_message, 0, 0, 1, 6)).empty());  // no payload
+  CHECK_THAT(after_handshake(make_header(basp_op::routed_message, 100, 0, 1, 6)), Catch::Contains("routed"));
+  CHECK(!after_handshake(make_header(basp_op::monitor_message, 64, 1, 0, 6)).empty());
+  CHECK(!after_handshake(make_header(basp_op::monitor_message, 0, 0, 0, 6)).empty());
+  CHECK(!after_handshake(make_header(basp_op::down_message, 79, 0, 8, 1)).empty());
+  CHECK(!after_handshake(make_header(basp_op::down_message, 79, 0, 0, 0)).empty());
+  CHECK_THAT(after_handshake(make_header(basp_op::heartbeat, 16)), Catch::Contains("heartbeat"));
+  CHECK(!after_handshake(make_header(basp_op::heartbeat, 0, 1)).empty());
+  CHECK_THAT(after_handshake(make_header(basp_op::direct_message, 10, 0, 1, 6, 0x04)),
              Catch::Contains("flags"));
   auto padded = request;
   padded.padding2 = 1;
   CHECK_THAT(after_handshake(padded), Catch::Contains("padding"));
   for (int op = 7; op < 256; ++op)
-    CHECK_THAT(after_handshake(H(static_cast<basp_op>(op), 10, 0, 1, 6)),
+    CHECK_THAT(after_handshake(make_header(static_cast<basp_op>(op), 10, 0, 1, 6)),
                Catch::Contains("unknown BASP operation"));
 }
 
@@ -145,9 +134,9 @@ TEST_CASE("a client accepts only a server handshake of BASP version 3 first") {
     frame_rules r{sender::server, {}};
     return rejected(r, h);
   };
-  CHECK(first(H(basp_op::server_handshake, 1642, 3)).empty());
-  CHECK_THAT(first(H(basp_op::server_handshake, 1642, 2)), Catch::Contains("version"));
-  CHECK_THAT(first(H(basp_op::server_handshake, 0, 3)), Catch::Contains("without payload"));
+  CHECK(first(make_header(basp_op::server_handshake, 1642, 3)).empty());
+  CHECK_THAT(first(make_header(basp_op::server_handshake, 1642, 2)), Catch::Contains("version"));
+  CHECK_THAT(first(make_header(basp_op::server_handshake, 0, 3)), Catch::Contains("without payload"));
   CHECK_THAT(first(client_hs), Catch::Contains("client handshake"));
   CHECK_THAT(first(request), Catch::Contains("not a CAF handshake"));
   // "HTTP/1.1 400 Bad Request" read as a header.
@@ -171,7 +160,7 @@ std::string session(std::mt19937& rng, int n, std::vector<std::string>& payloads
   std::string out = frame(client_hs);
   for (int i = 0; i < n; ++i) {
     auto len = static_cast<std::uint32_t>(rng() % 3 == 0 ? 0 : 1 + rng() % 9000);
-    out += frame(len == 0 ? H(basp_op::heartbeat, 0) : H(basp_op::direct_message, len, i, 1, 6));
+    out += frame(len == 0 ? make_header(basp_op::heartbeat, 0) : make_header(basp_op::direct_message, len, i, 1, 6));
   }
   return out;
 }
@@ -216,7 +205,7 @@ TEST_CASE("a header's declared length costs nothing until the bytes arrive") {
   kvmem::net::byte_budget budget{std::size_t{1} << 32, 0};
   frame_filter f{sender::client, {}, &budget};
   auto bytes = kvmem::net::encode_header(client_hs) + std::string(32, 'n') +
-               kvmem::net::encode_header(H(basp_op::direct_message, 1'000'000'000, 0, 1, 6)) +
+               kvmem::net::encode_header(make_header(basp_op::direct_message, 1'000'000'000, 0, 1, 6)) +
                std::string(100, 'x');
   const char* p = bytes.data();
   REQUIRE(f.feed(p, bytes.data() + bytes.size()) == frame_filter::status::frame);
@@ -232,7 +221,7 @@ TEST_CASE("incomplete frames of all connections share one budget") {
   frame_filter a{sender::client, {}, &budget};
   frame_filter b{sender::client, {}, &budget};
   auto start = kvmem::net::encode_header(client_hs) + std::string(32, 'n') +
-               kvmem::net::encode_header(H(basp_op::direct_message, 90'000, 0, 1, 6));
+               kvmem::net::encode_header(make_header(basp_op::direct_message, 90'000, 0, 1, 6));
   auto feed = [](frame_filter& f, const std::string& s) {
     const char* p = s.data();
     frame_filter::status st;

@@ -180,7 +180,9 @@ out=$(KVMEM_CONNECT=127.0.0.1:12abc timeout 20 "$KVMEM" get /x 2>&1); rc=$?
 check "bad KVMEM_CONNECT rc" 2 "$rc"; has "bad KVMEM_CONNECT msg" "^kvmem: KVMEM_CONNECT: " "$out"
 out=$(KVMEM_CONNECT="127.0.0.1:$port" timeout 20 "$KVMEM" exists /a 2>&1)
 check "KVMEM_CONNECT" dictionary "$out"
-run --timeout 20000 --connect-timeout 010 exists /a
+# Leading zeros are decimal: CLI11's base-0 conversion would reject "09000"
+# as octal (and 9 s is long enough for a loaded machine to connect).
+run --timeout 020000 --connect-timeout 09000 exists /a
 check "valid timeouts (decimal, not octal)" dictionary "$out"
 bare --connect 127.0.0.1:1 serve; check "client option before serve rc" 2 "$rc"
 bare serve --port 0 --bogus;      check "unknown serve option rc" 2 "$rc"

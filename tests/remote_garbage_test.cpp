@@ -19,6 +19,7 @@
 
 using kvmem::net::basp_header;
 using kvmem::net::basp_op;
+using kvmem::net::make_header;
 using kvmem::net::encode_header;
 using namespace std::chrono_literals;
 
@@ -34,23 +35,12 @@ std::string random_bytes(std::mt19937& rng, std::size_t n) {
   return s;
 }
 
-basp_header H(basp_op op, std::uint32_t len, std::uint64_t data = 0, std::uint64_t src = 0,
-              std::uint64_t dst = 0) {
-  basp_header h;
-  h.operation = static_cast<std::uint8_t>(op);
-  h.payload_len = len;
-  h.operation_data = data;
-  h.source_actor = src;
-  h.dest_actor = dst;
-  return h;
-}
-
 // A client handshake as CAF writes it, claiming to be node `nid`.
 std::string handshake(caf::actor_system& sys, const caf::node_id& nid) {
   std::vector<char> payload;
   caf::binary_serializer sink{sys, payload};
   REQUIRE(!sink(const_cast<caf::node_id&>(nid)));
-  return encode_header(H(basp_op::client_handshake, static_cast<std::uint32_t>(payload.size()))) +
+  return encode_header(make_header(basp_op::client_handshake, static_cast<std::uint32_t>(payload.size()))) +
          std::string(payload.begin(), payload.end());
 }
 
@@ -188,9 +178,9 @@ TEST_CASE_METHOD(garbage_fixture, "random bytes") {
 TEST_CASE_METHOD(garbage_fixture, "the 32-byte frames that crash CAF 0.17.6 (kept open)") {
   std::vector<raw> open;
   for (int i = 0; i < 4; ++i) {
-    open.emplace_back(port, encode_header(H(basp_op::client_handshake, 0)));
-    open.emplace_back(port, encode_header(H(basp_op::server_handshake, 0, 3)));
-    open.emplace_back(port, encode_header(H(basp_op::server_handshake, 0, 0xffff)));
+    open.emplace_back(port, encode_header(make_header(basp_op::client_handshake, 0)));
+    open.emplace_back(port, encode_header(make_header(basp_op::server_handshake, 0, 3)));
+    open.emplace_back(port, encode_header(make_header(basp_op::server_handshake, 0, 0xffff)));
     still_serving();
   }
   // Each was dropped by the server, not left hanging.
@@ -208,10 +198,10 @@ TEST_CASE_METHOD(garbage_fixture, "headers declaring huge payloads cost nothing 
   for (int i = 0; i < 8; ++i) {
     // Before and after a (valid) handshake: the 4 GB header is dropped; one
     // within the frame limit is held, but only its bytes are.
-    open.emplace_back(port, encode_header(H(basp_op::direct_message, 0xffffffff, 1, 1, 6)));
+    open.emplace_back(port, encode_header(make_header(basp_op::direct_message, 0xffffffff, 1, 1, 6)));
     auto hs = handshake(server.sys, fresh_node(rng));
-    open.emplace_back(port, hs + encode_header(H(basp_op::direct_message, 0xffffffff, 1, 1, 6)));
-    open.emplace_back(port, hs + encode_header(H(basp_op::direct_message,
+    open.emplace_back(port, hs + encode_header(make_header(basp_op::direct_message, 0xffffffff, 1, 1, 6)));
+    open.emplace_back(port, hs + encode_header(make_header(basp_op::direct_message,
                                                  kvmem::default_max_frame_bytes, 1, 1, 6)) +
                                 std::string(1000, 'x'));
     still_serving();
@@ -226,21 +216,21 @@ TEST_CASE_METHOD(garbage_fixture, "headers declaring huge payloads cost nothing 
 TEST_CASE_METHOD(garbage_fixture, "every malformed header shape before and after a handshake") {
   std::mt19937 rng(Catch::rngSeed() + 13);
   std::vector<basp_header> shapes = {
-      H(basp_op::client_handshake, 32, 0, 1, 0),      // actor ids in a handshake
-      H(basp_op::client_handshake, 1 << 20),          // oversized handshake
-      H(basp_op::direct_message, 0, 1, 1, 6),         // message without payload
-      H(basp_op::direct_message, 16, 1, 1, 0),        // message without receiver
-      H(basp_op::routed_message, 64, 1, 1, 6),        // relaying through the server
-      H(basp_op::monitor_message, 0, 0, 0, 6),        // monitor without payload
-      H(basp_op::monitor_message, 64, 5, 0, 6),       // monitor with operation data
-      H(basp_op::down_message, 79, 0, 0, 0),          // down without source
-      H(basp_op::down_message, 79, 0, 8, 9),          // down with a receiver
-      H(basp_op::heartbeat, 16),                      // heartbeat with payload
-      H(basp_op::heartbeat, 0, 1, 2, 3),              // heartbeat with fields
+      make_header(basp_op::client_handshake, 32, 0, 1, 0),      // actor ids in a handshake
+      make_header(basp_op::client_handshake, 1 << 20),          // oversized handshake
+      make_header(basp_op::direct_message, 0, 1, 1, 6),         // message without payload
+      make_header(basp_op::direct_message, 16, 1, 1, 0),        // message without receiver
+      make_header(basp_op::routed_message, 64, 1, 1, 6),        // relaying through the server
+      make_header(basp_op::monitor_message, 0, 0, 0, 6),        // monitor without payload
+      make_header(basp_op::monitor_message, 64, 5, 0, 6),       // monitor with operation data
+      make_header(basp_op::down_message, 79, 0, 0, 0),          // down without source
+      make_header(basp_op::down_message, 79, 0, 8, 9),          // down with a receiver
+      make_header(basp_op::heartbeat, 16),                      // heartbeat with payload
+      make_header(basp_op::heartbeat, 0, 1, 2, 3),              // heartbeat with fields
   };
   for (int op = 7; op < 256; op += 31)
-    shapes.push_back(H(static_cast<basp_op>(op), 16, 0, 1, 6));
-  auto padded = H(basp_op::direct_message, 16, 1, 1, 6);
+    shapes.push_back(make_header(static_cast<basp_op>(op), 16, 0, 1, 6));
+  auto padded = make_header(basp_op::direct_message, 16, 1, 1, 6);
   padded.padding1 = 1;
   shapes.push_back(padded);
   auto flagged = padded;
@@ -253,7 +243,7 @@ TEST_CASE_METHOD(garbage_fixture, "every malformed header shape before and after
     open.emplace_back(port, bad);
     open.emplace_back(port, handshake(server.sys, fresh_node(rng)) + bad);
     // A message before any handshake, and a third handshake.
-    open.emplace_back(port, encode_header(H(basp_op::direct_message, 16, 1, 1, 6)) +
+    open.emplace_back(port, encode_header(make_header(basp_op::direct_message, 16, 1, 1, 6)) +
                                 random_bytes(rng, 16));
     auto hs = handshake(server.sys, fresh_node(rng));
     open.emplace_back(port, hs + hs + hs);
@@ -267,7 +257,7 @@ TEST_CASE_METHOD(garbage_fixture, "a peer claiming the node id of a connected cl
   std::vector<raw> open;
   for (int i = 0; i < 5; ++i) {
     open.emplace_back(port, handshake(server.sys, client_node.sys.node()) +
-                                encode_header(H(basp_op::heartbeat, 0)));
+                                encode_header(make_header(basp_op::heartbeat, 0)));
     still_serving();
   }
 }
@@ -342,7 +332,7 @@ namespace {
 std::string direct_message(caf::actor_system& sys, std::mt19937& rng, std::uint64_t dest,
                            const std::string& payload) {
   return handshake(sys, fresh_node(rng)) +
-         encode_header(H(basp_op::direct_message, static_cast<std::uint32_t>(payload.size()), 0, 0,
+         encode_header(make_header(basp_op::direct_message, static_cast<std::uint32_t>(payload.size()), 0, 0,
                          dest)) +
          payload;
 }
@@ -409,7 +399,7 @@ TEST_CASE_METHOD(garbage_fixture, "messages CAF cannot decode safely are refused
         std::string(nid.begin(), nid.end()) + std::string(nid.begin(), nid.end()) +
         std::string(9, '\x01') + bad_config_value;
     frames = handshake(server.sys, fresh_node(rng)) +
-             encode_header(H(basp_op::down_message, static_cast<std::uint32_t>(payload.size()), 0,
+             encode_header(make_header(basp_op::down_message, static_cast<std::uint32_t>(payload.size()), 0,
                              7, 0)) +
              payload;
   }

@@ -3,6 +3,8 @@
 // pins released when a client goes away, and connection loss.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -198,6 +200,29 @@ struct server_process {
     port = static_cast<std::uint16_t>(std::stoi(out.substr(colon + 1)));
   }
   void signal(int sig) const { ::kill(pid, sig); }
+  // True once every thread of the server is stopped. SIGSTOP stops a
+  // multi-threaded process only when the thread chosen to take the signal
+  // runs; until then its other threads keep serving (seen under load: a call
+  // sent after kill(SIGSTOP) was answered). Waits at most 10 s.
+  bool all_threads_stopped() const {
+    const auto tasks = std::filesystem::path{"/proc"} / std::to_string(pid) / "task";
+    for (int i = 0; i < 1000; ++i) {
+      bool stopped = true;
+      std::error_code ec;
+      for (const auto& t : std::filesystem::directory_iterator{tasks, ec}) {
+        std::ifstream stat{t.path() / "stat"};
+        std::string line;
+        std::getline(stat, line);
+        auto paren = line.rfind(')'); // the state follows the command name
+        if (paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'T')
+          stopped = false;
+      }
+      if (stopped && !ec)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
   ~server_process() {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
@@ -214,6 +239,7 @@ TEST_CASE("a killed server process fails pending and later calls; reconnecting w
   REQUIRE(c.set(K("/a"), "1"));
   // Freeze the server so that the next call waits, then kill it.
   server->signal(SIGSTOP);
+  REQUIRE(server->all_threads_stopped());
   auto t0 = std::chrono::steady_clock::now();
   auto pending = std::async(std::launch::async, [&] { return c.get(K("/a")); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

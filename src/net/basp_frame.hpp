@@ -47,6 +47,20 @@ struct basp_header {
   std::uint64_t dest_actor = 0;
 };
 
+/// A header for `op` (padding zero): what a test or a seed generator writes.
+inline basp_header make_header(basp_op op, std::uint32_t payload_len, std::uint64_t operation_data = 0,
+                               std::uint64_t source_actor = 0, std::uint64_t dest_actor = 0,
+                               std::uint8_t flags = 0) noexcept {
+  basp_header h;
+  h.operation = static_cast<std::uint8_t>(op);
+  h.flags = flags;
+  h.payload_len = payload_len;
+  h.operation_data = operation_data;
+  h.source_actor = source_actor;
+  h.dest_actor = dest_actor;
+  return h;
+}
+
 /// Decodes the 32 bytes at p (which must hold that many).
 basp_header decode_header(const char* p) noexcept;
 

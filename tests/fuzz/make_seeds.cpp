@@ -177,17 +177,7 @@ void message_seeds(caf::actor_system& sys) {
 void basp_seeds(caf::actor_system& sys) {
   using net::basp_header;
   using net::basp_op;
-  auto H = [](basp_op op, std::uint32_t len, std::uint64_t data = 0, std::uint64_t src = 0, std::uint64_t dst = 0,
-              std::uint8_t flags = 0) {
-    basp_header h;
-    h.operation = static_cast<std::uint8_t>(op);
-    h.flags = flags;
-    h.payload_len = len;
-    h.operation_data = data;
-    h.source_actor = src;
-    h.dest_actor = dst;
-    return net::encode_header(h);
-  };
+  auto H = [](auto... fields) { return net::encode_header(net::make_header(fields...)); };
   caf::node_id::default_data::host_id_type host;
   host.fill(7);
   const std::string node = encode(sys, caf::make_node_id(4242, host));

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include "store_fixture.hpp"
@@ -39,6 +40,10 @@ TEST_CASE_METHOD(store_fixture, "storing and removing a million entries gives th
     return; // the sanitizer's allocator holds freed memory on purpose
   kvmem::client c{sys, s};
   REQUIRE(c.set(K("/warm/up"), "1")); // first allocations of the store and the client
+  // glibc keeps freed memory in per-thread arenas until trimmed; which
+  // arenas the store's threads used depends on scheduling, so trim before
+  // each measurement (as a long-running program's allocator eventually does).
+  ::malloc_trim(0);
   const auto start = rss_bytes();
   for (int d = 0; d < 100; ++d)
     REQUIRE(c.batch([&](kvmem::batch_view& v) {
@@ -54,6 +59,7 @@ TEST_CASE_METHOD(store_fixture, "storing and removing a million entries gives th
   // The store frees the previous version after replying to the remove; its
   // reply to the next request comes after that.
   REQUIRE(c.version());
+  ::malloc_trim(0);
   const auto after = rss_bytes();
   // A million entries take ~200 MB; what stays must be a small fraction.
   INFO(fmt::format("RSS: start {} MB, with 10^6 entries {} MB, after removing them {} MB",

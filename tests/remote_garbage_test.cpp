@@ -269,13 +269,19 @@ TEST_CASE_METHOD(garbage_fixture, "replayed and mutated real sessions") {
   std::string session;
   {
     recorder rec{port};
-    node other;
-    auto r = kvmem::remote_store(other.sys, "127.0.0.1", rec.port).value();
-    kvmem::client oc{other.sys, r};
-    REQUIRE(oc.set(K("/other"), "x"));
-    REQUIRE(oc.get(K("/data/k3")).value() == std::string(30, 'v'));
-    REQUIRE(oc.batch([](kvmem::batch_view& v) { (void)v.set(K("/b"), "1"); }));
-    (void)oc.list(K("/data"));
+    {
+      node other;
+      auto r = kvmem::remote_store(other.sys, "127.0.0.1", rec.port).value();
+      kvmem::client oc{other.sys, r};
+      REQUIRE(oc.set(K("/other"), "x"));
+      REQUIRE(oc.get(K("/data/k3")).value() == std::string(30, 'v'));
+      REQUIRE(oc.batch([](kvmem::batch_view& v) { (void)v.set(K("/b"), "1"); }));
+      (void)oc.list(K("/data"));
+    }
+    // The relay thread appends to rec.sent until the connection ends: the
+    // node that left closed it; wait for the thread (at most its 10 s poll)
+    // before reading what it recorded.
+    rec.th.join();
     session = std::move(rec.sent);
   }
   REQUIRE(session.size() > 200);

@@ -82,10 +82,21 @@ TEST_CASE("thousands of clients that connect and leave leave the server's heap f
   churn(port, procs, each);
   // One more client, so that the server has swept up after the last ones.
   churn(port, 1, 1);
-  ::malloc_trim(0);
-  auto heap1 = heap_in_use();
-  auto rss1 = rss_kb();
-  auto grew = heap1 > heap0 ? heap1 - heap0 : 0;
+  // The server may still be tearing down the last clients' connections and
+  // brokers on its own threads after their processes exited (slowly on a
+  // loaded machine): measure again every 100 ms until the growth is within
+  // the bounds, for up to 5 s. What a leak keeps stays, and fails.
+  std::size_t heap1 = 0, rss1 = 0, grew = 0;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);;) {
+    ::malloc_trim(0);
+    heap1 = heap_in_use();
+    rss1 = rss_kb();
+    grew = heap1 > heap0 ? heap1 - heap0 : 0;
+    bool flat = grew < 256u * 1024 && (!rss_is_meaningful() || rss1 < rss0 + 1024);
+    if (flat || std::chrono::steady_clock::now() >= until)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   INFO("heap " << heap0 << " -> " << heap1 << " bytes, RSS " << rss0 << " -> " << rss1
                << " KiB over " << procs * each << " clients");
   // CAF 0.17.6 alone keeps ~830 bytes of heap per client node that ever

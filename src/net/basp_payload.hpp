@@ -38,25 +38,23 @@
 #include <string_view>
 
 #include "net/basp_frame.hpp"
+#include "wire/wire_types.hpp"
 
 namespace kvmem::net {
 
 namespace payload_detail {
 
-// The element types a kvmem server expects in a client's message. Keep in
-// step with register_types (src/wire/wire.cpp) and the store's behaviour.
+// The element types a kvmem server expects in a client's message: kvmem's
+// registered types that clients send (wire/wire_types.hpp, the one list),
+// then CAF's built-in types of flat structure.
+#define KVMEM_CLIENT_TYPE_client(name) name,
+#define KVMEM_CLIENT_TYPE_reply(name)
+#define KVMEM_CLIENT_TYPE(type, name, who) KVMEM_CLIENT_TYPE_##who(name)
 inline constexpr std::string_view allowed_types[] = {
-    // kvmem's registered types (register_types, src/wire/wire.cpp), except
-    // kvmem::kind, kvmem::presence and kvmem::listing: bare enum codes,
-    // which CAF loads unchecked (wire.hpp) and which only travel in a
-    // store's replies, never to a server
-    "kvmem::key", "std::vector<kvmem::key>", "kvmem::bytes", "kvmem::ptime", "kvmem::digest",
-    "kvmem::write_op", "std::vector<kvmem::write_op>",
-    "std::vector<std::uint64_t>", "kvmem::expect", "kvmem::read_record",
-    "std::vector<kvmem::read_record>", "kvmem::requirement", "std::vector<kvmem::requirement>",
-    "kvmem::entry_stat", "kvmem::owners", "kvmem::change", "kvmem::change_list",
-    "kvmem::watch_request", "kvmem::watch_started", "kvmem::changes", "kvmem::commit",
-    "kvmem::snapshot", "kvmem::pin", "kvmem::store_info",
+    KVMEM_WIRE_TYPES(KVMEM_CLIENT_TYPE)
+#undef KVMEM_CLIENT_TYPE
+#undef KVMEM_CLIENT_TYPE_reply
+#undef KVMEM_CLIENT_TYPE_client
     // CAF's built-in types of flat structure
     "@atom", "bool", "@i8", "@u8", "@i16", "@u16", "@i32", "@u32", "@i64", "@u64", "@str",
     "@strvec", "@strset", "@strmap", "@charbuf", "@unit", "@actor", "@addr", "@timespan",

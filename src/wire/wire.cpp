@@ -2,6 +2,8 @@
 // types and error renderer.
 #include "kvmem/wire.hpp"
 
+#include "wire/wire_types.hpp"
+
 #include <caf/exit_reason.hpp>
 #include <caf/message.hpp>
 
@@ -69,37 +71,11 @@ error from_caf(const caf::error& e) {
   return error::make(errc::unavailable, describe(e));
 }
 
-// A type added here that clients send to a store must also be added to the
-// guard's allow-list (allowed_types in src/net/basp_payload.hpp), or served
-// stores refuse messages holding it.
 void register_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<key>("kvmem::key");
-  cfg.add_message_type<std::vector<key>>("std::vector<kvmem::key>");
-  cfg.add_message_type<bytes>("kvmem::bytes");
-  cfg.add_message_type<ptime>("kvmem::ptime");
-  cfg.add_message_type<digest>("kvmem::digest");
-  cfg.add_message_type<kind>("kvmem::kind");
-  cfg.add_message_type<listing>("kvmem::listing");
-  cfg.add_message_type<write_op>("kvmem::write_op");
-  cfg.add_message_type<std::vector<write_op>>("std::vector<kvmem::write_op>");
-  cfg.add_message_type<std::vector<std::uint64_t>>("std::vector<std::uint64_t>");
-  cfg.add_message_type<expect>("kvmem::expect");
-  cfg.add_message_type<read_record>("kvmem::read_record");
-  cfg.add_message_type<std::vector<read_record>>("std::vector<kvmem::read_record>");
-  cfg.add_message_type<requirement>("kvmem::requirement");
-  cfg.add_message_type<std::vector<requirement>>("std::vector<kvmem::requirement>");
-  cfg.add_message_type<entry_stat>("kvmem::entry_stat");
-  cfg.add_message_type<std::vector<std::pair<key, caf::actor>>>("kvmem::owners");
-  cfg.add_message_type<change>("kvmem::change");
-  cfg.add_message_type<change_list>("kvmem::change_list");
-  cfg.add_message_type<watch_request>("kvmem::watch_request");
-  cfg.add_message_type<watch_started>("kvmem::watch_started");
-  cfg.add_message_type<changes>("kvmem::changes");
-  cfg.add_message_type<commit>("kvmem::commit");
-  cfg.add_message_type<snapshot>("kvmem::snapshot");
-  cfg.add_message_type<pin>("kvmem::pin");
-  cfg.add_message_type<store_info>("kvmem::store_info");
-  cfg.add_message_type<presence>("kvmem::presence");
+  using owners = std::vector<std::pair<key, caf::actor>>;
+#define KVMEM_REGISTER(type, name, who) cfg.add_message_type<type>(name);
+  KVMEM_WIRE_TYPES(KVMEM_REGISTER)
+#undef KVMEM_REGISTER
   cfg.add_error_category(error_category,
                          [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
                            return from_caf(caf::error{code, error_category, ctx}).message();

@@ -126,7 +126,7 @@ void run_remote(const options& o, report& rep) {
   const std::size_t n = 2000 * o.scale();
   const std::size_t nb = 20 * o.scale();
   figures fl, fk, fr;
-  bool far_ok = true;
+  bool far_ok = true, local_ok = true;
   bool redis_ok = rc.has_value();
   for (int r = 0; r < (o.full ? 9 : 5); ++r) {
     auto key = [&](std::size_t i) { return d.order[(i + r * n) % d.order.size()]; };
@@ -150,7 +150,6 @@ void run_remote(const options& o, report& rep) {
         }).has_value();
       });
     };
-    bool local_ok = true;
     fl.batch.push_back(kv_batch(local, local_ok));
     fk.batch.push_back(kv_batch(far, far_ok));
     if (redis_ok)
@@ -158,7 +157,7 @@ void run_remote(const options& o, report& rep) {
   }
   if (rc && !redis_ok)
     fmt::print("NET: a Redis request failed; no Redis latency rows\n");
-  if (!far_ok || !kv_loaded) {
+  if (!far_ok || !local_ok || !kv_loaded) {
     // Timings of failed requests measure nothing: no kvmem rows.
     fmt::print("NET: a request to the served store failed; no NET rows\n");
     return;

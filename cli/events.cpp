@@ -29,7 +29,7 @@ void print_event(const change& e, event_form f, std::FILE* out) {
   auto it = std::back_inserter(line);
   if (f.version)
     fmt::format_to(it, "{}\t", e.version);
-  fmt::format_to(it, "{}\t{}\t{}", e.op, e.what, escape(e.k.to_string()));
+  fmt::format_to(it, "{}\t{}\t{}", e.op, e.what, escape(e.path.to_string()));
   if (has_other(e))
     fmt::format_to(it, "\t{}", escape(e.other->to_string()));
   if (f.values && has_value(e))
@@ -44,7 +44,7 @@ std::string event_json(const change& e, event_form f) {
   if (f.version)
     fmt::format_to(it, "\"version\":{},", e.version);
   fmt::format_to(it, "\"op\":\"{}\",\"kind\":\"{}\",{}", e.op, e.what,
-                 json_bytes_field("key", e.k.to_string()));
+                 json_bytes_field("key", e.path.to_string()));
   if (has_other(e))
     fmt::format_to(it, ",{}", json_bytes_field("other", e.other->to_string()));
   if (f.values && has_value(e))

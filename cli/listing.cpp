@@ -54,7 +54,7 @@ std::string print_listing(const listing& l, listing_form form, std::FILE* out) {
 
 void print_stat(const stat_info& s, bool json, std::FILE* out) {
   const auto& st = s.st;
-  const bool value = st.k == kind::value;
+  const bool value = st.what == kind::value;
   // A value's size is its bytes; a dictionary's is its number of entries
   // (direct ones), counted by the tree. A value's subtree is its modified:
   // not shown.
@@ -65,14 +65,14 @@ void print_stat(const stat_info& s, bool json, std::FILE* out) {
     fmt::print(out,
                "{{{},\"kind\":\"{}\",\"{}\":{},\"last_modified\":\"{}\",\"created\":{},"
                "\"modified\":{}{},\"digest\":\"{}\"}}\n",
-               json_key(s.k), st.k, count, n, st.last_modified, st.created, st.modified, subtree,
+               json_key(s.k), st.what, count, n, st.last_modified, st.created, st.modified, subtree,
                s.hash);
   } else {
     auto subtree = value ? std::string() : fmt::format("subtree: {}\n", st.subtree);
     fmt::print(
         out,
         "key: {}\nkind: {}\n{}: {}\nlast_modified: {}\ncreated: {}\nmodified: {}\n{}digest: {}\n",
-        escape(s.k.to_string()), st.k, count, n, st.last_modified, st.created, st.modified, subtree,
+        escape(s.k.to_string()), st.what, count, n, st.last_modified, st.created, st.modified, subtree,
         s.hash);
   }
 }

@@ -28,9 +28,9 @@ caf::behavior service(caf::event_based_actor* self, kvmem::store s, std::string 
 void show(const kvmem::changes& d) {
   for (auto& e : d.events) {
     if (e.op == kvmem::change_op::set)
-      fmt::print("  v{}: {} is up at {}\n", e.version, e.k.basename(), e.value);
+      fmt::print("  v{}: {} is up at {}\n", e.version, e.path.basename(), e.value);
     else if (e.op == kvmem::change_op::remove)
-      fmt::print("  v{}: {} is gone\n", e.version, e.k.basename());
+      fmt::print("  v{}: {} is gone\n", e.version, e.path.basename());
   }
 }
 

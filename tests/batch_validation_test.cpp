@@ -138,7 +138,7 @@ TEST_CASE_METHOD(coordinator_fixture, "the four interleavings of a commit") {
       (void)v.set(K("/sink"), "never");
     });
     CHECK(r.error().code == errc::version_mismatch);
-    CHECK(r.error().k == K("/r/w"));
+    CHECK(r.error().path == K("/r/w"));
     CHECK(r.error().expected == seen);
     CHECK(r.error().actual == v0 + 1);
     CHECK(*runs == 1);

@@ -25,8 +25,8 @@ TEST_CASE("errors render in mirage-kv's words") {
 TEST_CASE("errors carry their kind, keys and attempts, and compare by all of them") {
   auto e = error::rename_source_prefix(key::v("/a"), key::v("/a/b"));
   CHECK(e.code == errc::rename_source_prefix);
-  CHECK(e.k == key::v("/a"));
-  CHECK(e.k2 == key::v("/a/b"));
+  CHECK(e.path == key::v("/a"));
+  CHECK(e.destination == key::v("/a/b"));
   CHECK(error::too_many_retries(3).attempts == 3);
   CHECK(error::not_found(key::v("/a")) == error::not_found(key::v("/a")));
   CHECK(error::not_found(key::v("/a")) != error::not_found(key::v("/b")));
@@ -48,11 +48,11 @@ TEST_CASE("kvmem's own kinds render their detail") {
 }
 
 TEST_CASE("errors that name no key hold no key") {
-  CHECK_FALSE(error::no_space().k);
-  CHECK_FALSE(error::too_many_retries(2).k);
-  CHECK_FALSE(error::make(errc::unavailable, "gone").k);
-  CHECK_FALSE(error::not_found(key::v("/a")).k2);
-  CHECK(error::not_found(key{}).k == key{}); // the root is a key like any other
+  CHECK_FALSE(error::no_space().path);
+  CHECK_FALSE(error::too_many_retries(2).path);
+  CHECK_FALSE(error::make(errc::unavailable, "gone").path);
+  CHECK_FALSE(error::not_found(key::v("/a")).destination);
+  CHECK(error::not_found(key{}).path == key{}); // the root is a key like any other
 }
 
 TEST_CASE("result holds a value or an error") {

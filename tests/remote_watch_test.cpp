@@ -57,7 +57,7 @@ TEST_CASE_METHOD(served, "a remote watcher gets its deliveries and resumes witho
     REQUIRE(here.set(K("/p/a"), "1"));
     REQUIRE(here.set(K("/p/b"), "2"));
     auto d = w.next(5s).value().value();
-    CHECK(d.events.at(0).k == K("/p/a"));
+    CHECK(d.events.at(0).path == K("/p/a"));
     CHECK(d.events.at(0).value == "1"); // values travel with their events
     d = w.next(5s).value().value();
     last = d.to;
@@ -75,8 +75,8 @@ TEST_CASE_METHOD(served, "a remote watcher gets its deliveries and resumes witho
   CHECK(d.from == last); // no gap
   CHECK(d.coalesced);
   REQUIRE(d.events.size() == 2); // no duplicate: /p/b (version 2) is not there again
-  CHECK((d.events[0].op == change_op::remove && d.events[0].k == K("/p/a")));
-  CHECK((d.events[1].op == change_op::set && d.events[1].k == K("/p/c")));
+  CHECK((d.events[0].op == change_op::remove && d.events[0].path == K("/p/a")));
+  CHECK((d.events[1].op == change_op::set && d.events[1].path == K("/p/c")));
   CHECK(c.get_at(last, K("/p/a")).value() == "1"); // reads at a version travel too
 }
 

@@ -108,13 +108,13 @@ std::optional<bool> apply(model& md, const group& g, version_t v) {
   bool changed = false;
   const kvmem::stamp at{t0, v};
   for (auto& w : g.writes) {
-    auto p = to_path(w.k);
+    auto p = to_path(w.path);
     result<bool> r = false;
     switch (w.op) {
       case write_op::code::set: r = changed_by(md.set(p, w.data.str(), at)); break;
-      case write_op::code::set_partial: r = changed_by(md.set_partial(p, w.n, w.data.str(), at)); break;
+      case write_op::code::set_partial: r = changed_by(md.set_partial(p, w.offset, w.data.str(), at)); break;
       case write_op::code::remove: r = md.remove(p, at); break;
-      case write_op::code::rename: r = md.rename(p, to_path(w.k2), at); break;
+      case write_op::code::rename: r = md.rename(p, to_path(w.destination), at); break;
       case write_op::code::allocate: break;
     }
     if (!r)
@@ -127,7 +127,7 @@ std::optional<bool> apply(model& md, const group& g, version_t v) {
 std::string render(const std::vector<write_op>& ws) {
   std::string r;
   for (auto& w : ws)
-    r += fmt::format(" {}({}{}{})", static_cast<int>(w.op), w.k, w.op == write_op::code::rename ? " -> " + w.k2.to_string() : "",
+    r += fmt::format(" {}({}{}{})", static_cast<int>(w.op), w.path, w.op == write_op::code::rename ? " -> " + w.destination.to_string() : "",
                      w.precondition ? " if" : "");
   return r;
 }

@@ -34,8 +34,8 @@ std::map<key, info> flatten(const tree& t) {
     key k = todo.back();
     todo.pop_back();
     auto s = t.stat(k).value();
-    out[k] = {s.k, s.created, s.modified, s.k == kind::value ? t.get(k)->str() : ""};
-    if (s.k == kind::dictionary)
+    out[k] = {s.what, s.created, s.modified, s.what == kind::value ? t.get(k)->str() : ""};
+    if (s.what == kind::dictionary)
       for (auto& [c, kd] : t.list(k).value())
         todo.push_back(c);
   }
@@ -76,7 +76,7 @@ change_list naive_diff(const tree& a, const tree& b, const key& prefix, kvmem::v
 std::string render(const change_list& l) {
   std::string r;
   for (auto& c : l)
-    r += fmt::format("\n  {} {} {}", c.op, c.k, c.value);
+    r += fmt::format("\n  {} {} {}", c.op, c.path, c.value);
   return r;
 }
 
@@ -134,7 +134,7 @@ TEST_CASE("a diff of a tree against itself touches nothing; one change costs O(l
   auto d = kvmem::diff(a, t);
   REQUIRE(d.size() == 1);
   CHECK(d[0].op == change_op::set);
-  CHECK(d[0].k == K("/big/k500"));
+  CHECK(d[0].path == K("/big/k500"));
   CHECK(d[0].value == "w");
   // Only the entries on the changed paths were opened: a handful per level
   // of the 100,000-entry AVL tree (height ~20), not the dictionary.
@@ -150,6 +150,6 @@ TEST_CASE("a removed or renamed dictionary is one event, whatever its size") {
   REQUIRE(t.rename(K("/d"), K("/e"), {T(2), 2}));
   auto d = kvmem::diff(a, t);
   REQUIRE(d.size() == 2);
-  CHECK((d[0].op == change_op::remove && d[0].k == K("/d") && d[0].what == kind::dictionary));
-  CHECK((d[1].op == change_op::dictionary && d[1].k == K("/e")));
+  CHECK((d[0].op == change_op::remove && d[0].path == K("/d") && d[0].what == kind::dictionary));
+  CHECK((d[1].op == change_op::dictionary && d[1].path == K("/e")));
 }

@@ -54,12 +54,12 @@ std::string show(const kvmem::listing& l) {
   return r + " ]";
 }
 std::string show(const kvmem::entry_stat& s) {
-  return fmt::format("{{{} size {} t({},{}) created {} modified {} subtree {} entries {}}}", s.k, s.size,
+  return fmt::format("{{{} size {} t({},{}) created {} modified {} subtree {} entries {}}}", s.what, s.size,
                      s.last_modified.days, s.last_modified.ps, s.created, s.modified, s.subtree, s.entries);
 }
 std::string show(const error& e) {
   auto name = [](const std::optional<key>& k) { return k ? k->to_string() : std::string("-"); };
-  return fmt::format("error {}({}, {}){}", e.code, name(e.k), name(e.k2), e.detail);
+  return fmt::format("error {}({}, {}){}", e.code, name(e.path), name(e.destination), e.detail);
 }
 template <class T>
 std::string show(const result<T>& r) { return r ? "ok " + show(*r) : show(r.error()); }

@@ -64,7 +64,7 @@ void apply(view& v, const key& prefix, const kvmem::changes& d) {
     }
   };
   for (auto& e : d.events) {
-    bool above = e.k.is_prefix_of(prefix) && e.k != prefix; // an ancestor of the prefix
+    bool above = e.path.is_prefix_of(prefix) && e.path != prefix; // an ancestor of the prefix
     switch (e.op) {
       case change_op::set:
       case change_op::rename_in:
@@ -73,14 +73,14 @@ void apply(view& v, const key& prefix, const kvmem::changes& d) {
           if (above) {
             v.clear(); // the prefix is now under a value
           } else {
-            erase_below(v, e.k);
-            dicts_down_to(e.k);
-            v[e.k] = e.value.str();
+            erase_below(v, e.path);
+            dicts_down_to(e.path);
+            v[e.path] = e.value.str();
           }
         } else {
           if (!d.root) // a dictionary's contents travel as the delivery's root
             throw std::runtime_error(fmt::format("a delivery up to {} has no root", d.to));
-          const key& from = above ? prefix : e.k;
+          const key& from = above ? prefix : e.path;
           erase_below(v, from);
           if (!above)
             dicts_down_to(from);
@@ -90,12 +90,12 @@ void apply(view& v, const key& prefix, const kvmem::changes& d) {
         break;
       case change_op::remove:
       case change_op::rename_out:
-        if (above || e.k == prefix) {
+        if (above || e.path == prefix) {
           v.clear();
           if (prefix.is_root())
             v[prefix] = std::nullopt; // the root is never gone, only emptied
         } else {
-          erase_below(v, e.k);
+          erase_below(v, e.path);
         }
         break;
     }

@@ -42,7 +42,7 @@ TEST_CASE_METHOD(store_fixture, "a watch delivers every write under its prefix, 
   CHECK(d1.events[0] == change{2, change_op::set, K("/p/a"), kind::value, {}, kvmem::bytes{"1"}});
   auto d2 = take(w);
   CHECK((d2.from == 2 && d2.to == 4)); // version 3 (outside the prefix) is accounted for
-  CHECK(d2.events.at(0).k == K("/p/b"));
+  CHECK(d2.events.at(0).path == K("/p/b"));
   CHECK(d2.seq == d1.seq + 1);
   CHECK(nothing_more(w));
   CHECK(w.last_version() == 4);
@@ -67,7 +67,7 @@ TEST_CASE_METHOD(store_fixture, "a batch's events share its version; a big remov
     CHECK(e.version == d.to);
   CHECK(d.events[0].op == change_op::set);
   CHECK((d.events[1].op == change_op::rename_out && d.events[1].other == K("/elsewhere")));
-  CHECK(d.events[2].k == K("/p/y"));
+  CHECK(d.events[2].path == K("/p/y"));
   auto in = take(there);
   REQUIRE(in.events.size() == 1);
   CHECK((in.events[0].op == change_op::rename_in && in.events[0].other == K("/p/x") &&
@@ -97,7 +97,7 @@ TEST_CASE_METHOD(store_fixture, "beyond its window a subscriber gets one coalesc
   for (auto& e : rest.events) {
     CHECK(e.version == 51);
     if (e.op == change_op::set)
-      seen[e.k] = e.value.str();
+      seen[e.path] = e.value.str();
   }
   CHECK(seen.size() == 6); // k0..k5 now, k6 removed after it was set: not listed
   CHECK(seen[K("/p/k0")] == "49");
@@ -209,8 +209,8 @@ TEST_CASE_METHOD(store_fixture, "an owner's death removes exactly its keys, in o
   auto d = take(w);
   CHECK(d.to == before + 1); // one commit
   REQUIRE(d.events.size() == 2);
-  CHECK(d.events[0].k == K("/svc/a"));
-  CHECK(d.events[1].k == K("/svc/b"));
+  CHECK(d.events[0].path == K("/svc/a"));
+  CHECK(d.events[1].path == K("/svc/b"));
   CHECK(c.exists(K("/svc/c")).value() == kind::value);
   CHECK(c.exists(K("/svc/plain")).value() == kind::value);
   CHECK(c.get(K("/svc/taken")).value() == "overwritten: no longer owned");

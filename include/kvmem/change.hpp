@@ -49,7 +49,7 @@ constexpr std::string_view to_string(change_op op) noexcept {
 struct change {
   version_t version = 0; // of the write (in a diff: of the newer tree)
   change_op op = change_op::set;
-  key k;
+  key path;
   kind what = kind::value;
   std::optional<key> other; // the other end of a rename
   bytes value;              // set, and rename_in of a value

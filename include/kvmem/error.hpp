@@ -53,8 +53,8 @@ std::string_view to_string(errc code) noexcept;
 
 struct error {
   errc code = errc::invalid_argument;
-  std::optional<key> k;        // the key, or the source of a rename; none if no key is named
-  std::optional<key> k2;       // the destination of a rename
+  std::optional<key> path;        // the key, or the source of a rename; none if no key is named
+  std::optional<key> destination; // the destination of a rename
   std::uint32_t attempts = 0;  // for too_many_retries
   std::string detail;          // for kvmem's own kinds
   /// For version_mismatch: the modified version expected and the one found

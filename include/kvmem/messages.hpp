@@ -83,13 +83,13 @@ struct read_record {
   };
   static constexpr std::uint8_t max_code = 7;
   code op = code::get;
-  key k;
+  key path;
   friend bool operator==(const read_record&, const read_record&) = default;
 };
 
 /// A batch's requirement on a key (batch_view::require).
 struct requirement {
-  key k;
+  key path;
   expect what;
   friend bool operator==(const requirement&, const requirement&) = default;
 };

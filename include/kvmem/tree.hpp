@@ -63,7 +63,7 @@ struct stamp {
 /// What tree::stat reports about an entry. Versions are read along the
 /// key's path (see tree's "versions" below).
 struct entry_stat {
-  kind k = kind::value;
+  kind what = kind::value;    // a value or a dictionary
   std::uint64_t size = 0;     // a value's bytes (0 for a dictionary)
   ptime last_modified;        // as tree::last_modified
   version_t created = 0;      // the version that created the entry at this key

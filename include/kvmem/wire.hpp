@@ -137,7 +137,7 @@ typename Inspector::result_type inspect(Inspector& f, write_op& x) {
     x.precondition = has_pre ? std::optional<expect>{pre} : std::nullopt;
     return caf::none;
   });
-  return f(caf::meta::type_name("kvmem::write_op"), op, x.k, x.k2, x.data, x.n, has_time, time,
+  return f(caf::meta::type_name("kvmem::write_op"), op, x.path, x.destination, x.data, x.offset, x.size, has_time, time,
            has_pre, pre, load);
 }
 
@@ -150,12 +150,12 @@ typename Inspector::result_type inspect(Inspector& f, read_record& x) {
     x.op = static_cast<read_record::code>(op);
     return caf::none;
   });
-  return f(caf::meta::type_name("kvmem::read_record"), op, x.k, load);
+  return f(caf::meta::type_name("kvmem::read_record"), op, x.path, load);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, requirement& x) {
-  return f(caf::meta::type_name("kvmem::requirement"), x.k, x.what);
+  return f(caf::meta::type_name("kvmem::requirement"), x.path, x.what);
 }
 
 template <class Inspector>
@@ -179,7 +179,7 @@ typename Inspector::result_type inspect(Inspector& f, change& x) {
     x.other = has_other ? std::optional<key>{std::move(other)} : std::nullopt;
     return caf::none;
   });
-  return f(caf::meta::type_name("kvmem::change"), x.version, op, x.k, what, has_other, other,
+  return f(caf::meta::type_name("kvmem::change"), x.version, op, x.path, what, has_other, other,
            x.value, load);
 }
 
@@ -209,12 +209,12 @@ typename Inspector::result_type inspect(Inspector& f, changes& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, entry_stat& x) {
-  auto k = static_cast<std::uint8_t>(x.k);
+  auto k = static_cast<std::uint8_t>(x.what);
   auto load = caf::meta::load_callback([&]() -> caf::error {
     if (k != static_cast<std::uint8_t>(kind::value) &&
         k != static_cast<std::uint8_t>(kind::dictionary))
       return caf::make_error(caf::sec::invalid_argument, "kvmem::entry_stat: unknown kind");
-    x.k = static_cast<kind>(k);
+    x.what = static_cast<kind>(k);
     return caf::none;
   });
   return f(caf::meta::type_name("kvmem::entry_stat"), k, x.size, x.last_modified, x.created,

@@ -27,10 +27,11 @@ struct write_op {
   static constexpr std::uint8_t max_code = 5;
 
   code op = code::set;
-  key k;                     // the key (rename: the source)
-  key k2;                    // rename: the destination
-  bytes data;                // set, set_partial
-  std::uint64_t n = 0;       // set_partial: offset; allocate: size
+  key path;                  // the key written (rename: the source)
+  key destination;           // rename: where the source goes
+  bytes data;                // set, set_partial: the bytes written
+  std::uint64_t offset = 0;  // set_partial: where data goes in the value
+  std::uint64_t size = 0;    // allocate: the number of zero bytes
   std::optional<ptime> time; // allocate: the last-modified time (default: the write's)
   /// A conditional write: what k (rename: the source) must be before the
   /// write, else it fails with version_mismatch and changes nothing.
@@ -39,19 +40,19 @@ struct write_op {
   /// The writes of Mirage_kv.RW, as values (see tree.hpp for each one's
   /// semantics and errors), optionally conditional.
   static write_op set(key k, bytes v, std::optional<expect> pre = {}) {
-    return {code::set, std::move(k), {}, std::move(v), 0, {}, pre};
+    return {code::set, std::move(k), {}, std::move(v), 0, 0, {}, pre};
   }
   static write_op set_partial(key k, std::uint64_t offset, bytes data) {
-    return {code::set_partial, std::move(k), {}, std::move(data), offset, {}, {}};
+    return {code::set_partial, std::move(k), {}, std::move(data), offset, 0, {}, {}};
   }
   static write_op remove(key k, std::optional<expect> pre = {}) {
-    return {code::remove, std::move(k), {}, {}, 0, {}, pre};
+    return {code::remove, std::move(k), {}, {}, 0, 0, {}, pre};
   }
   static write_op rename(key src, key dst, std::optional<expect> pre = {}) {
-    return {code::rename, std::move(src), std::move(dst), {}, 0, {}, pre};
+    return {code::rename, std::move(src), std::move(dst), {}, 0, 0, {}, pre};
   }
   static write_op allocate(key k, std::uint64_t size, std::optional<ptime> mtime = {}) {
-    return {code::allocate, std::move(k), {}, {}, size, mtime, {}};
+    return {code::allocate, std::move(k), {}, {}, 0, size, mtime, {}};
   }
 
   /// Bytes of keys and data this write carries: what batch limits count

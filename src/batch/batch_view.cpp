@@ -104,7 +104,7 @@ result<void> batch_view::write(write_op w) {
   // same write after the commit would: the last write to a key decides.
   if (!owners_.empty())
     std::erase_if(owners_, [&](const auto& o) {
-      return w.k.is_prefix_of(o.first) || (w.op == write_op::code::rename && w.k2.is_prefix_of(o.first));
+      return w.path.is_prefix_of(o.first) || (w.op == write_op::code::rename && w.destination.is_prefix_of(o.first));
     });
   ops_.push_back(std::move(w));
   return {};

@@ -33,15 +33,15 @@ std::string error::message() const {
   // hand-built error without one renders "?" rather than a misleading "/".
   auto name = [](const std::optional<key>& x) { return x ? x->to_string() : std::string("?"); };
   switch (code) {
-    case errc::not_found: return fmt::format("Cannot find the key {}", name(k));
-    case errc::dictionary_expected: return fmt::format("Expecting a dictionary for the key {}", name(k));
-    case errc::value_expected: return fmt::format("Expecting a value for the key {}", name(k));
+    case errc::not_found: return fmt::format("Cannot find the key {}", name(path));
+    case errc::dictionary_expected: return fmt::format("Expecting a dictionary for the key {}", name(path));
+    case errc::value_expected: return fmt::format("Expecting a value for the key {}", name(path));
     case errc::no_space: return "No space left on device";
     case errc::too_many_retries:
       return fmt::format("Aborting after {} attempts to apply the batch operations.", attempts);
     case errc::rename_source_prefix:
-      return fmt::format("Rename: source {} is prefix of destination {}", name(k), name(k2));
-    case errc::already_present: return fmt::format("Key {} is already present", name(k));
+      return fmt::format("Rename: source {} is prefix of destination {}", name(path), name(destination));
+    case errc::already_present: return fmt::format("Key {} is already present", name(path));
     case errc::invalid_argument: return fmt::format("Invalid argument: {}", detail);
     case errc::batch_too_large: return fmt::format("Batch too large: {}", detail);
     case errc::nested_batch: return fmt::format("Nested batch: {}", detail);
@@ -56,7 +56,7 @@ std::string error::message() const {
       auto v = [](const std::optional<version_t>& x) {
         return x ? fmt::format("version {}", *x) : std::string("absent");
       };
-      return fmt::format("Version mismatch for the key {}: expected {}, found {}", name(k),
+      return fmt::format("Version mismatch for the key {}: expected {}, found {}", name(path),
                          v(expected), v(actual));
     }
   }

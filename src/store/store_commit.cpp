@@ -130,7 +130,7 @@ result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, tree
 std::optional<error> admit(store_self self, const commit& c) {
   auto& st = self->state;
   for (auto& r : c.requirements)
-    if (auto ok = st.root.check(r.k, r.what); !ok)
+    if (auto ok = st.root.check(r.path, r.what); !ok)
       return std::move(ok).error();
   if (c.base == st.version)
     return std::nullopt;
@@ -226,7 +226,7 @@ caf::result<version_t> commit_write(store_self self, write_op w, std::optional<c
       return to_caf(error::make(errc::invalid_argument,
                                 "only a write that leaves the key in place can make it owned "
                                 "(set, set_partial, allocate)"));
-    owners.emplace_back(w.k, std::move(*owner));
+    owners.emplace_back(w.path, std::move(*owner));
   }
   return commit_span(self, nullptr, &w, 1, true, owners);
 }

@@ -222,12 +222,12 @@ void after_commit(store_self self, const change_list& events, const std::optiona
     for (std::size_t i = 0;; ++i) { // the root, then each longer prefix of e.k
       if (auto it = st.subs_by_prefix.find(p); it != st.subs_by_prefix.end())
         add(it->second);
-      if (i == e.k.depth())
+      if (i == e.path.depth())
         break;
-      p = std::move(p) / e.k.segments()[i];
+      p = std::move(p) / e.path.segments()[i];
     }
-    for (auto it = st.subs_by_prefix.upper_bound(e.k);
-         it != st.subs_by_prefix.end() && e.k.is_prefix_of(it->first); ++it)
+    for (auto it = st.subs_by_prefix.upper_bound(e.path);
+         it != st.subs_by_prefix.end() && e.path.is_prefix_of(it->first); ++it)
       add(it->second);
   }
   for (auto& [id, list] : mine) {

@@ -38,7 +38,7 @@ void update_owners(store_self self, const change_list& events,
   auto& st = self->state;
   if (!st.owned.empty())
     for (auto& e : events)
-      release(self, e.k, e.op != change_op::set);
+      release(self, e.path, e.op != change_op::set);
   for (auto& [k, owner] : owners) {
     if (!owner || !st.root.exists(k))
       continue;

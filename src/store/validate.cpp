@@ -23,13 +23,13 @@ struct observation {
 
 observation observe(const tree& t, const read_record& r) {
   using op = read_record::code;
-  auto s = t.stat(r.k);
+  auto s = t.stat(r.path);
   if (!s) {
     if (r.op == op::exists)
       return {observation::missing, 0};
     return {s.error().code == errc::not_found ? observation::missing : observation::through_value, 0};
   }
-  if (s->k == kind::value) {
+  if (s->what == kind::value) {
     if (r.op == op::list)
       return {observation::value, 0};
     return {observation::value, r.op == op::exists ? s->created : s->modified};

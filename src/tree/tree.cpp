@@ -158,11 +158,11 @@ result<entry_stat> tree::stat(const key& k) const {
   s.created = f.created;
   s.modified = std::max(f.e ? f.e->modified : root_modified_, f.created);
   if (f.is_value()) {
-    s.k = kind::value;
+    s.what = kind::value;
     s.size = f.value()->size;
     s.subtree = s.modified;
   } else {
-    s.k = kind::dictionary;
+    s.what = kind::dictionary;
     s.entries = f.dict()->count;
     s.subtree = std::max(f.dict()->subtree, s.modified);
   }

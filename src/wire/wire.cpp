@@ -11,10 +11,10 @@ namespace kvmem {
 
 caf::error to_caf(const error& e) {
   std::vector<key> keys;
-  if (e.k) {
-    keys.push_back(*e.k);
-    if (e.k2)
-      keys.push_back(*e.k2);
+  if (e.path) {
+    keys.push_back(*e.path);
+    if (e.destination)
+      keys.push_back(*e.destination);
   }
   // Versions of a version_mismatch: (presence bits, expected, actual).
   std::vector<std::uint64_t> versions;
@@ -53,9 +53,9 @@ error from_caf(const caf::error& e) {
                            std::vector<std::uint64_t>>()) {
       auto& keys = ctx.get_as<std::vector<key>>(0);
       if (!keys.empty())
-        out.k = keys[0];
+        out.path = keys[0];
       if (keys.size() > 1)
-        out.k2 = keys[1];
+        out.destination = keys[1];
       out.attempts = ctx.get_as<std::uint32_t>(1);
       out.detail = ctx.get_as<std::string>(2);
       auto& v = ctx.get_as<std::vector<std::uint64_t>>(3);

@@ -138,10 +138,10 @@ struct program {
         return r.error();
     switch (w.op) {
       case write_op::code::set: return changed(md.set(p, std::string(w.data.view()), now));
-      case write_op::code::set_partial: return changed(md.set_partial(p, w.n, std::string(w.data.view()), now));
+      case write_op::code::set_partial: return changed(md.set_partial(p, w.offset, std::string(w.data.view()), now));
       case write_op::code::remove: return md.remove(p, now);
       case write_op::code::rename: return md.rename(p, p2, now);
-      case write_op::code::allocate: return changed(md.allocate(p, w.n, w.time, now));
+      case write_op::code::allocate: return changed(md.allocate(p, w.size, w.time, now));
     }
     throw mismatch("unknown write");
   }
@@ -153,14 +153,14 @@ struct program {
     const bool via_apply = (op & 0x80) != 0;
     write_op w;
     path p = any_path(), p2;
-    w.k = to_key(p);
+    w.path = to_key(p);
     switch ((op >> 3) % 5) {
       case 0:
         w.op = write_op::code::set, w.data = kvmem::bytes(data(16));
         break;
       case 1:
         w.op = write_op::code::set_partial;
-        w.n = in.below((md.status(p) == st::value ? md.m.at(p).data.size() : 0) + 4);
+        w.offset = in.below((md.status(p) == st::value ? md.m.at(p).data.size() : 0) + 4);
         w.data = kvmem::bytes(data(8));
         break;
       case 2:
@@ -169,23 +169,23 @@ struct program {
       case 3:
         w.op = write_op::code::rename;
         p2 = destination(p);
-        w.k2 = to_key(p2);
+        w.destination = to_key(p2);
         break;
       default:
         w.op = write_op::code::allocate;
-        w.n = in.byte();
-        if (md.cap != kvmem::unlimited && (w.n & 0x80) && !p.empty()) // aim at the capacity's edge
-          w.n = md.cap - std::min(md.cap, md.used + md.intermediates_cost(p) + p.back().size()) + (w.n & 1);
+        w.size = in.byte();
+        if (md.cap != kvmem::unlimited && (w.size & 0x80) && !p.empty()) // aim at the capacity's edge
+          w.size = md.cap - std::min(md.cap, md.used + md.intermediates_cost(p) + p.back().size()) + (w.size & 1);
         if (in.byte() & 1)
           w.time = ptime{static_cast<std::int64_t>(in.below(3)) - 1, static_cast<std::int64_t>(in.byte())};
         break;
     }
     if (via_apply)
       w.precondition = precondition(p);
-    log.push_back(fmt::format("{}{}({}{}{}{}{}){}", via_apply ? "apply " : "", names[static_cast<int>(w.op)], w.k,
-                              w.op == write_op::code::rename ? fmt::format(", {}", w.k2) : "",
-                              w.op == write_op::code::set_partial || w.op == write_op::code::allocate
-                                ? fmt::format(", {}", w.n) : "",
+    log.push_back(fmt::format("{}{}({}{}{}{}{}){}", via_apply ? "apply " : "", names[static_cast<int>(w.op)], w.path,
+                              w.op == write_op::code::rename ? fmt::format(", {}", w.destination) : "",
+                              w.op == write_op::code::set_partial ? fmt::format(", {}", w.offset)
+                                : w.op == write_op::code::allocate ? fmt::format(", {}", w.size) : "",
                               w.op == write_op::code::set || w.op == write_op::code::set_partial
                                 ? ", " + show(w.data) : "",
                               w.time ? ", " + show(*w.time) : "",
@@ -197,11 +197,11 @@ struct program {
       actual = kvmem::apply(t, w, now);
     } else {
       switch (w.op) {
-        case write_op::code::set: actual = changed(t.set(w.k, w.data, now)); break;
-        case write_op::code::set_partial: actual = changed(t.set_partial(w.k, w.n, w.data.view(), now)); break;
-        case write_op::code::remove: actual = t.remove(w.k, now); break;
-        case write_op::code::rename: actual = t.rename(w.k, w.k2, now); break;
-        case write_op::code::allocate: actual = changed(t.allocate(w.k, w.n, w.time, now)); break;
+        case write_op::code::set: actual = changed(t.set(w.path, w.data, now)); break;
+        case write_op::code::set_partial: actual = changed(t.set_partial(w.path, w.offset, w.data.view(), now)); break;
+        case write_op::code::remove: actual = t.remove(w.path, now); break;
+        case write_op::code::rename: actual = t.rename(w.path, w.destination, now); break;
+        case write_op::code::allocate: actual = changed(t.allocate(w.path, w.size, w.time, now)); break;
       }
     }
     same("", log.back(), actual, expected);

@@ -33,18 +33,18 @@ inline bool valid(presence p) { return is_valid(p); }
 inline bool valid(const ptime& t) { return t.ps >= 0 && t.ps < ptime::ps_per_day; }
 inline bool valid(const write_op& w) {
   return static_cast<std::uint8_t>(w.op) >= 1 && static_cast<std::uint8_t>(w.op) <= write_op::max_code &&
-         valid(w.k) && valid(w.k2) && (!w.time || valid(*w.time));
+         valid(w.path) && valid(w.destination) && (!w.time || valid(*w.time));
 }
 inline bool valid(const read_record& r) {
   return static_cast<std::uint8_t>(r.op) >= 1 && static_cast<std::uint8_t>(r.op) <= read_record::max_code &&
-         valid(r.k);
+         valid(r.path);
 }
-inline bool valid(const requirement& r) { return valid(r.k); }
-inline bool valid(const entry_stat& s) { return valid(s.k) && valid(s.last_modified); }
+inline bool valid(const requirement& r) { return valid(r.path); }
+inline bool valid(const entry_stat& s) { return valid(s.what) && valid(s.last_modified); }
 inline bool valid(const snapshot& s) { return s.root.count_nodes() == 0; }
 inline bool valid(const change& c) {
   return static_cast<std::uint8_t>(c.op) >= 1 && static_cast<std::uint8_t>(c.op) <= max_change_op &&
-         valid(c.k) && valid(c.what) && (!c.other || valid(*c.other));
+         valid(c.path) && valid(c.what) && (!c.other || valid(*c.other));
 }
 inline bool valid(const watch_request& w) { return valid(w.prefix); }
 inline bool valid(const watch_started& w) { return !w.root; }

@@ -14,7 +14,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <kvmem/detail/nodes.hpp>
+#include "tree/nodes.hpp"
 #include <kvmem/tree.hpp>
 
 #include "harness.hpp"

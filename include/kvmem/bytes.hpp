@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "kvmem/detail/format.hpp"
-#include "kvmem/detail/nodes.hpp"
+#include "kvmem/detail/value_node.hpp"
 
 namespace kvmem {
 
@@ -77,26 +77,12 @@ public:
 
 private:
   static bytes uninitialized(std::uint64_t n);
-  friend struct detail::bytes_access; // the tree adopts and hands out nodes
+  friend struct detail::bytes_access; // src/tree/value.hpp: the tree adopts and hands out nodes
   detail::value_node* n_ = nullptr;
 };
 
 /// The bytes themselves (for fmt): a view valid while `b` lives.
 inline std::string_view to_string(const bytes& b) noexcept { return b.view(); }
-
-namespace detail {
-/// The tree's access to the node behind a bytes handle (src/tree only).
-struct bytes_access {
-  /// Wraps a node reference the caller owns (no increment).
-  static bytes adopt(value_node* n) noexcept {
-    bytes b;
-    b.n_ = n;
-    return b;
-  }
-  /// Takes the node reference out of `b` (null for the empty value).
-  static value_node* release(bytes& b) noexcept { return std::exchange(b.n_, nullptr); }
-};
-} // namespace detail
 
 } // namespace kvmem
 

@@ -17,9 +17,20 @@
 // once even when they share nodes (counts are atomic, shared nodes are never
 // edited). One tree object is not for concurrent writes, like std::string.
 //
-// Errors: a failing operation returns the error and leaves the tree exactly
-// as it was (times included). Allocation failure is reported as no_space for
-// values; elsewhere it propagates as std::bad_alloc (basic guarantee).
+// Errors: a failing write returns the error and leaves the tree exactly as it
+// was (times and versions included) — also when memory runs out: a write
+// first allocates everything it may need (new nodes, names, the value, its
+// effects) and only then changes the tree, with steps that cannot fail, so
+// allocation failure is reported as no_space and changes nothing (tested by
+// failing every allocation of every write in turn: tests/tree_oom_test.cpp).
+// Reads never change the tree; those that allocate (list, get_partial of a
+// slice, digest's first computation) may throw std::bad_alloc.
+//
+// Effects: every write can report what it did — the changes a watcher of
+// the key would see (change.hpp): a set, a remove of a value or a whole
+// dictionary, a rename as rename_out + rename_in — decided where the write
+// decides them. A store hands them to its feeds and owned keys (and, later,
+// its journal); nothing is computed when no effects list is passed.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +41,7 @@
 #include <vector>
 
 #include "kvmem/bytes.hpp"
+#include "kvmem/change.hpp"
 #include "kvmem/digest.hpp"
 #include "kvmem/key.hpp"
 #include "kvmem/kind.hpp"
@@ -41,7 +53,10 @@ namespace kvmem {
 
 namespace detail {
 struct tree_access;
-}
+struct dict_node;
+class node_reserve;
+class seg_name;
+} // namespace detail
 
 /// One entry of a listing: its absolute key and its kind.
 using listing = std::vector<std::pair<key, kind>>;
@@ -147,35 +162,43 @@ public:
   // by a rename reports the rename's version for every key in it.
 
   // --- writes (modify this handle only; `at` is the time and version) ------
+  // Each appends its effects to `*effects` if given (nothing when it fails or
+  // changes nothing). Allocation failure: no_space, nothing changed.
 
   /// Binds k to v, creating missing intermediate dictionaries. Errors:
   /// dictionary_expected(k) if the path runs through a value; value_expected(k)
   /// if k holds a dictionary (the root included; a subtree is never dropped);
-  /// no_space if the capacity would be exceeded.
-  result<void> set(const key& k, bytes v, stamp at);
+  /// no_space if the capacity would be exceeded. Effect: set(k, v).
+  result<void> set(const key& k, bytes v, stamp at, change_list* effects = nullptr);
 
   /// Writes `data` at `offset` in the value at k: a missing k is created
   /// holding `data`; an offset past the end appends; otherwise the bytes are
   /// overwritten in place and the value extended if needed. Errors as set().
-  result<void> set_partial(const key& k, std::uint64_t offset, std::string_view data, stamp at);
+  /// Effect: set(k, the whole new value).
+  result<void> set_partial(const key& k, std::uint64_t offset, std::string_view data, stamp at,
+                           change_list* effects = nullptr);
 
   /// Removes the value or the whole dictionary at k; returns whether
   /// anything was removed. A missing k (or one under a value) is not an
   /// error and changes nothing, times included. Removing the root empties
-  /// the tree. A dictionary left without entries stays, empty.
-  result<bool> remove(const key& k, stamp at);
+  /// the tree. A dictionary left without entries stays, empty. Effect:
+  /// remove(k, the kind it held).
+  result<bool> remove(const key& k, stamp at, change_list* effects = nullptr);
 
   /// Moves src to dst (mirage-kv 6 semantics, see docs/semantics.md); returns
   /// false for the no-op of a value renamed onto itself. Moved nodes keep
   /// their times; the source and target dictionaries are re-dated. Errors:
   /// not_found(src), rename_source_prefix(src, dst), value_expected,
-  /// already_present(target), dictionary_expected, no_space.
-  result<bool> rename(const key& src, const key& dst, stamp at);
+  /// already_present(target), dictionary_expected, no_space. Effects:
+  /// rename_out(src -> target), rename_in(target <- src, a value's bytes),
+  /// where target is dst, or dst/basename(src) if dst is a dictionary.
+  result<bool> rename(const key& src, const key& dst, stamp at, change_list* effects = nullptr);
 
   /// Creates k holding `size` zero bytes, last modified at `mtime` (or now).
   /// Errors: already_present(k) if k exists (value or dictionary),
-  /// dictionary_expected(k), no_space.
-  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime, stamp at);
+  /// dictionary_expected(k), no_space. Effect: set(k, the zeros).
+  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime, stamp at,
+                        change_list* effects = nullptr);
 
   // --- whole-tree -----------------------------------------------------------
 
@@ -206,12 +229,15 @@ public:
 
 private:
   friend struct detail::tree_access; // src/tree: the node layout, for tests and walks
-  // See src/detail/tree_impl.hpp.
+  // See src/tree/tree_impl.hpp.
   struct found;
   struct cursor;
+  struct path_cost;
   found lookup(const key& k) const noexcept;
-  cursor descend(const key& k, std::size_t created_from, std::int64_t delta, stamp at);
-  result<void> put_value(const key& k, bytes v, ptime vtime, stamp at);
+  path_cost descend_cost(const key& k, std::size_t created_from) const noexcept;
+  cursor descend(const key& k, std::size_t created_from, std::int64_t delta, stamp at,
+                 detail::node_reserve& res, detail::seg_name* names) noexcept;
+  result<void> put_value(const key& k, bytes v, ptime vtime, stamp at, change_list* effects);
   result<void> check_space(std::int64_t delta) const;
   template <class F>
   static auto with_value(const found& f, const key& k, F&& then);

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "kvmem/bytes.hpp"
+#include "kvmem/change.hpp"
 #include "kvmem/key.hpp"
 #include "kvmem/result.hpp"
 #include "kvmem/time.hpp"
@@ -63,11 +64,12 @@ struct write_op {
 };
 
 /// Applies `w` to `t` as the tree operation of the same name, stamped `at`
-/// (time and version), after checking its precondition if it has one.
-/// Returns whether it changed anything: false for the no-ops (removing an
-/// absent key, renaming a value onto itself), true otherwise. Fails exactly
-/// as that tree operation does (or with version_mismatch), and then changes
-/// nothing.
-result<bool> apply(tree& t, const write_op& w, const stamp& at);
+/// (time and version), after checking its precondition if it has one, and
+/// appends its effects to `*effects` if given (tree.hpp). Returns whether it
+/// changed anything: false for the no-ops (removing an absent key, renaming
+/// a value onto itself), true otherwise. Fails exactly as that tree
+/// operation does (or with version_mismatch; no_space if memory runs out),
+/// and then changes nothing.
+result<bool> apply(tree& t, const write_op& w, const stamp& at, change_list* effects = nullptr);
 
 } // namespace kvmem

@@ -12,7 +12,7 @@ namespace {
 
 // Byte-wise lexicographic order (as std::string's). Segment names are
 // usually short, where a loop beats a call to memcmp.
-int compare(std::string_view a, const std::string& b) noexcept {
+int compare(std::string_view a, std::string_view b) noexcept {
   const std::size_t n = a.size() < b.size() ? a.size() : b.size();
   if (n > 16) {
     if (int c = std::memcmp(a.data(), b.data(), n))
@@ -42,11 +42,12 @@ void fix_height(entry* t) noexcept {
 
 // Takes an owned reference; returns an owned reference to a node that is
 // editable: the same node if unshared, else a copy (the original loses our
-// reference and stays intact for its other holders).
-entry* own(entry* e) {
+// reference and stays intact for its other holders). The copy comes from
+// the reserve and copies the name without allocating.
+entry* own(entry* e, node_reserve& res) noexcept {
   if (unique(e))
     return e;
-  auto* c = new entry;
+  auto* c = res.make_entry();
   c->height = e->height;
   c->k = e->k;
   c->l = e->l;
@@ -63,8 +64,8 @@ entry* own(entry* e) {
   return c;
 }
 
-entry* rotate_right(entry* t) {
-  entry* l = own(t->l);
+entry* rotate_right(entry* t, node_reserve& res) noexcept {
+  entry* l = own(t->l, res);
   t->l = l->r;
   l->r = t;
   fix_height(t);
@@ -72,8 +73,8 @@ entry* rotate_right(entry* t) {
   return l;
 }
 
-entry* rotate_left(entry* t) {
-  entry* r = own(t->r);
+entry* rotate_left(entry* t, node_reserve& res) noexcept {
+  entry* r = own(t->r, res);
   t->r = r->l;
   r->l = t;
   fix_height(t);
@@ -83,38 +84,38 @@ entry* rotate_left(entry* t) {
 
 // t is editable; its subtrees are valid AVL trees whose heights differ by at
 // most 2.
-entry* rebalance(entry* t) {
+entry* rebalance(entry* t, node_reserve& res) noexcept {
   fix_height(t);
   int bf = height(t->l) - height(t->r);
   if (bf > 1) {
     if (height(t->l->l) < height(t->l->r)) {
-      t->l = own(t->l);
-      t->l = rotate_left(t->l);
+      t->l = own(t->l, res);
+      t->l = rotate_left(t->l, res);
     }
-    return rotate_right(t);
+    return rotate_right(t, res);
   }
   if (bf < -1) {
     if (height(t->r->r) < height(t->r->l)) {
-      t->r = own(t->r);
-      t->r = rotate_right(t->r);
+      t->r = own(t->r, res);
+      t->r = rotate_right(t->r, res);
     }
-    return rotate_left(t);
+    return rotate_left(t, res);
   }
   return t;
 }
 
 // Removes the leftmost entry of t (non-null); hands it, detached and
 // editable, to *out.
-entry* take_min(entry* t, entry** out) {
-  t = own(t);
+entry* take_min(entry* t, entry** out, node_reserve& res) noexcept {
+  t = own(t, res);
   if (!t->l) {
     entry* r = t->r;
     t->r = nullptr;
     *out = t;
     return r;
   }
-  t->l = take_min(t->l, out);
-  return rebalance(t);
+  t->l = take_min(t->l, out, res);
+  return rebalance(t, res);
 }
 
 } // namespace
@@ -131,46 +132,48 @@ const entry* find(const entry* t, std::string_view name) noexcept {
 
 namespace {
 
-entry* insert(entry* t, std::string_view name, payload p) {
+entry* insert(entry* t, seg_name&& name, payload p, node_reserve& res) noexcept {
   if (!t) {
-    auto* e = new entry;
-    e->name.assign(name);
+    auto* e = res.make_entry();
+    e->name = std::move(name);
     set_payload(e, p);
     return e;
   }
-  t = own(t);
+  t = own(t, res);
   if (compare(name, t->name) < 0)
-    t->l = insert(t->l, name, p);
+    t->l = insert(t->l, std::move(name), p, res);
   else
-    t->r = insert(t->r, name, p);
-  return rebalance(t);
+    t->r = insert(t->r, std::move(name), p, res);
+  return rebalance(t, res);
 }
 
 } // namespace
 
-entry* put(entry* t, std::string_view name, payload p, bool* inserted) {
+entry* put(entry* t, std::string_view name, seg_name&& fresh, payload p, bool* inserted,
+           node_reserve& res) noexcept {
   // Replacing an existing entry changes no shape: edit it where it is.
-  if (entry* e = edit(&t, name)) {
+  if (entry* e = edit(&t, name, res)) {
     release(e->child);
     set_payload(e, p);
     *inserted = false;
     return t;
   }
+  assert(fresh == name && "put: a new entry needs its name made beforehand");
   *inserted = true;
-  return insert(t, name, p);
+  return insert(t, std::move(fresh), p, res);
 }
 
-entry* take(entry* t, std::string_view name, payload* out) {
+entry* take(entry* t, std::string_view name, payload* out, node_reserve& res) noexcept {
   assert(t && "take: name must be present");
-  t = own(t);
+  t = own(t, res);
   int c = compare(name, t->name);
   if (c < 0) {
-    t->l = take(t->l, name, out);
-    return rebalance(t);
+    t->l = take(t->l, name, out, res);
+    return rebalance(t, res);
   }
   if (c > 0) {
-    t->r = take(t->r, name, out);
-    return rebalance(t);
+    t->r = take(t->r, name, out, res);
+    return rebalance(t, res);
   }
   *out = payload{t->child, t->k, t->mtime, t->created, t->modified};
   t->child = nullptr;
@@ -183,15 +186,15 @@ entry* take(entry* t, std::string_view name, payload* out) {
   if (!r)
     return l;
   entry* m = nullptr;
-  r = take_min(r, &m);
+  r = take_min(r, &m, res);
   m->l = l;
   m->r = r;
-  return rebalance(m);
+  return rebalance(m, res);
 }
 
-entry* edit(entry** slot, std::string_view name) {
+entry* edit(entry** slot, std::string_view name, node_reserve& res) noexcept {
   while (*slot) {
-    *slot = own(*slot);
+    *slot = own(*slot, res);
     entry* t = *slot;
     int c = compare(name, t->name);
     if (c == 0)
@@ -201,14 +204,14 @@ entry* edit(entry** slot, std::string_view name) {
   return nullptr;
 }
 
-dict_node* edit_dict(dict_node** slot) {
+dict_node* edit_dict(dict_node** slot, node_reserve& res) noexcept {
   dict_node* d = *slot;
   if (unique(d)) {
     if (auto* m = d->memo.exchange(nullptr, std::memory_order_relaxed))
       delete m; // contents are about to change
     return d;
   }
-  auto* c = new dict_node;
+  auto* c = res.make_dict();
   c->root = d->root;
   c->count = d->count;
   c->bytes = d->bytes;
@@ -219,10 +222,10 @@ dict_node* edit_dict(dict_node** slot) {
   return c;
 }
 
-dict_node* edit_dict(node_header** slot) {
+dict_node* edit_dict(node_header** slot, node_reserve& res) noexcept {
   assert((*slot)->type == node_type::dict);
   auto* d = static_cast<dict_node*>(*slot);
-  auto* r = edit_dict(&d);
+  auto* r = edit_dict(&d, res);
   *slot = r;
   return r;
 }
@@ -232,25 +235,25 @@ std::string verify_entries(const entry* t, std::uint64_t expected_count) {
   // check of strict name order.
   std::string problem;
   std::uint64_t n = 0;
-  const std::string* prev = nullptr;
+  const seg_name* prev = nullptr;
   for_each(t, [&](const entry& e) {
     ++n;
     if (!problem.empty())
       return;
-    if (prev && !(*prev < e.name))
-      problem = fmt::format("entries out of order: {:?} then {:?}", *prev, e.name);
+    if (prev && !(*prev < e.name.view()))
+      problem = fmt::format("entries out of order: {:?} then {:?}", *prev, e.name.view());
     prev = &e.name;
     int hl = height(e.l), hr = height(e.r);
     if (e.height != 1 + std::max(hl, hr))
-      problem = fmt::format("wrong height at {:?}", e.name);
+      problem = fmt::format("wrong height at {:?}", e.name.view());
     else if (hl - hr > 1 || hr - hl > 1)
-      problem = fmt::format("unbalanced at {:?}", e.name);
+      problem = fmt::format("unbalanced at {:?}", e.name.view());
     else if (!e.child)
-      problem = fmt::format("entry {:?} without child", e.name);
+      problem = fmt::format("entry {:?} without child", e.name.view());
     else if ((e.k == kind::value) != (e.child->type == node_type::value))
-      problem = fmt::format("entry {:?} has the wrong kind", e.name);
-    else if (e.name.empty() || e.name.find('/') != std::string::npos)
-      problem = fmt::format("invalid segment {:?}", e.name);
+      problem = fmt::format("entry {:?} has the wrong kind", e.name.view());
+    else if (e.name.empty() || e.name.view().find('/') != std::string_view::npos)
+      problem = fmt::format("invalid segment {:?}", e.name.view());
   });
   if (problem.empty() && n != expected_count)
     problem = fmt::format("count says {} entries, found {}", expected_count, n);

@@ -1,21 +1,40 @@
-// Allocation and iterative destruction of tree nodes.
-#include "kvmem/detail/nodes.hpp"
+// Names, value nodes, the shared empty dictionary, and the iterative,
+// allocation-free destruction of tree nodes.
+#include "tree/nodes.hpp"
 
+#include <cstring>
 #include <new>
-#include <vector>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
-#include "tree/tree_impl.hpp"
+#include "tree/node_reserve.hpp"
 #include "tree/value.hpp"
 
 namespace kvmem::detail {
 
+seg_name::seg_name(std::string_view s) : size_(s.size()) {
+  if (is_inline()) {
+    if (!s.empty())
+      std::memcpy(u_.chars, s.data(), s.size());
+    return;
+  }
+  void* mem = ::operator new(sizeof(shared_chars) + s.size());
+  u_.shared = new (mem) shared_chars;
+  std::memcpy(u_.shared->data(), s.data(), s.size());
+}
+
+void seg_name::drop() noexcept {
+  if (u_.shared->rc.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    u_.shared->~shared_chars();
+    ::operator delete(u_.shared);
+  }
+}
+
 namespace {
 
-thread_local std::uint64_t freed = 0;
+thread_local std::uint64_t freed = 0; // trivially destructible: usable until the thread ends
 
 void free_value(const value_node* v) noexcept {
   ++freed;
@@ -24,16 +43,47 @@ void free_value(const value_node* v) noexcept {
   ::operator delete(const_cast<value_node*>(v));
 }
 
-// Drops one reference to a child; returns it if that was the last one and
-// the child has children of its own (so the caller must take them over).
-const node_header* drop(const node_header* n) noexcept {
-  if (!n || n->rc.fetch_sub(1, std::memory_order_acq_rel) != 1)
-    return nullptr;
-  if (n->type == node_type::value) {
-    free_value(static_cast<const value_node*>(n));
-    return nullptr;
+// The dying nodes still to free, linked through a field each of them no
+// longer needs (a dictionary's count, an entry's created version), so that
+// freeing a tree of any shape allocates nothing and uses constant stack.
+class dying_list {
+public:
+  void push(node_header* n) noexcept {
+    set_next(n, head_);
+    head_ = n;
   }
-  return n;
+  node_header* pop() noexcept {
+    node_header* n = head_;
+    if (n)
+      head_ = next(n);
+    return n;
+  }
+
+private:
+  static_assert(sizeof(std::uint64_t) >= sizeof(node_header*));
+  static std::uint64_t& link(node_header* n) noexcept {
+    return n->type == node_type::dict ? static_cast<dict_node*>(n)->count
+                                      : static_cast<entry*>(n)->created;
+  }
+  static void set_next(node_header* n, node_header* next) noexcept {
+    link(n) = reinterpret_cast<std::uintptr_t>(next);
+  }
+  static node_header* next(node_header* n) noexcept {
+    return reinterpret_cast<node_header*>(static_cast<std::uintptr_t>(link(n)));
+  }
+  node_header* head_ = nullptr;
+};
+
+// Drops one reference to a child; frees it if it was a value and the last
+// reference, or hands it to `dying` if it was the last reference to a node
+// with children of its own.
+void drop(const node_header* n, dying_list& dying) noexcept {
+  if (!n || n->rc.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return;
+  if (n->type == node_type::value)
+    free_value(static_cast<const value_node*>(n));
+  else
+    dying.push(const_cast<node_header*>(n));
 }
 
 // Returns memory to the operating system after a large release: glibc keeps
@@ -51,71 +101,29 @@ void return_memory(std::uint64_t nodes) noexcept {
 
 } // namespace
 
-namespace {
-
-// The work list of one release: a stack whose first entries live in the
-// caller's frame, so that ordinary releases (a replaced path, a small
-// subtree) never allocate, and deep or wide ones continue on the heap. Not
-// thread_local: a tree may be released from a static or thread_local
-// destructor, after a thread's own thread_local objects are gone.
-class work_stack {
-public:
-  bool empty() const noexcept { return n_ == 0 && spill_.empty(); }
-  void push(const node_header* x) {
-    if (n_ < inline_capacity && spill_.empty())
-      inline_[n_++] = x;
-    else
-      spill_.push_back(x);
-  }
-  const node_header* pop() noexcept {
-    if (!spill_.empty()) {
-      auto* x = spill_.back();
-      spill_.pop_back();
-      return x;
-    }
-    return inline_[--n_];
-  }
-
-private:
-  static constexpr std::size_t inline_capacity = 64;
-  const node_header* inline_[inline_capacity];
-  std::size_t n_ = 0;
-  std::vector<const node_header*> spill_;
-};
-
-} // namespace
-
 void release_slow(const node_header* first) noexcept {
   const auto freed_before = freed;
-  // A work list instead of recursion: a 10,000-deep path or a million-entry
-  // dictionary is freed in constant stack space.
-  work_stack work;
-  work.push(first);
-  while (!work.empty()) {
-    const node_header* n = work.pop();
-    switch (n->type) {
-      case node_type::value:
-        free_value(static_cast<const value_node*>(n));
-        break;
-      case node_type::dict: {
-        auto* d = static_cast<const dict_node*>(n);
-        if (auto* c = drop(d->root))
-          work.push(c);
-        delete d->memo.load(std::memory_order_acquire);
-        delete d;
-        ++freed;
-        break;
-      }
-      case node_type::entry: {
-        auto* e = static_cast<const entry*>(n);
-        const node_header* children[] = {e->l, e->r, e->child};
-        for (const node_header* c : children)
-          if (auto* x = drop(c))
-            work.push(x);
-        delete e;
-        ++freed;
-        break;
-      }
+  if (first->type == node_type::value) {
+    free_value(static_cast<const value_node*>(first));
+    return;
+  }
+  dying_list dying;
+  dying.push(const_cast<node_header*>(first));
+  while (node_header* n = dying.pop()) {
+    ++freed;
+    if (n->type == node_type::dict) {
+      auto* d = static_cast<dict_node*>(n);
+      drop(d->root, dying);
+      delete d->memo.load(std::memory_order_acquire);
+      d->~dict_node();
+      free_dict_block(d);
+    } else {
+      auto* e = static_cast<entry*>(n);
+      drop(e->l, dying);
+      drop(e->r, dying);
+      drop(e->child, dying);
+      e->~entry();
+      free_entry_block(e);
     }
   }
   return_memory(freed - freed_before);

@@ -190,18 +190,41 @@ result<void> tree::check_space(std::int64_t delta) const {
   return {};
 }
 
+tree::path_cost tree::descend_cost(const key& k, std::size_t created_from) const noexcept {
+  const auto& segs = k.segments();
+  path_cost c;
+  c.dicts = 1; // the root
+  const dict_node* d = root_;
+  for (std::size_t i = 0; i + 1 < segs.size(); ++i) {
+    ++c.dicts; // the dictionary at segs[i]: copied if shared, or created
+    if (i < created_from) {
+      c.entries += edit_bound(d->root);
+      d = static_cast<const dict_node*>(find(d->root, segs[i])->child);
+    } else {
+      // The new entry (and its path) in d, then the edit that finds it.
+      c.entries += d ? put_bound(d->root) + edit_bound(d->root) + 1 : 2;
+      d = nullptr; // below here everything is new
+    }
+  }
+  c.last = d;
+  return c;
+}
+
 // Makes the path to k's parent editable (copying shared nodes), creating the
-// dictionaries for segments [created_from, depth - 1) and re-dating (time
-// and modified version) the dictionaries they are created in. Adds to each
-// dictionary on the path the change of its byte total: `delta` (the change
-// at the last segment's entry, not counting its name) plus the names created
-// at or below it; and stamps each one's subtree version.
-tree::cursor tree::descend(const key& k, std::size_t created_from, std::int64_t delta, stamp at) {
+// dictionaries for segments [created_from, depth - 1) (named names[0], ...)
+// and re-dating (time and modified version) the dictionaries they are
+// created in. Adds to each dictionary on the path the change of its byte
+// total: `delta` (the change at the last segment's entry, not counting its
+// name) plus the names created at or below it; and stamps each one's subtree
+// version. Takes every node from `res`, filled with descend_cost's bound:
+// it cannot fail.
+tree::cursor tree::descend(const key& k, std::size_t created_from, std::int64_t delta, stamp at,
+                           node_reserve& res, seg_name* names) noexcept {
   const auto& segs = k.segments();
   const std::size_t n = segs.size();
   assert(n >= 1);
   std::uint64_t names_below = names_from(k, std::min(created_from, n));
-  dict_node* d = edit_dict(&root_);
+  dict_node* d = edit_dict(&root_, res);
   cursor c{d, &root_mtime_, &root_modified_};
   for (std::size_t i = 0;; ++i) {
     d->bytes += static_cast<std::uint64_t>(delta) + names_below; // modular: delta may be < 0
@@ -213,19 +236,19 @@ tree::cursor tree::descend(const key& k, std::size_t created_from, std::int64_t 
     entry* e;
     if (i >= created_from) {
       bool inserted = false;
-      auto* nd = new dict_node;
+      auto* nd = res.make_dict();
       nd->subtree = at.version;
-      d->root = put(d->root, segs[i],
-                    payload{nd, kind::dictionary, at.time, at.version, at.version}, &inserted);
+      d->root = put(d->root, segs[i], std::move(names[i - created_from]),
+                    payload{nd, kind::dictionary, at.time, at.version, at.version}, &inserted, res);
       assert(inserted);
       ++d->count;
       c.touch(at);
-      e = edit(&d->root, segs[i]);
+      e = edit(&d->root, segs[i], res);
     } else {
-      e = edit(&d->root, segs[i]);
+      e = edit(&d->root, segs[i], res);
       assert(e && e->k == kind::dictionary);
     }
-    d = edit_dict(&e->child);
+    d = edit_dict(&e->child, res);
     c = cursor{d, &e->mtime, &e->modified};
   }
 }
@@ -233,7 +256,7 @@ tree::cursor tree::descend(const key& k, std::size_t created_from, std::int64_t 
 // Binds k to v (validating first), with v last modified at `vtime`. A new
 // entry is created at `at.version`; a replaced value keeps its entry's
 // created version.
-result<void> tree::put_value(const key& k, bytes v, ptime vtime, stamp at) {
+result<void> tree::put_value(const key& k, bytes v, ptime vtime, stamp at, change_list* effects) {
   if (k.is_root())
     return error::value_expected(k);
   auto f = lookup(k);
@@ -253,21 +276,38 @@ result<void> tree::put_value(const key& k, bytes v, ptime vtime, stamp at) {
   auto delta = static_cast<std::int64_t>(v.size() - old_size);
   if (auto r = check_space(delta + static_cast<std::int64_t>(names_from(k, created_from))); !r)
     return r;
+  // Everything that may allocate, before anything changes (an allocation
+  // failure here leaves the tree as it was: see set()).
+  node_reserve res;
+  fresh_names names;
+  auto cost = descend_cost(k, created_from);
+  res.reserve(cost.entries + put_bound(cost.last ? cost.last->root : nullptr), cost.dicts);
+  names.make(k, std::min(created_from, k.depth()), k.depth());
+  if (v.empty())
+    v = bytes_access::adopt(alloc_value(0)); // every value has a node
+  if (effects)
+    effects->push_back({at.version, change_op::set, k, kind::value, {}, v});
+  // The change: nothing below can fail.
   value_node* node = bytes_access::release(v);
-  if (!node)
-    node = alloc_value(0);
-  auto c = descend(k, created_from, delta, at);
+  const std::size_t made = k.depth() - std::min(created_from, k.depth()); // names made
+  auto c = descend(k, created_from, delta, at, res, names.data());
+  seg_name unused; // a replaced entry keeps its name
   bool inserted = false;
-  c.d->root = put(c.d->root, k.basename(),
-                  payload{node, kind::value, vtime, created, at.version}, &inserted);
+  c.d->root = put(c.d->root, k.basename(), std::move(made > 0 ? names[made - 1] : unused),
+                  payload{node, kind::value, vtime, created, at.version}, &inserted, res);
   if (inserted)
     ++c.d->count;
   c.touch(at);
   return {};
 }
 
-result<void> tree::set(const key& k, bytes v, stamp at) {
-  return put_value(k, std::move(v), at.time, at);
+// Every write is a function-try-block: its edit cannot fail (noexcept), so a
+// std::bad_alloc can only come from its preparation, before anything
+// changed, and becomes no_space.
+result<void> tree::set(const key& k, bytes v, stamp at, change_list* effects) try {
+  return put_value(k, std::move(v), at.time, at, effects);
+} catch (const std::bad_alloc&) {
+  return error::no_space();
 }
 
 } // namespace kvmem

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tree/tree_impl.hpp"
+#include "tree/value.hpp"
 
 namespace kvmem {
 
@@ -178,8 +179,7 @@ private:
 namespace {
 
 std::uint64_t entry_bytes(const entry* e) {
-  auto name = e->name.capacity() > 15 ? e->name.capacity() + 1 : 0; // beyond the inline buffer
-  return sizeof(entry) + name;
+  return sizeof(entry) + e->name.heap_bytes(); // a long name: its shared buffer
 }
 
 std::uint64_t value_bytes(const node_header* n) {

@@ -1,8 +1,12 @@
 // Pieces shared by the tree's implementation files (internal).
 #pragma once
 
-#include "tree/entry_map.hpp"
+#include <array>
+#include <new>
+#include <vector>
+
 #include "kvmem/tree.hpp"
+#include "tree/entry_map.hpp"
 
 namespace kvmem {
 
@@ -41,7 +45,38 @@ struct tree::cursor {
   }
 };
 
+/// What descend() may take from a reserve: an upper bound on the entries
+/// and dictionaries it copies or creates, and the dictionary that holds (or
+/// will hold) the key's last segment if it exists already (null if descend
+/// creates it), for the bound of the edit the write makes there.
+struct tree::path_cost {
+  std::size_t entries = 0;
+  std::size_t dicts = 0;
+  const detail::dict_node* last = nullptr;
+};
+
 namespace detail {
+
+/// The names a write gives to the entries it creates, made before it changes
+/// anything (a long name allocates): a few inline, more on the heap.
+class fresh_names {
+public:
+  /// Makes the names of k's segments [from, to). Throws std::bad_alloc.
+  void make(const key& k, std::size_t from, std::size_t to) {
+    n_ = to > from ? to - from : 0;
+    if (n_ > inline_.size())
+      more_.resize(n_);
+    for (std::size_t i = 0; i < n_; ++i)
+      data()[i] = seg_name{k.segments()[from + i]};
+  }
+  seg_name* data() noexcept { return n_ > inline_.size() ? more_.data() : inline_.data(); }
+  seg_name& operator[](std::size_t i) noexcept { return data()[i]; }
+
+private:
+  std::size_t n_ = 0;
+  std::array<seg_name, 4> inline_;
+  std::vector<seg_name> more_;
+};
 
 /// The node layout behind a tree handle, for the tree's own code and tests.
 struct tree_access {
@@ -64,10 +99,6 @@ struct tree_access {
 /// How many AVL entries diff() has opened on this thread so far (tests check
 /// that shared subtrees are skipped).
 std::uint64_t diff_entries_visited() noexcept;
-
-/// A new reference to the one shared empty dictionary (never freed, never
-/// edited in place since its count never drops to 1).
-dict_node* empty_dict() noexcept;
 
 /// Bytes a child accounts for below its entry (values: size; dicts: total).
 inline std::uint64_t child_bytes(const node_header* n) noexcept {

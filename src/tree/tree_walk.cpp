@@ -163,7 +163,7 @@ void walk(const dict_node* root, F&& visit) {
       stack.pop_back();
       continue;
     }
-    std::string path = top.path + "/" + e->name;
+    std::string path = top.path + "/" + std::string(e->name.view());
     visit(path, *e);
     if (e->k == kind::dictionary)
       stack.push_back(std::make_unique<frame>(
@@ -213,17 +213,17 @@ std::string tree::verify() const {
       // than created; a dictionary's subtree covers its entries and the
       // subtrees below it.
       if (version_problem.empty() && e.created > e.modified)
-        version_problem = fmt::format("{}{}: created {} after modified {}", path, e.name,
+        version_problem = fmt::format("{}{}: created {} after modified {}", path, e.name.view(),
                                       e.created, e.modified);
       if (version_problem.empty() && e.modified > d->subtree)
         version_problem = fmt::format("{}{}: modified {} above its dictionary's subtree {}", path,
-                                      e.name, e.modified, d->subtree);
+                                      e.name.view(), e.modified, d->subtree);
       if (e.k == kind::dictionary) {
         auto* child = static_cast<const dict_node*>(e.child);
         if (version_problem.empty() && child->subtree > d->subtree)
-          version_problem = fmt::format("{}{}: subtree {} above its parent's {}", path, e.name,
+          version_problem = fmt::format("{}{}: subtree {} above its parent's {}", path, e.name.view(),
                                         child->subtree, d->subtree);
-        stack.emplace_back(path + e.name + "/", child);
+        stack.emplace_back(path + std::string(e.name.view()) + "/", child);
       }
     });
     if (!version_problem.empty())

@@ -26,17 +26,17 @@ std::uint64_t write_op::payload_bytes() const noexcept {
   return key_bytes(path) + key_bytes(destination) + data.size();
 }
 
-result<bool> apply(tree& t, const write_op& w, const stamp& at) {
+result<bool> apply(tree& t, const write_op& w, const stamp& at, change_list* effects) {
   if (w.precondition)
     if (auto r = t.check(w.path, *w.precondition); !r)
       return std::move(r).error();
   using c = write_op::code;
   switch (w.op) {
-    case c::set: return changed(t.set(w.path, w.data, at));
-    case c::set_partial: return changed(t.set_partial(w.path, w.offset, w.data.view(), at));
-    case c::remove: return t.remove(w.path, at);
-    case c::rename: return t.rename(w.path, w.destination, at);
-    case c::allocate: return changed(t.allocate(w.path, w.size, w.time, at));
+    case c::set: return changed(t.set(w.path, w.data, at, effects));
+    case c::set_partial: return changed(t.set_partial(w.path, w.offset, w.data.view(), at, effects));
+    case c::remove: return t.remove(w.path, at, effects);
+    case c::rename: return t.rename(w.path, w.destination, at, effects);
+    case c::allocate: return changed(t.allocate(w.path, w.size, w.time, at, effects));
   }
   return error::make(errc::invalid_argument, "unknown write operation");
 }

@@ -5,7 +5,7 @@
 
 #include <fmt/core.h>
 
-#include "store/events.hpp"
+#include "store/commit_record.hpp"
 #include "store/store_state.hpp"
 #include "store/validate.hpp"
 
@@ -19,30 +19,33 @@ namespace {
 
 // Takes the published snapshot back for the duration of a write (see
 // published.hpp) and publishes the store's root again when the write is
-// done, whatever its outcome. What a reader may still hold, and the previous
-// version's nodes, are released only after the reply is out (off the
-// writer's round trip).
+// done, whatever its outcome. The snapshot to publish is allocated first, so
+// that publishing cannot fail once the tree has changed. What a reader may
+// still hold, and the previous version's nodes, are released only after the
+// reply is out (off the writer's round trip).
 class write_scope {
 public:
-  explicit write_scope(store_self self) : self_(self), held_(self->state.pub->reclaim()) {}
+  explicit write_scope(store_self self)
+    : self_(self), next_(std::make_shared<snapshot>()), held_(self->state.pub->reclaim()) {}
   ~write_scope() { publish(); }
   write_scope(const write_scope&) = delete;
   write_scope& operator=(const write_scope&) = delete;
 
   /// Publishes the store's current root (once); call before replying.
-  void publish() {
-    if (done_)
+  void publish() noexcept {
+    if (!next_)
       return;
-    done_ = true;
     auto& st = self_->state;
-    previous_ = st.pub->publish(std::make_shared<const snapshot>(snapshot{st.version, st.root, {}}));
+    next_->version = st.version;
+    next_->root = st.root;
+    previous_ = st.pub->publish(std::move(next_));
   }
 
 private:
   store_self self_;
+  std::shared_ptr<snapshot> next_;
   std::shared_ptr<const snapshot> held_;
   std::shared_ptr<const snapshot> previous_;
-  bool done_ = false;
 };
 
 // Polls the mailbox for a short while after a reply (see linger_us), so
@@ -90,29 +93,20 @@ std::optional<error> check_limits(const store_options& o, const write_op* ops, s
 
 // Applies ops[0, n) to the store's root, all or nothing, stamped with the
 // version they make; returns whether the root changed. One write is applied
-// to the root directly (a failing tree operation changes nothing); several
-// go to a copy (O(1)) that replaces the root only if all succeed: the first
-// write to each path copies it, later writes to the same nodes edit the copy
-// in place. The replaced root goes to `retired`, to be freed after the reply.
-// With `events`, describes what each write did (for feeds and owners).
-result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, tree& retired,
-                       change_list* events) {
-  const stamp at{st.clock.now(), st.version + 1};
-  auto one = [&](tree& t, const write_op& w) -> result<bool> {
-    if (!events)
-      return apply(t, w, at);
-    auto p = preview(t, w);
-    auto r = apply(t, w, at);
-    if (r && *r)
-      describe(t, w, p, at.version, *events);
-    return r;
-  };
+// to the root directly (a failing tree operation changes nothing, out of
+// memory included); several go to a copy (O(1)) that replaces the root only
+// if all succeed: the first write to each path copies it, later writes to
+// the same nodes edit the copy in place. The replaced root goes to
+// `retired`, to be freed after the reply. With `effects`, the tree reports
+// what each write changed (discarded by the caller if the commit fails).
+result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, const stamp& at,
+                       tree& retired, change_list* effects) {
   if (n == 1)
-    return one(st.root, ops[0]);
+    return apply(st.root, ops[0], at, effects);
   tree next = st.root;
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
-    auto r = one(next, ops[i]);
+    auto r = apply(next, ops[i], at, effects);
     if (!r)
       return std::move(r).error(); // `next` is dropped: nothing applied
     any = any || *r;
@@ -156,55 +150,84 @@ std::optional<error> admit(store_self self, const commit& c) {
   return std::nullopt;
 }
 
+// Replies to the current request, if `reply`; a reply that cannot even be
+// allocated is lost (the store goes on: CAF 0.17.6 would end an actor whose
+// handler throws).
+template <class T>
+void answer(store_self self, bool reply, T&& x) noexcept {
+  if (!reply)
+    return;
+  try {
+    self->make_response_promise<version_t>().deliver(std::forward<T>(x));
+  } catch (...) {
+  }
+}
+
+// What follows a commit: owned keys and feeds. Out of memory here must not
+// undo the commit (it is applied and published): subscribers that may have
+// missed it resync instead (recover_feeds), and the ownership of the keys it
+// touched ends, as if they had been written without an owner.
+void follow(store_self self, const commit_record& rec, bool changed, bool describe,
+            const std::optional<tree>& before,
+            const std::vector<std::pair<key, caf::actor>>& owners) noexcept {
+  try {
+    if (describe)
+      update_owners(self, rec, owners);
+  } catch (...) {
+    release_owned_on_failure(self, rec);
+  }
+  if (!changed)
+    return;
+  try {
+    after_commit(self, rec, before);
+  } catch (...) {
+    recover_feeds(self);
+  }
+}
+
 // The one write path. `reply`: answer the current request (else the commit
-// is the store's own). `owners`: keys the commit makes owned.
+// is the store's own). `owners`: keys the commit makes owned. Nothing that
+// fails here ends the store: before the tree changes, a failure (out of
+// memory included) is the commit's error and changes nothing; after it,
+// the commit stands and is published.
 caf::result<version_t> commit_span(store_self self, const commit* c, const write_op* ops,
                                    std::size_t n, bool reply,
                                    const std::vector<std::pair<key, caf::actor>>& owners) {
   auto& st = self->state;
-  if (reply) // the store's own commits (an owner's keys) are not limited
-    if (auto e = check_limits(st.opts, ops, n))
-      return to_caf(*e);
-  if (c)
-    if (auto e = admit(self, *c))
-      return to_caf(*e);
-  caf::error failure;
-  {
+  bool changed = false;
+  try {
+    if (reply) // the store's own commits (an owner's keys) are not limited
+      if (auto e = check_limits(st.opts, ops, n))
+        return to_caf(*e);
+    if (c)
+      if (auto e = admit(self, *c))
+        return to_caf(*e);
     tree retired; // the previous root, freed after the reply (as the scope's snapshots)
-    change_list events;
+    commit_record rec{{st.clock.now(), st.version + 1}, {ops, n}, {}};
     const bool describe = st.wants_events() || !owners.empty();
     std::optional<tree> before;
     if (needs_root_before(st))
       before = st.root; // a held-back watcher diffs from here later
     write_scope scope{self};
-    bool changed = false;
-    try {
-      auto r = apply_all(st, ops, n, retired, describe ? &events : nullptr);
-      if (!r)
-        failure = to_caf(r.error());
-      else if ((changed = *r))
+    auto r = apply_all(st, ops, n, rec.at, retired, describe ? &rec.effects : nullptr);
+    if (!r) {
+      scope.publish();
+      answer(self, reply, to_caf(r.error()));
+    } else {
+      if ((changed = *r))
         ++st.version;
-    } catch (const std::bad_alloc&) {
-      failure = to_caf(error::no_space());
-    } catch (const std::exception& e) {
-      failure = internal_error(e.what());
+      scope.publish(); // acknowledged means published
+      // Reply now, through a promise: the scope's snapshots (the previous
+      // version's nodes) are freed when it closes, after the reply is out.
+      answer(self, reply, st.version);
+      follow(self, rec, changed, describe, before, owners);
     }
-    scope.publish(); // acknowledged means published
-    // Reply now, through a promise: the scope's snapshots (the previous
-    // version's nodes) are freed when it closes, after the reply is out.
-    if (reply) {
-      auto rp = self->make_response_promise<version_t>();
-      if (failure)
-        rp.deliver(std::move(failure));
-      else
-        rp.deliver(st.version);
-    }
-    if (!failure) {
-      if (describe)
-        update_owners(self, events, owners);
-      if (changed)
-        after_commit(self, events, before);
-    }
+  } catch (const std::bad_alloc&) {
+    if (!changed)
+      answer(self, reply, to_caf(error::no_space()));
+  } catch (const std::exception& e) {
+    if (!changed)
+      answer(self, reply, internal_error(e.what()));
   }
   linger(self);
   return caf::delegated<version_t>{};

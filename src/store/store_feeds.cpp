@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 
 #include "kvmem/diff.hpp"
-#include "store/events.hpp"
 #include "store/store_state.hpp"
 
 namespace kvmem::detail {
@@ -51,10 +50,20 @@ void send(store_self self, std::uint64_t id, subscription& sub, change_list even
 }
 
 // A held-back subscriber has room again: one delivery for everything it
-// missed, as a diff of its prefix (nothing, if the prefix did not change).
+// missed, as a diff of its prefix (nothing, if the prefix did not change);
+// or, after a lost delivery, a resync.
 void catch_up(store_self self, std::uint64_t id, subscription& sub) {
   auto& st = self->state;
-  if (!sub.behind || sub.full())
+  if (sub.full())
+    return;
+  if (sub.resync_pending) {
+    sub.resync_pending = false;
+    --self->state.resyncs_pending;
+    sub.behind.reset();
+    send(self, id, sub, {}, false, true);
+    return;
+  }
+  if (!sub.behind)
     return;
   auto d = diff(*sub.behind, st.root, sub.prefix, st.version);
   sub.behind.reset();
@@ -72,6 +81,8 @@ void forget(store_state& st, std::uint64_t id) {
     if (p->second.empty())
       st.subs_by_prefix.erase(p);
   }
+  if (i->second.resync_pending)
+    --st.resyncs_pending;
   st.subs.erase(i);
 }
 
@@ -204,7 +215,7 @@ bool needs_root_before(const store_state& st) noexcept {
   return false;
 }
 
-void after_commit(store_self self, const change_list& events, const std::optional<tree>& before) {
+void after_commit(store_self self, const commit_record& rec, const std::optional<tree>& before) {
   auto& st = self->state;
   retain_version(st);
   if (st.subs.empty())
@@ -213,7 +224,7 @@ void after_commit(store_self self, const change_list& events, const std::optiona
   // the event's key or above it, and those below it. O(depth · log S) per
   // event, not O(S).
   std::map<std::uint64_t, change_list> mine;
-  for (auto& e : events) {
+  for (auto& e : rec.effects) {
     auto add = [&](const std::vector<std::uint64_t>& ids) {
       for (auto id : ids)
         mine[id].push_back(e);
@@ -230,16 +241,29 @@ void after_commit(store_self self, const change_list& events, const std::optiona
          it != st.subs_by_prefix.end() && e.path.is_prefix_of(it->first); ++it)
       add(it->second);
   }
+  if (st.resyncs_pending > 0)
+    for (auto& [id, sub] : st.subs)
+      if (sub.resync_pending)
+        catch_up(self, id, sub); // a delivery was lost: resync now if there is room
   for (auto& [id, list] : mine) {
     auto& sub = st.subs.at(id);
-    if (sub.behind)
-      continue; // held back: its diff covers this commit too
+    if (sub.behind || sub.resync_pending)
+      continue; // held back: its diff (or resync) covers this commit too
     if (sub.full()) {
       sub.behind = before; // the prefix as of `delivered`: unchanged since
       continue;
     }
     send(self, id, sub, std::move(list), false, false);
   }
+}
+
+void recover_feeds(store_self self) noexcept {
+  auto& st = self->state;
+  for (auto& [id, sub] : st.subs)
+    if (sub.delivered < st.version && !sub.resync_pending) {
+      sub.resync_pending = true; // it may have missed the last commit
+      ++st.resyncs_pending;
+    }
 }
 
 caf::result<snapshot> snapshot_at(store_self self, version_t v) {

@@ -33,11 +33,11 @@ void release(store_self self, const key& k, bool below) {
 
 } // namespace
 
-void update_owners(store_self self, const change_list& events,
+void update_owners(store_self self, const commit_record& rec,
                    const std::vector<std::pair<key, caf::actor>>& owners) {
   auto& st = self->state;
   if (!st.owned.empty())
-    for (auto& e : events)
+    for (auto& e : rec.effects)
       release(self, e.path, e.op != change_op::set);
   for (auto& [k, owner] : owners) {
     if (!owner || !st.root.exists(k))
@@ -48,6 +48,15 @@ void update_owners(store_self self, const change_list& events,
       self->monitor(owner);
     keys.insert(k);
     st.owned[k] = addr;
+  }
+}
+
+void release_owned_on_failure(store_self self, const commit_record& rec) noexcept {
+  for (auto& e : rec.effects) {
+    try {
+      release(self, e.path, true);
+    } catch (...) {
+    }
   }
 }
 

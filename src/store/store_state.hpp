@@ -13,6 +13,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "kvmem/store.hpp"
+#include "store/commit_record.hpp"
 #include "store/published.hpp"
 
 namespace kvmem::detail {
@@ -44,12 +45,16 @@ struct store_state {
     /// While deliveries are held back (more than `window` unacknowledged):
     /// the root as of `delivered`, as far as the prefix is concerned.
     std::optional<tree> behind;
+    /// A delivery was lost (out of memory after a commit): the next one is
+    /// an explicit resync from `delivered` to the store's version.
+    bool resync_pending = false;
     bool full() const noexcept { return sent - acked >= window; }
   };
   std::map<std::uint64_t, subscription> subs;
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> subs_by_actor;
   std::map<key, std::vector<std::uint64_t>> subs_by_prefix; // to find who an event concerns
   std::uint64_t next_sub = 1;
+  std::size_t resyncs_pending = 0; // subscriptions with resync_pending set
   // Retained versions, oldest first (store_options::history_*).
   struct retained {
     version_t version;
@@ -112,9 +117,12 @@ void unwatch(store_self self, std::uint64_t id);
 caf::result<snapshot> snapshot_at(store_self self, version_t v);
 caf::result<change_list> diff_versions(store_self self, version_t v1, version_t v2,
                                        const key& prefix);
-/// After a commit made version st.version with `events` (`before`: the root
-/// before it, if a subscriber needed it): retains the version, delivers.
-void after_commit(store_self self, const change_list& events, const std::optional<tree>& before);
+/// After commit `rec` made version st.version (`before`: the root before it,
+/// if a subscriber needed it): retains the version, delivers its effects.
+void after_commit(store_self self, const commit_record& rec, const std::optional<tree>& before);
+/// After a commit whose deliveries failed part way (out of memory): every
+/// subscription that may have missed it resyncs at its next chance.
+void recover_feeds(store_self self) noexcept;
 /// True if some subscriber will be held back by the next commit that
 /// concerns it (so the commit must keep the root it starts from).
 bool needs_root_before(const store_state& st) noexcept;
@@ -127,10 +135,13 @@ std::pair<std::uint64_t, std::uint64_t> history_info(const store_state& st);
 
 // --- keys owned by an actor (store_owners.cpp) -----------------------------
 
-/// Keeps ownership in step with what a commit did (`events`), then gives
-/// `owners` their keys (monitoring new owners).
-void update_owners(store_self self, const change_list& events,
+/// Keeps ownership in step with what commit `rec` did, then gives `owners`
+/// their keys (monitoring new owners).
+void update_owners(store_self self, const commit_record& rec,
                    const std::vector<std::pair<key, caf::actor>>& owners);
+/// After update_owners failed part way (out of memory): ends the ownership
+/// of every key commit `rec` touched (best effort, allocation-free).
+void release_owned_on_failure(store_self self, const commit_record& rec) noexcept;
 /// An owner terminated: removes every key it still owns, in one commit.
 void owner_down(store_self self, const caf::actor_addr& who);
 

@@ -2,6 +2,8 @@
 // the tree's operations.
 #include "kvmem/write_op.hpp"
 
+#include <new>
+
 #include "kvmem/tree.hpp"
 
 namespace kvmem {
@@ -26,7 +28,7 @@ std::uint64_t write_op::payload_bytes() const noexcept {
   return key_bytes(path) + key_bytes(destination) + data.size();
 }
 
-result<bool> apply(tree& t, const write_op& w, const stamp& at, change_list* effects) {
+result<bool> apply(tree& t, const write_op& w, const stamp& at, change_list* effects) try {
   if (w.precondition)
     if (auto r = t.check(w.path, *w.precondition); !r)
       return std::move(r).error();
@@ -39,6 +41,8 @@ result<bool> apply(tree& t, const write_op& w, const stamp& at, change_list* eff
     case c::allocate: return changed(t.allocate(w.path, w.size, w.time, at, effects));
   }
   return error::make(errc::invalid_argument, "unknown write operation");
+} catch (const std::bad_alloc&) {
+  return error::no_space(); // from the precondition's error: nothing was written
 }
 
 } // namespace kvmem

@@ -104,7 +104,7 @@ TEST_CASE_METHOD(coordinator_fixture, "a read conflicts exactly with the writes 
 TEST_CASE_METHOD(coordinator_fixture, "a batch that only writes never conflicts") {
   setup(*this);
   CHECK(runs_of(*this, [](batch_view&) {}, {write_op::set(K("/sink"), "other"), write_op::remove(K("/r"))}) == 1);
-  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/sink")).value() == "1");
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/sink"))).value() == "1");
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "the four interleavings of a commit") {
@@ -121,14 +121,14 @@ TEST_CASE_METHOD(coordinator_fixture, "the four interleavings of a commit") {
   SECTION("after an unrelated write: validated and applied to the current state") {
     CHECK(runs_of(*this, incr, {write_op::set(K("/r/w"), "x")}) == 1);
     CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == v0 + 2);
-    CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/r/w")).value() == "x"); // kept
+    CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/r/w"))).value() == "x"); // kept
   }
   SECTION("after a conflicting write: rejected and replayed on the new state") {
     CHECK(runs_of(*this, incr, {write_op::set(K("/r/v"), "10")}) == 2);
-    CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/r/v")).value() == "11");
+    CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/r/v"))).value() == "11");
   }
   SECTION("a requirement that no longer holds: version_mismatch, not replayed, nothing applied") {
-    auto seen = ask<kvmem::entry_stat>(kvmem::stat_atom::value, K("/r/w")).value().modified;
+    auto seen = read<kvmem::entry_stat>(kvmem::read_op::stat(K("/r/w"))).value().modified;
     auto runs = std::make_shared<int>(0);
     auto store = s.actor();
     auto r = batch([=](batch_view& v) {
@@ -142,8 +142,8 @@ TEST_CASE_METHOD(coordinator_fixture, "the four interleavings of a commit") {
     CHECK(r.error().expected == seen);
     CHECK(r.error().actual == v0 + 1);
     CHECK(*runs == 1);
-    CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/sink")).value() ==
-          kvmem::presence::absent);
+    CHECK(read<std::optional<kvmem::kind>>(kvmem::read_op::exists(K("/sink"))).value() ==
+          std::nullopt);
   }
 }
 

@@ -48,6 +48,12 @@ struct coordinator_fixture {
     return std::move(*out);
   }
 
+  /// A read by message (read_atom), its result as a T.
+  template <class T>
+  kvmem::result<T> read(kvmem::read_op op) {
+    return kvmem::read_as<T>(ask<kvmem::read_result>(kvmem::read_atom::value, std::move(op)));
+  }
+
   /// Runs f as a batch from an event-based actor; returns the outcome once
   /// the scheduler is idle.
   template <class F>

@@ -325,8 +325,8 @@ TEST_CASE_METHOD(garbage_fixture, "well-formed messages of the wrong type") {
     CHECK(got_error);
   };
   expect_error(std::string("not a kvmem message"), 42);
-  expect_error(kvmem::get_atom::value, 42);                      // wrong argument type
-  expect_error(kvmem::get_atom::value, kvmem::pin{999}, K("/a")); // unknown pin
+  expect_error(kvmem::read_atom::value, 42);                                       // wrong argument type
+  expect_error(kvmem::read_atom::value, kvmem::pin{999}, kvmem::read_op::get(K("/a"))); // unknown pin
   expect_error(kvmem::commit_atom::value, std::string("x"));
   still_serving();
 }

@@ -67,7 +67,7 @@ TEST_CASE_METHOD(throwing_clock_fixture, "an exception inside the store is an in
   CHECK(r.error().code == errc::internal);
   CHECK(r.error().detail == "clock broke");
   CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 0);
-  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/a")).value() == kvmem::presence::absent);
+  CHECK(read<std::optional<kvmem::kind>>(kvmem::read_op::exists(K("/a"))).value() == std::nullopt);
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "every pin has an owner, and one owner cannot take them all") {
@@ -113,16 +113,16 @@ TEST_CASE_METHOD(coordinator_fixture, "write_atom applies any write_op, like its
   CHECK(ask<kvmem::version_t>(kvmem::write_atom::value, write_op::remove(K("/nope"))).value() == 2);
   CHECK(ask<kvmem::version_t>(kvmem::write_atom::value, write_op::allocate(K("/c"), 4)).error() ==
         error::already_present(K("/c")));
-  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/c")).value() == "v");
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/c"))).value() == "v");
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "typed messages reach the store and errors come back") {
   CHECK(ask<kvmem::version_t>(kvmem::set_atom::value, K("/a/b"), kvmem::bytes{"v"}).value() == 1);
-  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/a/b")).value() == "v");
-  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/a")).error() == error::value_expected(K("/a")));
-  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/a")).value() ==
-        kvmem::presence::dictionary);
-  CHECK(ask<kvmem::listing>(kvmem::list_atom::value, K("/a")).value().size() == 1);
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/a/b"))).value() == "v");
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/a"))).error() == error::value_expected(K("/a")));
+  CHECK(read<std::optional<kvmem::kind>>(kvmem::read_op::exists(K("/a"))).value() ==
+        kvmem::kind::dictionary);
+  CHECK(read<kvmem::listing>(kvmem::read_op::list(K("/a"))).value().size() == 1);
   CHECK(ask<kvmem::version_t>(kvmem::rename_atom::value, K("/a"), K("/a/b/c")).error() ==
         error::rename_source_prefix(K("/a"), K("/a/b/c")));
   CHECK(ask<kvmem::version_t>(kvmem::remove_atom::value, K("/zz")).value() == 1); // no-op
@@ -133,10 +133,10 @@ TEST_CASE_METHOD(coordinator_fixture, "typed messages reach the store and errors
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "caf::error replies render in mirage-kv's words") {
-  auto r = ask<kvmem::bytes>(kvmem::get_atom::value, K("/nope"));
-  self->send(s.actor(), kvmem::get_atom::value, K("/nope"));
+  auto r = read<kvmem::bytes>(kvmem::read_op::get(K("/nope")));
+  self->send(s.actor(), kvmem::read_atom::value, kvmem::read_op::get(K("/nope")));
   sched.run();
-  self->receive([](kvmem::bytes&) { FAIL("expected an error"); },
+  self->receive([](kvmem::read_result&) { FAIL("expected an error"); },
                 [&](caf::error& e) {
                   CHECK(e.category() == kvmem::error_category);
                   CHECK(sys.render(e) == "Cannot find the key /nope");
@@ -148,7 +148,7 @@ TEST_CASE_METHOD(coordinator_fixture, "a stale commit applies only if its reads 
   REQUIRE(ask<kvmem::version_t>(kvmem::set_atom::value, K("/y"), kvmem::bytes{"moved"}));
   // Read /y at version 0, which has changed since: rejected.
   auto stale = kvmem::commit{0, {kvmem::write_op::set(K("/x"), "1")}};
-  stale.reads = {{kvmem::read_record::code::get, K("/y")}};
+  stale.reads = {kvmem::read_op::get(K("/y"))};
   stale.base_root = snap.root;
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, stale).error().code == errc::conflict);
   // Without the snapshot it read, the store cannot tell: rejected.
@@ -157,7 +157,7 @@ TEST_CASE_METHOD(coordinator_fixture, "a stale commit applies only if its reads 
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, blind).error().code == errc::conflict);
   // Read /z, which has not changed: applied to the current state.
   auto unrelated = stale;
-  unrelated.reads = {{kvmem::read_record::code::exists, K("/z")}};
+  unrelated.reads = {kvmem::read_op::exists(K("/z"))};
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, unrelated).value() == 2);
   // Wrote only: never conflicts.
   auto blind_write = kvmem::commit{0, {kvmem::write_op::set(K("/w"), "1")}};
@@ -186,7 +186,7 @@ TEST_CASE_METHOD(coordinator_fixture, "a write between a batch's snapshot and it
   });
   CHECK(*runs == 2);
   CHECK(r.value() == 100);
-  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/n")).value() == "101");
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/n"))).value() == "101");
   CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 3);
 }
 
@@ -203,8 +203,8 @@ TEST_CASE_METHOD(coordinator_fixture, "interfered with on every attempt: too_man
     CHECK(r.error() == error::too_many_retries(n));
     CHECK(*runs == n);
   }
-  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/mine")).value() ==
-        kvmem::presence::absent);
+  CHECK(read<std::optional<kvmem::kind>>(kvmem::read_op::exists(K("/mine"))).value() ==
+        std::nullopt);
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "run_batch returns f's value and reports errors") {
@@ -255,7 +255,7 @@ TEST_CASE_METHOD(coordinator_fixture, "write_window keeps at most N requests in 
   REQUIRE(acked->size() == 100);
   CHECK(std::is_sorted(acked->begin(), acked->end()));
   CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 101);
-  CHECK(ask<kvmem::bytes>(kvmem::get_atom::value, K("/w/k9")).value() == "99");
-  CHECK(ask<kvmem::presence>(kvmem::exists_atom::value, K("/w/k0")).value() ==
-        kvmem::presence::absent);
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/w/k9"))).value() == "99");
+  CHECK(read<std::optional<kvmem::kind>>(kvmem::read_op::exists(K("/w/k0"))).value() ==
+        std::nullopt);
 }

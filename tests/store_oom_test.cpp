@@ -50,8 +50,8 @@ struct oom_fixture : coordinator_fixture {
 
   std::string state() {
     auto v = ask<version_t>(version_atom::value).value();
-    auto d = ask<kvmem::digest>(digest_atom::value, key{}).value();
-    auto l = ask<listing>(list_atom::value, K("/a")).value();
+    auto d = read<kvmem::digest>(kvmem::read_op::digest(key{})).value();
+    auto l = read<kvmem::listing>(kvmem::read_op::list(K("/a"))).value();
     return fmt::format("v{} {} {}", v, d, l.size());
   }
 };

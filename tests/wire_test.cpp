@@ -124,3 +124,32 @@ TEST_CASE_METHOD(wire_fixture, "invalid keys, times and operations fail to decod
     CHECK(decode(buf, out));
   }
 }
+
+TEST_CASE_METHOD(wire_fixture, "every read and its result round-trip; kinds that are not kinds and "
+                               "listings longer than the message fail to decode") {
+  auto k = key::v("/a/b");
+  for (auto& op : {kvmem::read_op::exists(k), kvmem::read_op::get(k), kvmem::read_op::size(k),
+                   kvmem::read_op::get_partial(k, 3, 9), kvmem::read_op::list(k),
+                   kvmem::read_op::last_modified(k), kvmem::read_op::digest(k), kvmem::read_op::stat(k)})
+    CHECK(round_trip(op) == op);
+  using kvmem::read_result;
+  for (auto& r : {read_result{std::optional<kvmem::kind>{}}, read_result{kvmem::kind::dictionary},
+                  read_result{kvmem::bytes{"v"}}, read_result{std::uint64_t{7}},
+                  read_result{kvmem::listing{{k / "x", kvmem::kind::value}, {k / "y", kvmem::kind::dictionary}}},
+                  read_result{kvmem::ptime{2, 3}}, read_result{kvmem::digest{}},
+                  read_result{kvmem::entry_stat{kvmem::kind::dictionary, 0, {}, 1, 2, 3, 4}}})
+    CHECK(round_trip(r) == r);
+  read_result out;
+  auto exists = encode(read_result{kvmem::kind::value}); // index 0, then the code 1
+  REQUIRE(exists.size() == 2);
+  exists[1] = 3; // not absent, a value or a dictionary
+  CHECK(decode(exists, out));
+  exists[0] = 9; // no such result
+  CHECK(decode(exists, out));
+  auto list = encode(read_result{kvmem::listing{{k, kvmem::kind::value}}});
+  list.back() = 7; // the entry's kind
+  CHECK(decode(list, out));
+  auto lying = encode(read_result{kvmem::listing{}});
+  lying.back() = 0x7f; // 127 entries declared, none follow
+  CHECK(decode(lying, out));
+}

@@ -35,7 +35,7 @@ namespace kvmem {
 inline constexpr int default_retries = 13;
 
 namespace detail {
-class reads;
+class message_reads;
 struct batch_access;
 } // namespace detail
 
@@ -47,15 +47,30 @@ public:
   // --- reads: the snapshot, as of the start of this attempt (see tree.hpp) --
   // For a store in this process they read its immutable root directly (no
   // message); for a remote store each is a message to a snapshot the store
-  // keeps pinned for the batch, and may fail with errc::unavailable.
-  result<std::optional<kind>> exists(const key& k) const;
-  result<bytes> get(const key& k) const;
-  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const;
-  result<std::uint64_t> size(const key& k) const;
-  result<listing> list(const key& k) const;
-  result<ptime> last_modified(const key& k) const;
-  result<kvmem::digest> digest(const key& k) const;
-  result<entry_stat> stat(const key& k) const;
+  // keeps pinned for the batch, and may fail with errc::unavailable. Every
+  // read is recorded (which read of which key) for the store's validation.
+
+  /// Any read, as a value (read_op.hpp); the typed reads below forward here.
+  result<read_result> read(const read_op& op) const;
+
+  result<std::optional<kind>> exists(const key& k) const {
+    return read_as<std::optional<kind>>(read(read_op::exists(k)));
+  }
+  result<bytes> get(const key& k) const { return read_as<bytes>(read(read_op::get(k))); }
+  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) const {
+    return read_as<bytes>(read(read_op::get_partial(k, off, len)));
+  }
+  result<std::uint64_t> size(const key& k) const {
+    return read_as<std::uint64_t>(read(read_op::size(k)));
+  }
+  result<listing> list(const key& k) const { return read_as<listing>(read(read_op::list(k))); }
+  result<ptime> last_modified(const key& k) const {
+    return read_as<ptime>(read(read_op::last_modified(k)));
+  }
+  result<kvmem::digest> digest(const key& k) const {
+    return read_as<kvmem::digest>(read(read_op::digest(k)));
+  }
+  result<entry_stat> stat(const key& k) const { return read_as<entry_stat>(read(read_op::stat(k))); }
 
   /// Requires that `e` holds for k (k absent, or k's modified version):
   /// checked now in the snapshot, and again by the store at commit against
@@ -93,20 +108,20 @@ private:
     std::size_t max_writes; // also the most reads recorded (then: validate by version)
     std::uint64_t max_bytes;
   };
-  batch_view(snapshot snap, limits lim, detail::reads* remote) noexcept
+  batch_view(snapshot snap, limits lim, detail::message_reads* remote) noexcept
     : snap_(std::move(snap)), limits_(lim), remote_(remote) {}
-  void record(read_record::code op, const key& k) const;
+  void record(const read_op& op) const;
 
   snapshot snap_;
   limits limits_;
   std::vector<write_op> ops_;
   std::uint64_t bytes_ = 0;
   std::optional<error> failed_;
-  mutable std::vector<read_record> reads_;
+  mutable std::vector<read_op> reads_;
   mutable bool reads_complete_ = true;
   std::vector<requirement> requirements_;
   std::vector<std::pair<key, caf::actor>> owners_;
-  detail::reads* remote_; // reads by message (a remote store), or null: snap_.root
+  detail::message_reads* remote_; // reads by message (a remote store), or null: snap_.root
 };
 
 } // namespace kvmem

@@ -52,16 +52,28 @@ public:
   client& operator=(client&&) noexcept;
 
   // --- Mirage_kv.RO ------------------------------------------------------------
-  result<std::optional<kind>> exists(const key& k);
-  result<bytes> get(const key& k);
-  result<bytes> get_partial(const key& k, std::uint64_t offset, std::uint64_t length);
-  result<std::uint64_t> size(const key& k);
-  result<listing> list(const key& k);
-  result<ptime> last_modified(const key& k);
-  result<kvmem::digest> digest(const key& k);
+
+  /// Any read, as a value (read_op.hpp): from the published root for a store
+  /// in this process (no message), else one message. The typed reads below
+  /// forward here.
+  result<read_result> read(const read_op& op);
+
+  result<std::optional<kind>> exists(const key& k) {
+    return read_as<std::optional<kind>>(read(read_op::exists(k)));
+  }
+  result<bytes> get(const key& k) { return read_as<bytes>(read(read_op::get(k))); }
+  result<bytes> get_partial(const key& k, std::uint64_t offset, std::uint64_t length) {
+    return read_as<bytes>(read(read_op::get_partial(k, offset, length)));
+  }
+  result<std::uint64_t> size(const key& k) { return read_as<std::uint64_t>(read(read_op::size(k))); }
+  result<listing> list(const key& k) { return read_as<listing>(read(read_op::list(k))); }
+  result<ptime> last_modified(const key& k) { return read_as<ptime>(read(read_op::last_modified(k))); }
+  result<kvmem::digest> digest(const key& k) {
+    return read_as<kvmem::digest>(read(read_op::digest(k)));
+  }
   /// Kind, size, last_modified, versions, and for dictionaries the greatest
   /// version below and the number of direct entries (tree.hpp).
-  result<entry_stat> stat(const key& k);
+  result<entry_stat> stat(const key& k) { return read_as<entry_stat>(read(read_op::stat(k))); }
 
   // --- Mirage_kv.RW: each write is one message and one new version ------------
   result<void> set(const key& k, bytes v);
@@ -107,8 +119,12 @@ public:
   /// a prefix between two versions (diff.hpp). Errors: not_retained, and
   /// those of the read.
   result<tree> snapshot_at(version_t v); // stores in this process only (else invalid_argument)
-  result<bytes> get_at(version_t v, const key& k);
-  result<listing> list_at(version_t v, const key& k);
+  /// Any read of the snapshot of version v.
+  result<read_result> read_at(version_t v, const read_op& op);
+  result<bytes> get_at(version_t v, const key& k) { return read_as<bytes>(read_at(v, read_op::get(k))); }
+  result<listing> list_at(version_t v, const key& k) {
+    return read_as<listing>(read_at(v, read_op::list(k)));
+  }
   result<change_list> diff(version_t v1, version_t v2, const key& prefix = {});
 
   /// Sets k to v, owned by `owner`: when that actor terminates (or its

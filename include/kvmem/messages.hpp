@@ -13,6 +13,7 @@
 #include <caf/atom.hpp>
 
 #include "kvmem/change.hpp"
+#include "kvmem/read_op.hpp"
 #include "kvmem/tree.hpp"
 #include "kvmem/version.hpp"
 #include "kvmem/write_op.hpp"
@@ -20,14 +21,7 @@
 namespace kvmem {
 
 // --- atoms (CAF 0.17: at most 10 characters) ---------------------------------
-using exists_atom = caf::atom_constant<caf::atom("kv_exists")>;
-using get_atom = caf::atom_constant<caf::atom("kv_get")>;
-using get_partial_atom = caf::atom_constant<caf::atom("kv_getp")>;
-using size_atom = caf::atom_constant<caf::atom("kv_size")>;
-using list_atom = caf::atom_constant<caf::atom("kv_list")>;
-using last_modified_atom = caf::atom_constant<caf::atom("kv_mtime")>;
-using digest_atom = caf::atom_constant<caf::atom("kv_digest")>;
-using stat_atom = caf::atom_constant<caf::atom("kv_stat")>;
+using read_atom = caf::atom_constant<caf::atom("kv_read")>;
 using set_atom = caf::atom_constant<caf::atom("kv_set")>;
 using set_partial_atom = caf::atom_constant<caf::atom("kv_setp")>;
 using remove_atom = caf::atom_constant<caf::atom("kv_remove")>;
@@ -47,44 +41,11 @@ using changes_atom = caf::atom_constant<caf::atom("kv_changes")>;
 using at_atom = caf::atom_constant<caf::atom("kv_at")>;
 using diff_atom = caf::atom_constant<caf::atom("kv_diff")>;
 
-/// The reply to exists (CAF 0.17 unwraps optional replies, so an enum).
-/// Enums travel as their underlying integer.
-enum class presence : std::uint8_t { absent = 0, value = 1, dictionary = 2 };
-
-inline presence to_presence(std::optional<kind> k) noexcept {
-  return k ? static_cast<presence>(*k) : presence::absent;
-}
-inline std::optional<kind> to_kind(presence p) noexcept {
-  if (p == presence::absent)
-    return std::nullopt;
-  return static_cast<kind>(p);
-}
-/// True for the three codes above (see is_valid(kind) for why it exists).
-constexpr bool is_valid(presence p) noexcept {
-  return p == presence::absent || p == presence::value || p == presence::dictionary;
-}
-/// "absent", "value" or "dictionary".
-constexpr std::string_view to_string(presence p) noexcept {
-  return p == presence::absent ? "absent" : to_string(static_cast<kind>(p));
-}
-
 /// A snapshot the store keeps alive for reads by message (a remote batch's),
 /// until unpinned or until the actor that pinned it terminates.
 struct pin {
   std::uint64_t id = 0;
   friend bool operator==(const pin&, const pin&) = default;
-};
-
-/// One read of a batch, as the store validates it: which read of which key.
-/// (get_partial is recorded as get: both depend on the same.)
-struct read_record {
-  enum class code : std::uint8_t {
-    exists = 1, get = 2, size = 3, list = 4, last_modified = 5, digest = 6, stat = 7
-  };
-  static constexpr std::uint8_t max_code = 7;
-  code op = code::get;
-  key path;
-  friend bool operator==(const read_record&, const read_record&) = default;
 };
 
 /// A batch's requirement on a key (batch_view::require).
@@ -111,7 +72,7 @@ struct commit {
 
   version_t base = 0;
   std::vector<write_op> ops;
-  std::vector<read_record> reads;
+  std::vector<read_op> reads; // get_partial recorded as get: both depend on the same
   bool reads_complete = true; // false: the batch read more than it records
   std::vector<requirement> requirements;
   /// The snapshot the reads saw, for validating them: a remote batch's pin

@@ -1,16 +1,19 @@
 // The store: one CAF actor owning a kvmem::tree, and how to start one.
 //
-// kvmem::store_actor is the typed interface; every operation of the tree is
-// one message, failures come back through CAF's error path as caf::error of
+// kvmem::store_actor is the typed interface; every read is one message
+// carrying a read_op (read_op.hpp), every write one carrying a write_op (or
+// its sugar); failures come back through CAF's error path as caf::error of
 // category "kvmem" (kvmem::from_caf turns them back into kvmem::error), so
-// `self->request(s.actor(), caf::infinite, kvmem::get_atom::value, k)
-//    .then([](const kvmem::bytes& v) {...}, [](caf::error& e) {...})`
+// `self->request(s.actor(), caf::infinite, kvmem::read_atom::value,
+//                kvmem::read_op::get(k))
+//    .then([](kvmem::read_result& r) { auto v = r.get_if<kvmem::bytes>(); ...},
+//          [](caf::error& e) {...})`
 // works for CAF code. Writes reply with the store's version after the write.
 //
 // Readers in other processes cannot share the tree's memory: a remote batch
-// pins a snapshot (pin_atom), reads it with the pinned variants of the read
-// messages, and unpins it; the store also drops the pins of an actor that
-// terminates (a remote client whose connection is gone).
+// pins a snapshot (pin_atom), reads it with the pinned read message
+// (read_atom, pin, read_op), and unpins it; the store also drops the pins of
+// an actor that terminates (a remote client whose connection is gone).
 //
 // Keys owned by an actor: a set with an owner (an actor handle) makes that
 // actor the key's owner. When the owner terminates — or, for an actor in
@@ -49,16 +52,9 @@ namespace kvmem {
 
 // --- the store actor's interface, by role -----------------------------------
 
-/// Reads of the store's current state (Mirage_kv.RO).
-using store_reads = caf::typed_actor<
-    caf::replies_to<exists_atom, key>::with<presence>,
-    caf::replies_to<get_atom, key>::with<bytes>,
-    caf::replies_to<get_partial_atom, key, std::uint64_t, std::uint64_t>::with<bytes>,
-    caf::replies_to<size_atom, key>::with<std::uint64_t>,
-    caf::replies_to<list_atom, key>::with<listing>,
-    caf::replies_to<last_modified_atom, key>::with<ptime>,
-    caf::replies_to<digest_atom, key>::with<digest>,
-    caf::replies_to<stat_atom, key>::with<entry_stat>>;
+/// Reads of the store's current state (Mirage_kv.RO and stat): any read as a
+/// read_op; the reply holds that read's result (read_op.hpp).
+using store_reads = caf::typed_actor<caf::replies_to<read_atom, read_op>::with<read_result>>;
 
 /// Single writes (Mirage_kv.RW): each replies with the store's version after
 /// it. write_atom takes any write as a write_op — conditional writes
@@ -87,17 +83,9 @@ using store_batches = caf::typed_actor<
 
 /// Pinned snapshots, for batches of readers in other processes: pin, read
 /// with the pin first, unpin.
-using store_pinned_reads = caf::typed_actor<
-    caf::replies_to<pin_atom>::with<snapshot>,
-    caf::reacts_to<unpin_atom, pin>,
-    caf::replies_to<exists_atom, pin, key>::with<presence>,
-    caf::replies_to<get_atom, pin, key>::with<bytes>,
-    caf::replies_to<get_partial_atom, pin, key, std::uint64_t, std::uint64_t>::with<bytes>,
-    caf::replies_to<size_atom, pin, key>::with<std::uint64_t>,
-    caf::replies_to<list_atom, pin, key>::with<listing>,
-    caf::replies_to<last_modified_atom, pin, key>::with<ptime>,
-    caf::replies_to<digest_atom, pin, key>::with<digest>,
-    caf::replies_to<stat_atom, pin, key>::with<entry_stat>>;
+using store_pinned_reads = caf::typed_actor<caf::replies_to<pin_atom>::with<snapshot>,
+                                            caf::reacts_to<unpin_atom, pin>,
+                                            caf::replies_to<read_atom, pin, read_op>::with<read_result>>;
 
 /// Change feeds and history (watch.hpp): subscribe, acknowledge deliveries
 /// (sent to the subscriber as (changes_atom, changes)), unsubscribe; pin the

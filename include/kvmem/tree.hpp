@@ -267,6 +267,12 @@ inline result<tree> rename(tree t, const key& src, const key& dst, stamp at) {
   return t;
 }
 
+/// Whether `e` holds for a key whose modified version is `actual` (nullopt:
+/// the key is absent): the rule of tree::check, for callers that learned the
+/// version otherwise (a remote batch's stat). Errors: version_mismatch(k,
+/// expected, actual).
+result<void> check_expect(const key& k, const expect& e, std::optional<version_t> actual);
+
 /// The pretty-printed tree (see tree::pretty), for fmt.
 inline std::string to_string(const tree& t) { return t.pretty(); }
 

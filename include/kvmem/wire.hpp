@@ -4,12 +4,10 @@
 // Every type here serializes (so a store can be reached over CAF's network
 // layer), and loading validates its input: a key with an empty segment or a
 // '/', a time outside one day's picoseconds, or an unknown code inside one of
-// kvmem's structs fails to deserialize instead of reaching the store. Bare
-// enums (kind, presence, a listing's kinds) are CAF's: it decodes them from
-// any byte and cannot fail a load without throwing, so their receivers check
-// them (kvmem::is_valid; the clients turn a bad code into errc::unavailable). CAF needs the inspect
-// overloads wherever these types are sent, even locally, so store.hpp
-// includes this header.
+// kvmem's structs (a kind included: no bare enum travels) fails to
+// deserialize instead of reaching the store or a client. CAF needs the
+// inspect overloads wherever these types are sent, even locally, so
+// store.hpp includes this header.
 #pragma once
 
 #include <cstdint>
@@ -142,15 +140,39 @@ typename Inspector::result_type inspect(Inspector& f, write_op& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, read_record& x) {
+typename Inspector::result_type inspect(Inspector& f, read_op& x) {
   auto op = static_cast<std::uint8_t>(x.op);
   auto load = caf::meta::load_callback([&]() -> caf::error {
-    if (op < 1 || op > read_record::max_code)
-      return caf::make_error(caf::sec::invalid_argument, "kvmem::read_record: unknown read");
-    x.op = static_cast<read_record::code>(op);
+    if (op < 1 || op > read_op::max_code)
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::read_op: unknown read");
+    x.op = static_cast<read_op::code>(op);
     return caf::none;
   });
-  return f(caf::meta::type_name("kvmem::read_record"), op, x.path, load);
+  return f(caf::meta::type_name("kvmem::read_op"), op, x.path, x.offset, x.length, load);
+}
+
+namespace detail {
+// The wire form of a read_result (wire.cpp): a one-byte index of the
+// alternative, then its value; a kind travels as a checked code (CAF loads
+// a bare enum from any byte), a listing's length is checked against the
+// bytes left before anything is allocated.
+caf::error save_read_result(caf::serializer& f, read_result& x);
+caf::error load_read_result(caf::deserializer& f, read_result& x);
+std::string describe_read_result(const read_result& x);
+} // namespace detail
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_result& x) {
+  if constexpr (std::is_same_v<Inspector, caf::serializer>) {
+    return detail::save_read_result(f, x);
+  } else if constexpr (std::is_same_v<Inspector, caf::deserializer>) {
+    return detail::load_read_result(f, x);
+  } else {
+    std::string s;
+    if constexpr (Inspector::reads_state)
+      s = detail::describe_read_result(x);
+    return f(caf::meta::type_name("kvmem::read_result"), s);
+  }
 }
 
 template <class Inspector>

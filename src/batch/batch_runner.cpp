@@ -10,7 +10,7 @@ namespace detail {
 
 /// The batch runner's access to batch_view's private parts.
 struct batch_access {
-  static batch_view make(snapshot snap, const store_options& o, reads* remote) {
+  static batch_view make(snapshot snap, const store_options& o, message_reads* remote) {
     return batch_view{std::move(snap), {o.max_batch_writes, o.max_batch_bytes}, remote};
   }
   static const std::optional<error>& failure(const batch_view& v) noexcept { return v.failed_; }
@@ -56,14 +56,14 @@ batch_runner::step batch_runner::next_attempt() {
   return step::pin;
 }
 
-batch_runner::step batch_runner::pinned(result<snapshot> snap, reads& pinned_reads) {
+batch_runner::step batch_runner::pinned(result<snapshot> snap, message_reads& pinned_reads) {
   if (!snap)
     return step_ = finish(std::move(snap).error());
   pin_ = snap->pinned;
   return step_ = run_body(std::move(*snap), &pinned_reads);
 }
 
-batch_runner::step batch_runner::run_body(snapshot snap, reads* remote) {
+batch_runner::step batch_runner::run_body(snapshot snap, message_reads* remote) {
   auto base = snap.version;
   auto view = batch_access::make(std::move(snap), target_.options(), remote);
   try {

@@ -21,6 +21,7 @@
 namespace kvmem::detail {
 
 class caller;
+class message_reads;
 
 /// The batch function, type-erased.
 using batch_body = std::function<void(batch_view&)>;
@@ -41,7 +42,7 @@ public:
   step start();
   /// Remote stores: the pinned snapshot (or why there is none) and the reads
   /// of it by message; runs f.
-  step pinned(result<snapshot> snap, reads& pinned_reads);
+  step pinned(result<snapshot> snap, message_reads& pinned_reads);
   /// The pin to release now, if any: call after pinned() and committed()
   /// (a remote attempt's snapshot stays pinned until its commit is answered,
   /// as the store validates the batch's reads against it).
@@ -63,7 +64,7 @@ public:
 
 private:
   step next_attempt();
-  step run_body(snapshot snap, reads* remote);
+  step run_body(snapshot snap, message_reads* remote);
   step finish(result<version_t> r);
 
   store target_;

@@ -4,13 +4,11 @@
 
 #include <fmt/core.h>
 
-#include "blocking/reads.hpp"
+#include "blocking/message_reads.hpp"
 
 namespace kvmem {
 
-using rc = read_record::code;
-
-void batch_view::record(rc op, const key& k) const {
+void batch_view::record(const read_op& op) const {
   if (!reads_complete_)
     return;
   if (reads_.size() >= limits_.max_writes) {
@@ -20,69 +18,32 @@ void batch_view::record(rc op, const key& k) const {
     reads_.shrink_to_fit();
     return;
   }
-  reads_.push_back({op, k});
+  // A partial get depends on what a get does: record it as one.
+  if (op.op == read_op::code::get_partial)
+    reads_.push_back(read_op::get(op.path));
+  else
+    reads_.push_back(op);
 }
 
-result<std::optional<kind>> batch_view::exists(const key& k) const {
-  record(rc::exists, k);
-  if (remote_)
-    return remote_->exists(k);
-  return snap_.root.exists(k);
-}
-
-result<bytes> batch_view::get(const key& k) const {
-  record(rc::get, k);
-  return remote_ ? remote_->get(k) : snap_.root.get(k);
-}
-
-result<bytes> batch_view::get_partial(const key& k, std::uint64_t off, std::uint64_t len) const {
-  record(rc::get, k);
-  return remote_ ? remote_->get_partial(k, off, len) : snap_.root.get_partial(k, off, len);
-}
-
-result<std::uint64_t> batch_view::size(const key& k) const {
-  record(rc::size, k);
-  return remote_ ? remote_->size(k) : snap_.root.size(k);
-}
-
-result<listing> batch_view::list(const key& k) const {
-  record(rc::list, k);
-  return remote_ ? remote_->list(k) : snap_.root.list(k);
-}
-
-result<ptime> batch_view::last_modified(const key& k) const {
-  record(rc::last_modified, k);
-  return remote_ ? remote_->last_modified(k) : snap_.root.last_modified(k);
-}
-
-result<kvmem::digest> batch_view::digest(const key& k) const {
-  record(rc::digest, k);
-  return remote_ ? remote_->digest(k) : snap_.root.digest(k);
-}
-
-result<entry_stat> batch_view::stat(const key& k) const {
-  record(rc::stat, k);
-  return remote_ ? remote_->stat(k) : snap_.root.stat(k);
+result<read_result> batch_view::read(const read_op& op) const {
+  record(op);
+  return remote_ ? remote_->read(op) : apply(snap_.root, op);
 }
 
 result<void> batch_view::require(const key& k, expect e) {
   if (failed_)
     return *failed_;
-  std::optional<version_t> actual;
+  result<void> held;
   if (remote_) {
-    auto s = remote_->stat(k);
-    if (s)
-      actual = s->modified;
-    else if (s.error().code != errc::not_found && s.error().code != errc::dictionary_expected)
+    auto s = read_as<entry_stat>(remote_->read(read_op::stat(k)));
+    if (!s && s.error().code != errc::not_found && s.error().code != errc::dictionary_expected)
       return *(failed_ = std::move(s).error()); // the store is unreachable
-  } else if (auto s = snap_.root.stat(k)) {
-    actual = s->modified;
+    held = check_expect(k, e, s ? std::optional<version_t>{s->modified} : std::nullopt);
+  } else {
+    held = snap_.root.check(k, e);
   }
-  std::optional<version_t> expected;
-  if (!e.absent)
-    expected = e.version;
-  if (actual != expected)
-    return *(failed_ = error::version_mismatch(k, expected, actual));
+  if (!held)
+    return *(failed_ = std::move(held).error());
   requirements_.push_back({k, e});
   return {};
 }

@@ -1,34 +1,24 @@
-// Reads by message to a store (internal): the store's current state, or a
-// snapshot it keeps pinned for a remote batch. Through a caller, so each
-// read is one blocking round trip.
+// Reads by message to a store (internal): its current state, or a snapshot
+// it keeps pinned for a remote batch (the pin goes first). Through a caller,
+// so each read is one blocking round trip; what comes back was checked as
+// it was decoded (wire.hpp).
 #pragma once
 
 #include <optional>
 
 #include "blocking/caller.hpp"
-#include "blocking/reads.hpp"
 
 namespace kvmem::detail {
 
-class message_reads final : public reads {
+class message_reads {
 public:
   explicit message_reads(caller& c, std::optional<pin> p = std::nullopt) : c_(c), p_(p) {}
-  result<std::optional<kind>> exists(const key& k) override;
-  result<bytes> get(const key& k) override;
-  result<bytes> get_partial(const key& k, std::uint64_t off, std::uint64_t len) override;
-  result<std::uint64_t> size(const key& k) override;
-  result<listing> list(const key& k) override;
-  result<ptime> last_modified(const key& k) override;
-  result<kvmem::digest> digest(const key& k) override;
-  result<entry_stat> stat(const key& k) override;
-
-private:
-  // The read message, with the pin first if there is one.
-  template <class T, class Atom, class... Ts>
-  result<T> ask(Atom atom, const Ts&... xs) {
-    return p_ ? c_.call<T>(atom, *p_, xs...) : c_.call<T>(atom, xs...);
+  result<read_result> read(const read_op& op) {
+    return p_ ? c_.call<read_result>(read_atom::value, *p_, op)
+              : c_.call<read_result>(read_atom::value, op);
   }
 
+private:
   caller& c_;
   std::optional<pin> p_;
 };

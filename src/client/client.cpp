@@ -38,21 +38,16 @@ struct client::impl {
     owner = nullptr;
   }
 
-  /// Reads of the snapshot of version v: pins it (the store keeps it while
+  /// A read of the snapshot of version v: pins it (the store keeps it while
   /// we read), reads, unpins.
-  template <class F>
-  auto read_at(version_t v, F&& f) -> decltype(f(std::declval<detail::message_reads&>())) {
+  result<read_result> read_at(version_t v, const read_op& op) {
     auto snap = call<snapshot>(at_atom::value, v);
     if (!snap)
       return std::move(snap).error();
-    auto p = snap->pinned;
-    auto out = [&]() -> decltype(f(std::declval<detail::message_reads&>())) {
-      if (detail::store_access::local(target))
-        return f(snap->root);
-      detail::message_reads pinned{*calls, p};
-      return f(pinned);
-    }();
-    calls->send(unpin_atom::value, p);
+    auto out = detail::store_access::local(target)
+                   ? apply(snap->root, op)
+                   : detail::message_reads{*calls, snap->pinned}.read(op);
+    calls->send(unpin_atom::value, snap->pinned);
     return out;
   }
 
@@ -64,15 +59,13 @@ struct client::impl {
   }
 
   /// A read: from the published root if the store is local (no message),
-  /// else by message. `f` takes the source (the tree, or message_reads).
-  template <class F>
-  auto read(F&& f) -> decltype(f(std::declval<detail::message_reads&>())) {
+  /// else by message.
+  result<read_result> read(const read_op& op) {
     if (auto e = blocked())
       return *e;
     if (auto* local = detail::store_access::local(target))
-      return f(cache.refresh(*local).root);
-    detail::message_reads remote{*calls};
-    return f(remote);
+      return apply(cache.refresh(*local).root, op);
+    return detail::message_reads{*calls}.read(op);
   }
 
   template <class T, class... Ts>
@@ -136,44 +129,9 @@ client::~client() = default;
 client::client(client&&) noexcept = default;
 client& client::operator=(client&&) noexcept = default;
 
-result<std::optional<kind>> client::exists(const key& k) {
+result<read_result> client::read(const read_op& op) {
   KVMEM_GUARD();
-  return p_->read([&](auto& r) -> result<std::optional<kind>> { return r.exists(k); });
-}
-
-result<bytes> client::get(const key& k) {
-  KVMEM_GUARD();
-  return p_->read([&](auto& r) { return r.get(k); });
-}
-
-result<bytes> client::get_partial(const key& k, std::uint64_t offset, std::uint64_t length) {
-  KVMEM_GUARD();
-  return p_->read([&](auto& r) { return r.get_partial(k, offset, length); });
-}
-
-result<std::uint64_t> client::size(const key& k) {
-  KVMEM_GUARD();
-  return p_->read([&](auto& r) { return r.size(k); });
-}
-
-result<listing> client::list(const key& k) {
-  KVMEM_GUARD();
-  return p_->read([&](auto& r) { return r.list(k); });
-}
-
-result<ptime> client::last_modified(const key& k) {
-  KVMEM_GUARD();
-  return p_->read([&](auto& r) { return r.last_modified(k); });
-}
-
-result<kvmem::digest> client::digest(const key& k) {
-  KVMEM_GUARD();
-  return p_->read([&](auto& r) { return r.digest(k); });
-}
-
-result<entry_stat> client::stat(const key& k) {
-  KVMEM_GUARD();
-  return p_->read([&](auto& r) { return r.stat(k); });
+  return p_->read(op);
 }
 
 result<void> client::set(const key& k, bytes v, expect e) {
@@ -265,18 +223,11 @@ result<tree> client::snapshot_at(version_t v) {
   return std::move(snap->root);
 }
 
-result<bytes> client::get_at(version_t v, const key& k) {
+result<read_result> client::read_at(version_t v, const read_op& op) {
   KVMEM_GUARD();
   if (auto e = p_->blocked())
     return *e;
-  return p_->read_at(v, [&](auto& r) { return r.get(k); });
-}
-
-result<listing> client::list_at(version_t v, const key& k) {
-  KVMEM_GUARD();
-  if (auto e = p_->blocked())
-    return *e;
-  return p_->read_at(v, [&](auto& r) { return r.list(k); });
+  return p_->read_at(v, op);
 }
 
 result<change_list> client::diff(version_t v1, version_t v2, const key& prefix) {

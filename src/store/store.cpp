@@ -14,32 +14,16 @@ namespace {
 
 using detail::store_self;
 
-// Runs a read against `t`; tree errors and exceptions become error replies.
-template <class T, class F>
-caf::result<T> read_from(const tree& t, F&& f) {
+// A read of `t`; its error, or an exception, becomes an error reply.
+caf::result<read_result> read_from(const tree& t, const read_op& op) {
   try {
-    result<T> r = f(t);
+    auto r = apply(t, op);
     if (!r)
       return to_caf(r.error());
     return std::move(*r);
   } catch (const std::exception& e) {
     return detail::internal_error(e.what());
   }
-}
-
-// A read of the current root.
-template <class T, class F>
-caf::result<T> read(store_self self, F&& f) {
-  return read_from<T>(self->state.root, std::forward<F>(f));
-}
-
-// A read of a pinned snapshot.
-template <class T, class F>
-caf::result<T> read_pinned(store_self self, pin p, F&& f) {
-  if (const tree* t = detail::pinned_root(self, p))
-    return read_from<T>(*t, std::forward<F>(f));
-  return to_caf(error::make(errc::invalid_argument,
-                            fmt::format("snapshot pin {} is unknown or released", p.id)));
 }
 
 store_actor::behavior_type store_impl(store_self self, tree initial, any_clock clock,
@@ -62,28 +46,13 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
   });
   using detail::commit_write;
   return {
-      // --- reads
-      [=](exists_atom, const key& k) { return to_presence(self->state.root.exists(k)); },
-      [=](get_atom, const key& k) {
-        return read<bytes>(self, [&](const tree& t) { return t.get(k); });
-      },
-      [=](get_partial_atom, const key& k, std::uint64_t off, std::uint64_t len) {
-        return read<bytes>(self, [&](const tree& t) { return t.get_partial(k, off, len); });
-      },
-      [=](size_atom, const key& k) {
-        return read<std::uint64_t>(self, [&](const tree& t) { return t.size(k); });
-      },
-      [=](list_atom, const key& k) {
-        return read<listing>(self, [&](const tree& t) { return t.list(k); });
-      },
-      [=](last_modified_atom, const key& k) {
-        return read<ptime>(self, [&](const tree& t) { return t.last_modified(k); });
-      },
-      [=](digest_atom, const key& k) {
-        return read<digest>(self, [&](const tree& t) { return t.digest(k); });
-      },
-      [=](stat_atom, const key& k) {
-        return read<entry_stat>(self, [&](const tree& t) { return t.stat(k); });
+      // --- reads: the current root, or a pinned snapshot
+      [=](read_atom, const read_op& op) { return read_from(self->state.root, op); },
+      [=](read_atom, pin p, const read_op& op) -> caf::result<read_result> {
+        if (const tree* t = detail::pinned_root(self, p))
+          return read_from(*t, op);
+        return to_caf(error::make(errc::invalid_argument,
+                                  fmt::format("snapshot pin {} is unknown or released", p.id)));
       },
       // --- writes: each one a commit of one write_op
       [=](set_atom, key& k, bytes& v) {
@@ -132,32 +101,6 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       // --- pinned snapshots
       [=](pin_atom) { return detail::pin_snapshot(self); },
       [=](unpin_atom, pin p) { detail::unpin(self, p); },
-      [=](exists_atom, pin p, const key& k) {
-        return read_pinned<presence>(self, p, [&](const tree& t) -> result<presence> {
-          return to_presence(t.exists(k));
-        });
-      },
-      [=](get_atom, pin p, const key& k) {
-        return read_pinned<bytes>(self, p, [&](const tree& t) { return t.get(k); });
-      },
-      [=](get_partial_atom, pin p, const key& k, std::uint64_t off, std::uint64_t len) {
-        return read_pinned<bytes>(self, p, [&](const tree& t) { return t.get_partial(k, off, len); });
-      },
-      [=](size_atom, pin p, const key& k) {
-        return read_pinned<std::uint64_t>(self, p, [&](const tree& t) { return t.size(k); });
-      },
-      [=](list_atom, pin p, const key& k) {
-        return read_pinned<listing>(self, p, [&](const tree& t) { return t.list(k); });
-      },
-      [=](last_modified_atom, pin p, const key& k) {
-        return read_pinned<ptime>(self, p, [&](const tree& t) { return t.last_modified(k); });
-      },
-      [=](digest_atom, pin p, const key& k) {
-        return read_pinned<digest>(self, p, [&](const tree& t) { return t.digest(k); });
-      },
-      [=](stat_atom, pin p, const key& k) {
-        return read_pinned<entry_stat>(self, p, [&](const tree& t) { return t.stat(k); });
-      },
   };
 }
 

@@ -3,7 +3,8 @@
 // by the read; the version contract (tree.hpp) makes "same version" mean
 // "same result". The table (value | dictionary):
 //   exists         created  | created      (replaced or removed: different)
-//   get, size      modified | —            (a dictionary: value_expected, always)
+//   get, size      modified | —            (a dictionary: value_expected, always;
+//                                           get_partial reads as get)
 //   last_modified  modified | modified     (a dictionary's own entries)
 //   list           —        | modified     (a value: dictionary_expected, always)
 //   digest, stat   modified | subtree      (anything below)
@@ -21,8 +22,8 @@ struct observation {
   friend bool operator==(const observation&, const observation&) = default;
 };
 
-observation observe(const tree& t, const read_record& r) {
-  using op = read_record::code;
+observation observe(const tree& t, const read_op& r) {
+  using op = read_op::code;
   auto s = t.stat(r.path);
   if (!s) {
     if (r.op == op::exists)
@@ -37,6 +38,7 @@ observation observe(const tree& t, const read_record& r) {
   switch (r.op) {
     case op::exists: return {observation::dictionary, s->created};
     case op::get:
+    case op::get_partial:
     case op::size: return {observation::dictionary, 0};
     case op::last_modified:
     case op::list: return {observation::dictionary, s->modified};
@@ -48,7 +50,7 @@ observation observe(const tree& t, const read_record& r) {
 
 } // namespace
 
-bool reads_current(const tree& base, const tree& now, const std::vector<read_record>& reads) {
+bool reads_current(const tree& base, const tree& now, const std::vector<read_op>& reads) {
   for (auto& r : reads)
     if (observe(base, r) != observe(now, r))
       return false;

@@ -13,6 +13,6 @@ namespace kvmem::detail {
 /// depends on — the key's presence (or why it is absent) and one effective
 /// version (tree.hpp, "versions") — in O(depth) per read, never by
 /// comparing values or listings.
-bool reads_current(const tree& base, const tree& now, const std::vector<read_record>& reads);
+bool reads_current(const tree& base, const tree& now, const std::vector<read_op>& reads);
 
 } // namespace kvmem::detail

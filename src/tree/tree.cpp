@@ -169,17 +169,21 @@ result<entry_stat> tree::stat(const key& k) const {
   return s;
 }
 
-result<void> tree::check(const key& k, const expect& e) const {
-  auto f = lookup(k);
-  std::optional<version_t> actual;
-  if (f.status == found::hit)
-    actual = std::max(f.e ? f.e->modified : root_modified_, f.created);
+result<void> check_expect(const key& k, const expect& e, std::optional<version_t> actual) {
   std::optional<version_t> expected;
   if (!e.absent)
     expected = e.version;
   if (actual != expected)
     return error::version_mismatch(k, expected, actual);
   return {};
+}
+
+result<void> tree::check(const key& k, const expect& e) const {
+  auto f = lookup(k);
+  std::optional<version_t> actual;
+  if (f.status == found::hit)
+    actual = std::max(f.e ? f.e->modified : root_modified_, f.created);
+  return check_expect(k, e, actual);
 }
 
 // --- the write path --------------------------------------------------------------

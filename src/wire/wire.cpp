@@ -4,6 +4,7 @@
 
 #include "wire/wire_types.hpp"
 
+#include <caf/binary_deserializer.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/message.hpp>
 
@@ -70,6 +71,121 @@ error from_caf(const caf::error& e) {
   }
   return error::make(errc::unavailable, describe(e));
 }
+
+namespace detail {
+
+namespace {
+std::uint8_t kind_code(std::optional<kind> k) noexcept {
+  return k ? static_cast<std::uint8_t>(*k) : 0; // kind::value = 1, kind::dictionary = 2
+}
+bool code_to_kind(std::uint8_t c, std::optional<kind>& out) noexcept {
+  if (c > 2)
+    return false;
+  out = c == 0 ? std::nullopt : std::optional<kind>{static_cast<kind>(c)};
+  return true;
+}
+caf::error bad(const char* why) {
+  return caf::make_error(caf::sec::invalid_argument, std::string("kvmem::read_result: ") + why);
+}
+} // namespace
+
+caf::error save_read_result(caf::serializer& f, read_result& x) {
+  auto which = static_cast<std::uint8_t>(x.value().index());
+  if (auto e = f(which))
+    return e;
+  return std::visit(
+      [&](auto& v) -> caf::error {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::optional<kind>>) {
+          auto c = kind_code(v);
+          return f(c);
+        } else if constexpr (std::is_same_v<T, listing>) {
+          auto n = v.size();
+          if (auto e = f.begin_sequence(n))
+            return e;
+          for (auto& [k, what] : v) {
+            auto c = kind_code(what);
+            if (auto e = f(k, c))
+              return e;
+          }
+          return f.end_sequence();
+        } else {
+          return f(v);
+        }
+      },
+      x.value());
+}
+
+caf::error load_read_result(caf::deserializer& f, read_result& x) {
+  std::uint8_t which = 0;
+  if (auto e = f(which))
+    return e;
+  auto load = [&](auto v) -> caf::error { // v: a default of the alternative
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, std::optional<kind>>) {
+      std::uint8_t c = 0;
+      if (auto e = f(c))
+        return e;
+      if (!code_to_kind(c, v))
+        return bad("unknown kind");
+    } else if constexpr (std::is_same_v<T, listing>) {
+      std::size_t n = 0;
+      if (auto e = f.begin_sequence(n))
+        return e;
+      // Each entry takes at least two bytes: a longer list is a lie.
+      if (auto* bin = dynamic_cast<caf::binary_deserializer*>(&f); bin && n > bin->remaining() / 2)
+        return bad("a listing longer than the message");
+      v.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        key k;
+        std::uint8_t c = 0;
+        if (auto e = f(k, c))
+          return e;
+        std::optional<kind> what;
+        if (!code_to_kind(c, what) || !what)
+          return bad("unknown kind in a listing");
+        v.emplace_back(std::move(k), *what);
+      }
+      if (auto e = f.end_sequence())
+        return e;
+    } else {
+      if (auto e = f(v))
+        return e;
+    }
+    x = read_result{std::move(v)};
+    return caf::none;
+  };
+  switch (which) {
+    case 0: return load(std::optional<kind>{});
+    case 1: return load(bytes{});
+    case 2: return load(std::uint64_t{0});
+    case 3: return load(listing{});
+    case 4: return load(ptime{});
+    case 5: return load(kvmem::digest{});
+    case 6: return load(entry_stat{});
+    default: return bad("unknown kind of result");
+  }
+}
+
+std::string describe_read_result(const read_result& x) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::optional<kind>>)
+          return v ? std::string(to_string(*v)) : "absent";
+        else if constexpr (std::is_same_v<T, bytes>)
+          return fmt::format("{} bytes", v.size());
+        else if constexpr (std::is_same_v<T, listing>)
+          return fmt::format("{} entries", v.size());
+        else if constexpr (std::is_same_v<T, std::uint64_t>)
+          return std::to_string(v);
+        else
+          return "a result";
+      },
+      x.value());
+}
+
+} // namespace detail
 
 void register_types(caf::actor_system_config& cfg) {
   using owners = std::vector<std::pair<key, caf::actor>>;

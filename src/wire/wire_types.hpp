@@ -18,14 +18,13 @@
   X(bytes, "kvmem::bytes", client)                                                \
   X(ptime, "kvmem::ptime", client)                                                \
   X(digest, "kvmem::digest", client)                                              \
-  X(kind, "kvmem::kind", reply)                                                   \
-  X(listing, "kvmem::listing", reply)                                             \
   X(write_op, "kvmem::write_op", client)                                          \
   X(std::vector<write_op>, "std::vector<kvmem::write_op>", client)                \
   X(std::vector<std::uint64_t>, "std::vector<std::uint64_t>", client)             \
   X(expect, "kvmem::expect", client)                                              \
-  X(read_record, "kvmem::read_record", client)                                    \
-  X(std::vector<read_record>, "std::vector<kvmem::read_record>", client)          \
+  X(read_op, "kvmem::read_op", client)                                            \
+  X(std::vector<read_op>, "std::vector<kvmem::read_op>", client)                  \
+  X(read_result, "kvmem::read_result", reply)                                     \
   X(requirement, "kvmem::requirement", client)                                    \
   X(std::vector<requirement>, "std::vector<kvmem::requirement>", client)          \
   X(entry_stat, "kvmem::entry_stat", client)                                      \
@@ -38,5 +37,4 @@
   X(commit, "kvmem::commit", client)                                              \
   X(snapshot, "kvmem::snapshot", client)                                          \
   X(pin, "kvmem::pin", client)                                                    \
-  X(store_info, "kvmem::store_info", client)                                      \
-  X(presence, "kvmem::presence", reply)
+  X(store_info, "kvmem::store_info", client)

@@ -73,11 +73,6 @@ template <class T>
 constexpr std::pair<const char*, decoder> entry(const char* name) {
   return {name, &round_trip<T>};
 }
-// A type whose enum codes the receiver checks, not the decoder (wire_checks.hpp).
-template <class T>
-constexpr std::pair<const char*, decoder> entry_received(const char* name) {
-  return {name, &round_trip<T, false>};
-}
 
 // Every type of wire.hpp and register_types, in a fixed order: the first
 // input byte indexes this table (the corpus depends on the order; append).
@@ -88,7 +83,7 @@ const std::pair<const char*, decoder> types[] = {
   entry<digest>("digest"),
   entry<expect>("expect"),
   entry<write_op>("write_op"),
-  entry<read_record>("read_record"),
+  entry<read_op>("read_op"),
   entry<requirement>("requirement"),
   entry<commit>("commit"),
   entry<entry_stat>("entry_stat"),
@@ -97,12 +92,10 @@ const std::pair<const char*, decoder> types[] = {
   entry<snapshot>("snapshot"),
   entry<std::vector<key>>("std::vector<key>"),
   entry<std::vector<write_op>>("std::vector<write_op>"),
-  entry<std::vector<read_record>>("std::vector<read_record>"),
+  entry<std::vector<read_op>>("std::vector<read_op>"),
   entry<std::vector<requirement>>("std::vector<requirement>"),
   entry<std::vector<std::uint64_t>>("std::vector<std::uint64_t>"),
-  entry_received<listing>("listing"),
-  entry_received<kind>("kind"),
-  entry_received<presence>("presence"),
+  entry<read_result>("read_result"),
   entry<std::vector<std::pair<key, caf::actor>>>("owners"),
   entry<change>("change"),
   entry<change_list>("change_list"),

@@ -68,9 +68,9 @@ caf::actor some_actor(caf::actor_system& sys) {
 
 void wire_seeds(caf::actor_system& sys) {
   // The index of each type in fuzz_wire.cpp's table.
-  enum : char { t_key, t_bytes, t_ptime, t_digest, t_expect, t_write_op, t_read_record, t_requirement,
+  enum : char { t_key, t_bytes, t_ptime, t_digest, t_expect, t_write_op, t_read_op, t_requirement,
                 t_commit, t_entry_stat, t_store_info, t_pin, t_snapshot, t_keys, t_write_ops, t_reads,
-                t_requirements, t_u64s, t_listing, t_kind, t_presence, t_owners, t_change, t_change_list,
+                t_requirements, t_u64s, t_read_result, t_owners, t_change, t_change_list,
                 t_watch_request, t_watch_started, t_changes };
   auto w = [&](char t, const std::string& name, auto x) { write("wire", name, std::string(1, t) + encode(sys, x)); };
   w(t_key, "key-root", key{});
@@ -86,10 +86,11 @@ void wire_seeds(caf::actor_system& sys) {
   w(t_write_op, "write-remove", write_op::remove(K("/a")));
   w(t_write_op, "write-rename", write_op::rename(K("/a"), K("/b/c"), expect::none()));
   w(t_write_op, "write-allocate", write_op::allocate(K("/z"), 10, ptime{1, 2}));
-  w(t_read_record, "read", read_record{read_record::code::stat, K("/a")});
+  w(t_read_op, "read", read_op::stat(K("/a")));
+  w(t_read_op, "read-partial", read_op::get_partial(K("/a"), 2, 9));
   w(t_requirement, "requirement", requirement{K("/a"), expect::modified(2)});
   commit c{5, {write_op::set(K("/a"), bytes{"1"}), write_op::remove(K("/b"))}};
-  c.reads = {{read_record::code::get, K("/a")}, {read_record::code::list, K("/")}};
+  c.reads = {read_op::get(K("/a")), read_op::list(K("/"))};
   c.requirements = {{K("/c"), expect::none()}};
   c.pinned = pin{9};
   w(t_commit, "commit", c);
@@ -104,9 +105,9 @@ void wire_seeds(caf::actor_system& sys) {
   w(t_reads, "reads", c.reads);
   w(t_requirements, "requirements", c.requirements);
   w(t_u64s, "u64s", std::vector<std::uint64_t>{1, 2, 3});
-  w(t_listing, "listing", listing{{K("/a"), kind::value}, {K("/b"), kind::dictionary}});
-  w(t_kind, "kind", kind::dictionary);
-  w(t_presence, "presence", presence::value);
+  w(t_read_result, "result-listing", read_result{listing{{K("/a"), kind::value}, {K("/b"), kind::dictionary}}});
+  w(t_read_result, "result-exists", read_result{kind::dictionary});
+  w(t_read_result, "result-stat", read_result{entry_stat{kind::value, 3, ptime{0, 5}, 1, 2, 2, 0}});
   w(t_owners, "owners", std::vector<std::pair<key, caf::actor>>{{K("/lock"), some_actor(sys)}, {K("/x"), {}}});
   const change set_event{4, change_op::set, K("/a/b"), kind::value, std::nullopt, bytes{"v"}};
   const change rename_event{5, change_op::rename_in, K("/c"), kind::dictionary, K("/a"), bytes{}};
@@ -125,11 +126,11 @@ void message_seeds(caf::actor_system& sys) {
     write("message", name, encode(sys, std::vector<caf::strong_actor_ptr>{}, msg));
   };
   using caf::make_message;
-  m("exists", make_message(exists_atom::value, K("/a")));
-  m("get", make_message(get_atom::value, K("/a/b")));
-  m("get-partial", make_message(get_partial_atom::value, K("/a"), std::uint64_t{1}, std::uint64_t{4}));
-  m("list", make_message(list_atom::value, K("/")));
-  m("stat", make_message(stat_atom::value, K("/a")));
+  m("exists", make_message(read_atom::value, read_op::exists(K("/a"))));
+  m("get", make_message(read_atom::value, read_op::get(K("/a/b"))));
+  m("get-partial", make_message(read_atom::value, read_op::get_partial(K("/a"), 1, 4)));
+  m("list", make_message(read_atom::value, read_op::list(K("/"))));
+  m("stat", make_message(read_atom::value, read_op::stat(K("/a"))));
   m("set", make_message(set_atom::value, K("/a"), bytes{"value"}));
   m("set-partial", make_message(set_partial_atom::value, K("/a"), std::uint64_t{2}, bytes{"xy"}));
   m("remove", make_message(remove_atom::value, K("/a")));
@@ -138,7 +139,7 @@ void message_seeds(caf::actor_system& sys) {
   m("allocate-time", make_message(allocate_atom::value, K("/a"), std::uint64_t{16}, ptime{1, 2}));
   m("write", make_message(write_atom::value, write_op::set(K("/a"), bytes{"v"}, expect::none())));
   commit c{5, {write_op::set(K("/a"), bytes{"1"}), write_op::rename(K("/b"), K("/c"))}};
-  c.reads = {{read_record::code::exists, K("/b")}};
+  c.reads = {read_op::exists(K("/b"))};
   c.requirements = {{K("/d"), expect::modified(4)}};
   m("commit", make_message(commit_atom::value, c));
   m("snapshot", make_message(snapshot_atom::value));
@@ -146,7 +147,7 @@ void message_seeds(caf::actor_system& sys) {
   m("info", make_message(info_atom::value));
   m("pin", make_message(pin_atom::value));
   m("unpin", make_message(unpin_atom::value, pin{3}));
-  m("get-pinned", make_message(get_atom::value, pin{3}, K("/a")));
+  m("get-pinned", make_message(read_atom::value, pin{3}, read_op::get(K("/a"))));
   m("watch", make_message(watch_atom::value, watch_request{K("/a"), std::nullopt, 4}));
   m("ack", make_message(ack_atom::value, std::uint64_t{7}, std::uint64_t{2}));
   m("unwatch", make_message(unwatch_atom::value, std::uint64_t{7}));
@@ -155,10 +156,10 @@ void message_seeds(caf::actor_system& sys) {
   c.owners = {{K("/lock"), some_actor(sys)}};
   m("commit-owned", make_message(commit_atom::value, c));
   // Replies, as a client decodes them.
-  m("reply-bytes", make_message(bytes{"v"}));
-  m("reply-listing", make_message(listing{{K("/a"), kind::value}}));
-  m("reply-stat", make_message(entry_stat{kind::value, 3, ptime{0, 5}, 1, 2, 2, 0}));
-  m("reply-presence", make_message(presence::dictionary));
+  m("reply-bytes", make_message(read_result{bytes{"v"}}));
+  m("reply-listing", make_message(read_result{listing{{K("/a"), kind::value}}}));
+  m("reply-stat", make_message(read_result{entry_stat{kind::value, 3, ptime{0, 5}, 1, 2, 2, 0}}));
+  m("reply-exists", make_message(read_result{kind::dictionary}));
   m("reply-info", make_message(store_info{1, 2, 3, 4, 5, 6}));
   snapshot s;
   s.version = 7;
@@ -184,7 +185,7 @@ void basp_seeds(caf::actor_system& sys) {
   const std::string hs = H(basp_op::client_handshake, static_cast<std::uint32_t>(node.size())) + node;
   const std::string hs2 = H(basp_op::client_handshake, static_cast<std::uint32_t>(node.size()), 0, 0, 0, 2) + node;
   const std::string msg = encode(sys, std::vector<caf::strong_actor_ptr>{},
-                                 caf::make_message(get_atom::value, K("/a")));
+                                 caf::make_message(read_atom::value, read_op::get(K("/a"))));
   const std::string direct = H(basp_op::direct_message, static_cast<std::uint32_t>(msg.size()), 1, 5, 6) + msg;
   const std::string heartbeat = H(basp_op::heartbeat, 0);
   // Prologue: mode (bit 0 server, bit 1 small limits, bits 2.. budget KiB), limits, two seed bytes.

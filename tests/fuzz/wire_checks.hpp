@@ -23,21 +23,32 @@ inline bool valid(const key& k) {
       return false;
   return true;
 }
-// Inside kvmem's own types (change, entry_stat) a kind is checked when it
-// loads. A bare kind or presence, or a listing's kinds, decode from any byte
-// (CAF 0.17 loads enums unchecked and cannot fail a load without throwing):
-// the receivers check them with kvmem::is_valid (message_reads.cpp; tested
-// in fault_test), and fuzz_wire only round-trips them (entry_received).
+// Inside kvmem's own types (change, entry_stat, read_result) a kind is
+// checked when it loads; no bare kind travels.
 inline bool valid(kind k) { return is_valid(k); }
-inline bool valid(presence p) { return is_valid(p); }
 inline bool valid(const ptime& t) { return t.ps >= 0 && t.ps < ptime::ps_per_day; }
 inline bool valid(const write_op& w) {
   return static_cast<std::uint8_t>(w.op) >= 1 && static_cast<std::uint8_t>(w.op) <= write_op::max_code &&
          valid(w.path) && valid(w.destination) && (!w.time || valid(*w.time));
 }
-inline bool valid(const read_record& r) {
-  return static_cast<std::uint8_t>(r.op) >= 1 && static_cast<std::uint8_t>(r.op) <= read_record::max_code &&
+inline bool valid(const read_op& r) {
+  return static_cast<std::uint8_t>(r.op) >= 1 && static_cast<std::uint8_t>(r.op) <= read_op::max_code &&
          valid(r.path);
+}
+inline bool valid(const read_result& r) {
+  if (auto* k = r.get_if<std::optional<kind>>())
+    return !*k || valid(**k);
+  if (auto* l = r.get_if<listing>()) {
+    for (auto& [name, what] : *l)
+      if (!valid(name) || !valid(what))
+        return false;
+    return true;
+  }
+  if (auto* s = r.get_if<entry_stat>())
+    return valid(s->what) && valid(s->last_modified);
+  if (auto* t = r.get_if<ptime>())
+    return valid(*t);
+  return true;
 }
 inline bool valid(const requirement& r) { return valid(r.path); }
 inline bool valid(const entry_stat& s) { return valid(s.what) && valid(s.last_modified); }

@@ -5,7 +5,7 @@
 // all committed writes are replayed in version order on the naive model
 // (tests/tree_model.hpp, versions included) and every batch's reads must
 // equal the model just before its version. Failing seed printed.
-// Replay: KVMEM_SEED=<seed> ./tests/serializability_test
+// Replay: KVMEM_SEED=<seed> ctest --test-dir build/test -R serializability_test
 #include <catch2/catch.hpp>
 
 #include <cstdlib>

@@ -3,7 +3,7 @@
 // written from the documented semantics (mirage-kv 6, and versions: each
 // step is stamped with its number; stat must match), and the two are
 // compared after every step; old snapshots are retained and re-checked.
-// Replay: KVMEM_SEED=<seed> [KVMEM_STEPS=<n>] ./tests/tree_model_test
+// Replay: KVMEM_SEED=<seed> [KVMEM_STEPS=<n>] ctest --test-dir build/test -R tree_model_test
 #include <catch2/catch.hpp>
 
 #include <algorithm>

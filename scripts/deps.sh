@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
-# Installs kvmem's Debian build dependencies if any is missing (needs root or
-# sudo; non-interactive). Safe to run again: it does nothing when all are there.
+# Installs kvmem's Debian dependencies if any is missing (needs root or sudo;
+# non-interactive). Safe to run again: it does nothing when all are there.
+#   scripts/deps.sh [GROUP...]    default: every group
+#     build  g++, cmake, ninja, CAF, Catch2, fmt, OpenSSL, libedit and CLI11
+#            (the CLI): what the tests need (scripts/test.sh)
+#     clang  clang 14 and its runtime libraries (libFuzzer, the sanitizers):
+#            scripts/test.sh --clang, scripts/fuzz.sh
+#     bench  the benchmark's baselines, LMDB and Redis (redis-server;
+#            redis-tools for redis-cli), and gnuplot for its plots
+#            (scripts/main.sh)
+# Each script installs only the groups it needs, so the README's test command
+# does not wait for the benchmark's packages.
 set -euo pipefail
-# Build: g++, clang (a second compiler, and libFuzzer with its runtime),
-# CAF, Catch2, fmt, OpenSSL, libedit and CLI11 (the CLI). Benchmark
-# baselines: LMDB and Redis (redis-server; redis-tools for redis-cli), plots
-# with gnuplot.
-packages=(g++ clang libclang-rt-14-dev cmake make libcaf-dev catch2 libfmt-dev libssl-dev openssl
-          libedit-dev libcli11-dev liblmdb-dev redis-server redis-tools gnuplot-nox)
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build clang bench)
+packages=()
+for g in "${groups[@]}"; do
+  case "$g" in
+    build) packages+=(g++ cmake make ninja-build libcaf-dev catch2 libfmt-dev libssl-dev openssl
+                      libedit-dev libcli11-dev) ;;
+    clang) packages+=(clang libclang-rt-14-dev) ;;
+    bench) packages+=(liblmdb-dev redis-server redis-tools gnuplot-nox) ;;
+    *) echo "usage: scripts/deps.sh [build|clang|bench]..." >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -29,7 +29,7 @@ for arg in "$@"; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=(key tree wire message basp)
 
-scripts/deps.sh
+scripts/deps.sh build clang
 dir=build/fuzz
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DKVMEM_FUZZ=ON \
   -DKVMEM_BUILD_BENCH=OFF -DKVMEM_BUILD_EXAMPLES=OFF -DKVMEM_BUILD_CLI=OFF >/dev/null

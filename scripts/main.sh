@@ -7,7 +7,7 @@
 # passed as CMAKE_CXX_FLAGS (e.g. to work around a compiler's false warning).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh build bench
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DKVMEM_BUILD_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="${KVMEM_CXX_FLAGS:-}" >/dev/null
 cmake --build build/release -j "$(nproc)" --target kvmem_bench

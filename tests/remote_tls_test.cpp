@@ -16,7 +16,7 @@ using kvmem::errc;
 
 namespace {
 
-kvmem::key K(std::string_view s) { return kvmem::key::v(s); }
+kvmem::key tls_key(std::string_view s) { return kvmem::key::v(s); }
 
 // A CA and certificates signed by it, in a temporary directory.
 struct pki {
@@ -53,8 +53,8 @@ private:
   }
 };
 
-struct node {
-  explicit node(const kvmem::tls_options& tls) {
+struct tls_node {
+  explicit tls_node(const kvmem::tls_options& tls) {
     kvmem::enable_remote(cfg, tls).value();
     sys.emplace(cfg);
   }
@@ -66,28 +66,28 @@ struct node {
 
 TEST_CASE("a store served over mutual TLS talks to certified peers only") {
   pki certs;
-  node server{certs.tls("server")};
+  tls_node server{certs.tls("server")};
   auto st = kvmem::spawn_store(*server.sys, kvmem::system_clock{}, {.detached = false});
   // With TLS, a non-loopback address needs no insecure flag.
   auto port = kvmem::publish(*server.sys, st, 0, {.bind = "0.0.0.0"}).value();
 
   {
-    node client{certs.tls("client")};
+    tls_node client{certs.tls("client")};
     auto remote = kvmem::remote_store(*client.sys, "127.0.0.1", port);
     REQUIRE(remote);
     kvmem::client c{*client.sys, *remote};
-    REQUIRE(c.set(K("/secret"), "s3cr3t"));
-    CHECK(c.get(K("/secret")).value() == "s3cr3t");
-    CHECK(c.batch([](kvmem::batch_view& v) { return v.get(K("/secret")).value().str(); }).value() ==
+    REQUIRE(c.set(tls_key("/secret"), "s3cr3t"));
+    CHECK(c.get(tls_key("/secret")).value() == "s3cr3t");
+    CHECK(c.batch([](kvmem::batch_view& v) { return v.get(tls_key("/secret")).value().str(); }).value() ==
           "s3cr3t");
   }
   {
-    node plain{{}}; // TLS off
+    tls_node plain{{}}; // TLS off
     auto r = kvmem::remote_store(*plain.sys, "127.0.0.1", port);
     CHECK(r.error().code == errc::unavailable);
   }
   {
-    node stranger{certs.tls("stranger", "other_ca")}; // certificate from another CA
+    tls_node stranger{certs.tls("stranger", "other_ca")}; // certificate from another CA
     auto r = kvmem::remote_store(*stranger.sys, "127.0.0.1", port);
     CHECK(r.error().code == errc::unavailable);
   }

@@ -185,7 +185,7 @@ void run(std::uint64_t seed, std::uint64_t capacity, std::uint64_t steps) {
 } // namespace
 
 TEST_CASE("tree matches a naive model over random operations") {
-  const std::uint64_t steps = env_or("KVMEM_STEPS", 50'000);
+  const std::uint64_t steps = env_or("KVMEM_STEPS", 25'000);
   const std::uint64_t capacity = 1500;
   if (std::getenv("KVMEM_SEED")) {
     const std::uint64_t seed = env_or("KVMEM_SEED", 0);

@@ -17,23 +17,23 @@ using kvmem::tree;
 namespace {
 // The write of version v happens at time T(v).
 stamp at(kvmem::version_t v) { return {T(static_cast<std::int64_t>(v)), v}; }
-entry_stat st(const tree& t, std::string_view k) { return t.stat(K(k)).value(); }
+entry_stat stat_of(const tree& t, std::string_view k) { return t.stat(K(k)).value(); }
 } // namespace
 
 TEST_CASE("a set stamps the new entry, its new parents, and the subtree of every dictionary above") {
   tree t{T(0)};
   REQUIRE(t.set(K("/a/b/c"), "v", at(1)));
-  auto c = st(t, "/a/b/c");
+  auto c = stat_of(t, "/a/b/c");
   CHECK(c == entry_stat{kind::value, 1, T(1), 1, 1, 1, 0});
-  CHECK(st(t, "/a/b") == entry_stat{kind::dictionary, 0, T(1), 1, 1, 1, 1});
-  CHECK(st(t, "/") == entry_stat{kind::dictionary, 0, T(1), 0, 1, 1, 1});
+  CHECK(stat_of(t, "/a/b") == entry_stat{kind::dictionary, 0, T(1), 1, 1, 1, 1});
+  CHECK(stat_of(t, "/") == entry_stat{kind::dictionary, 0, T(1), 0, 1, 1, 1});
   REQUIRE(t.set(K("/a/x"), "w", at(2)));
-  CHECK(st(t, "/a").modified == 2);        // a direct entry of /a was added
-  CHECK(st(t, "/a/b").modified == 1);      // /a/b's own entries did not change
-  CHECK(st(t, "/a/b").subtree == 1);
-  CHECK(st(t, "/a").subtree == 2);
-  CHECK(st(t, "/").modified == 1);         // changes deeper down do not re-date the root
-  CHECK(st(t, "/").subtree == 2);
+  CHECK(stat_of(t, "/a").modified == 2);        // a direct entry of /a was added
+  CHECK(stat_of(t, "/a/b").modified == 1);      // /a/b's own entries did not change
+  CHECK(stat_of(t, "/a/b").subtree == 1);
+  CHECK(stat_of(t, "/a").subtree == 2);
+  CHECK(stat_of(t, "/").modified == 1);         // changes deeper down do not re-date the root
+  CHECK(stat_of(t, "/").subtree == 2);
   CHECK(t.verify() == "");
 }
 
@@ -41,28 +41,28 @@ TEST_CASE("overwriting a value keeps created and moves modified, even with the s
   tree t{T(0)};
   REQUIRE(t.set(K("/k"), "v", at(1)));
   REQUIRE(t.set(K("/k"), "v", at(2)));
-  CHECK(st(t, "/k").created == 1);
-  CHECK(st(t, "/k").modified == 2);
+  CHECK(stat_of(t, "/k").created == 1);
+  CHECK(stat_of(t, "/k").modified == 2);
   REQUIRE(t.set_partial(K("/k"), 1, "w", at(3)));
-  CHECK(st(t, "/k").created == 1);
-  CHECK(st(t, "/k").modified == 3);
-  CHECK(st(t, "/k").size == 2);
+  CHECK(stat_of(t, "/k").created == 1);
+  CHECK(stat_of(t, "/k").modified == 3);
+  CHECK(stat_of(t, "/k").size == 2);
   REQUIRE(t.allocate(K("/z"), 4, T(50), at(4)));
-  CHECK(st(t, "/z") == entry_stat{kind::value, 4, T(50), 4, 4, 4, 0});
+  CHECK(stat_of(t, "/z") == entry_stat{kind::value, 4, T(50), 4, 4, 4, 0});
 }
 
 TEST_CASE("removing and re-creating a key gives it new versions; removing the root empties it") {
   tree t{T(0)};
   REQUIRE(t.set(K("/a/b"), "1", at(1)));
   REQUIRE(t.remove(K("/a"), at(2)).value());
-  CHECK(st(t, "/").modified == 2);
+  CHECK(stat_of(t, "/").modified == 2);
   REQUIRE(t.set(K("/a/b"), "1", at(3)));
-  CHECK(st(t, "/a/b").created == 3);
-  CHECK(st(t, "/a").created == 3);
+  CHECK(stat_of(t, "/a/b").created == 3);
+  CHECK(stat_of(t, "/a").created == 3);
   CHECK_FALSE(t.remove(K("/nope"), at(4)).value());
-  CHECK(st(t, "/").modified == 3); // a no-op stamps nothing
+  CHECK(stat_of(t, "/").modified == 3); // a no-op stamps nothing
   REQUIRE(t.remove(K("/"), at(5)).value());
-  CHECK(st(t, "/") == entry_stat{kind::dictionary, 0, T(5), 0, 5, 5, 0});
+  CHECK(stat_of(t, "/") == entry_stat{kind::dictionary, 0, T(5), 0, 5, 5, 0});
   CHECK(t.verify() == "");
 }
 
@@ -71,22 +71,22 @@ TEST_CASE("after a rename every key of the moved subtree reports the rename's ve
   REQUIRE(t.set(K("/a/x"), "1", at(1)));
   REQUIRE(t.set(K("/a/d/y"), "2", at(2)));
   REQUIRE(t.set(K("/b/x"), "old b/x", at(3)));
-  auto before_bx = st(t, "/b/x");
+  auto before_bx = stat_of(t, "/b/x");
   REQUIRE(t.remove(K("/b"), at(4)));
   REQUIRE(t.rename(K("/a"), K("/b"), at(5)).value());
   // A client who read the old /b/x (created 3) must not see "unchanged".
-  auto bx = st(t, "/b/x");
+  auto bx = stat_of(t, "/b/x");
   CHECK(bx.created == 5);
   CHECK(bx.modified == 5);
   CHECK(bx != before_bx);
-  CHECK(st(t, "/b/d/y").created == 5);
-  CHECK(st(t, "/b/d/y").modified == 5);
-  CHECK(st(t, "/b/d").subtree == 5);
-  CHECK(st(t, "/b").created == 5);
-  CHECK(st(t, "/b").modified == 5);
-  CHECK(st(t, "/b").entries == 2);
-  CHECK(st(t, "/b/x").last_modified == T(1)); // moved nodes keep their times
-  CHECK(st(t, "/").modified == 5);            // source and target dictionary re-dated
+  CHECK(stat_of(t, "/b/d/y").created == 5);
+  CHECK(stat_of(t, "/b/d/y").modified == 5);
+  CHECK(stat_of(t, "/b/d").subtree == 5);
+  CHECK(stat_of(t, "/b").created == 5);
+  CHECK(stat_of(t, "/b").modified == 5);
+  CHECK(stat_of(t, "/b").entries == 2);
+  CHECK(stat_of(t, "/b/x").last_modified == T(1)); // moved nodes keep their times
+  CHECK(stat_of(t, "/").modified == 5);            // source and target dictionary re-dated
   // The moved subtree was not touched: the dictionary node is the same one.
   CHECK(t.check(K("/b/x"), expect::modified(5)));
   CHECK(t.check(K("/b/x"), expect::modified(1)).error() ==
@@ -101,8 +101,8 @@ TEST_CASE("a rename moves the node itself, so the moved subtree costs nothing to
   tree snap = t; // the old version shares every node
   REQUIRE(t.rename(K("/a"), K("/b"), at(2)).value());
   // Every key below reads version 2, while the old snapshot still reads 1.
-  CHECK(st(t, "/b/k999").modified == 2);
-  CHECK(st(snap, "/a/k999").modified == 1);
+  CHECK(stat_of(t, "/b/k999").modified == 2);
+  CHECK(stat_of(snap, "/a/k999").modified == 1);
   // The dictionary under /b is the very node that was under /a.
   auto child = [](const tree& x, const char* name) {
     auto* e = kvmem::detail::find(kvmem::detail::tree_access::root(x)->root, name);
@@ -116,8 +116,8 @@ TEST_CASE("a renamed value replacing a value is a new entry at the target") {
   REQUIRE(t.set(K("/s"), "src", at(1)));
   REQUIRE(t.set(K("/d"), "dst", at(2)));
   REQUIRE(t.rename(K("/s"), K("/d"), at(3)).value());
-  CHECK(st(t, "/d").created == 3);
-  CHECK(st(t, "/d").modified == 3);
+  CHECK(stat_of(t, "/d").created == 3);
+  CHECK(stat_of(t, "/d").modified == 3);
   CHECK(t.get(K("/d")).value() == "src");
 }
 
@@ -143,5 +143,5 @@ TEST_CASE("counting a dictionary's entries is O(1): stat of a 100,000-entry dict
   tree t{T(0)};
   for (int i = 0; i < 100'000; ++i)
     REQUIRE(t.set(K(fmt::format("/big/k{}", i)), "", at(1)));
-  CHECK(st(t, "/big").entries == 100'000); // the count kept in the node, not a listing
+  CHECK(stat_of(t, "/big").entries == 100'000); // the count kept in the node, not a listing
 }

@@ -1,10 +1,10 @@
 // A caller: how a thread that is not an actor makes blocking requests to a
-// store (internal). It is a hidden actor companion (an actor without a thread
-// or mailbox) whose replies go straight to a reply_slot the thread waits on;
-// a watch attached to the store fails the pending and every later call when
-// the store terminates, so no call waits forever and no request pays for a
-// timeout. Blocking clients own one; each batch of a blocking client spawns
-// one as its batch actor. Not thread-safe: one thread at a time.
+// store (internal). Its companion (companion.hpp: a hidden actor without a
+// thread or mailbox) hands replies straight to a reply_slot the thread waits
+// on, and fails the pending and every later call when the store terminates,
+// so no call waits forever and no request pays for a timeout. Blocking
+// clients own one; each batch of a blocking client spawns one as its batch
+// actor. Not thread-safe: one thread at a time.
 #pragma once
 
 #include <chrono>
@@ -12,10 +12,9 @@
 #include <optional>
 
 #include <caf/actor.hpp>
-#include <caf/actor_cast.hpp>
-#include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
 
+#include "blocking/companion.hpp"
 #include "blocking/reply_slot.hpp"
 #include "blocking/spin_advisor.hpp"
 #include "kvmem/wire.hpp"
@@ -37,7 +36,6 @@ public:
     : caller(sys, std::move(target), opts) {
     spin_ = experienced.spin_;
   }
-  ~caller();
   caller(const caller&) = delete;
   caller& operator=(const caller&) = delete;
 
@@ -53,12 +51,10 @@ public:
   result<T> call(Ts&&... xs) {
     if (auto e = blocked())
       return *e;
-    auto mid = self_->new_request_id(caf::message_priority::normal);
+    auto mid = companion_.new_request_id();
     auto previous = slot_->expect(mid);
     auto t0 = std::chrono::steady_clock::now();
-    target_->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion_),
-                                               mid, {}, std::forward<Ts>(xs)...),
-                     nullptr);
+    companion_.send(mid, std::forward<Ts>(xs)...);
     previous.reset(); // while the store works
     bool ok = slot_->wait(spin_.next(), opts_.timeout);
     spin_.record(std::chrono::steady_clock::now() - t0);
@@ -82,21 +78,14 @@ public:
   /// Sends xs... to the target without waiting for (or expecting) a reply.
   template <class... Ts>
   void send(Ts&&... xs) {
-    target_->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion_),
-                                               caf::make_message_id(), {}, std::forward<Ts>(xs)...),
-                     nullptr);
+    companion_.send(caf::make_message_id(), std::forward<Ts>(xs)...);
   }
 
 private:
   caller_options opts_;
-  caf::strong_actor_ptr target_;
   std::shared_ptr<reply_slot> slot_;
-  caf::actor companion_;
-  caf::actor_companion* self_ = nullptr;
-  slot_watch* watch_ = nullptr;
   spin_advisor spin_;
-  // Deliveries in progress (see ~caller).
-  std::shared_ptr<std::atomic<int>> delivering_ = std::make_shared<std::atomic<int>>(0);
+  companion companion_; // last: it stops before the slot goes
 };
 
 } // namespace kvmem::detail

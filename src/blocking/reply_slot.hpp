@@ -1,10 +1,10 @@
 // Where a blocking client waits for its one outstanding reply (internal).
 //
-// The caller's actor companion hands every message it receives to deliver(),
-// on the sender's thread; the calling thread waits in wait(). A watch
-// attached to the target (the store, or a remote store's proxy) calls fail()
-// when the target terminates, so a target that dies while holding the
-// request does not leave the caller waiting forever.
+// The caller's companion (companion.hpp) hands every message it receives to
+// deliver(), on the sender's thread, and calls fail() when the target (the
+// store, or a remote store's proxy) terminates, so a target that dies while
+// holding the request does not leave the caller waiting forever; the
+// calling thread waits in wait().
 #pragma once
 
 #include <atomic>
@@ -13,10 +13,11 @@
 #include <mutex>
 #include <thread>
 
-#include <caf/attachable.hpp>
 #include <caf/error.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/message_id.hpp>
+
+#include "core/cpu_relax.hpp"
 
 namespace kvmem::detail {
 
@@ -66,7 +67,7 @@ public:
           if (ready_.load(std::memory_order_acquire))
             return true;
           // Yield the pipeline to a sibling hyperthread (often the store's).
-          __builtin_ia32_pause();
+          cpu_relax();
         }
         // If the store's thread was woken onto this CPU, let it run now.
         std::this_thread::yield();
@@ -102,24 +103,6 @@ private:
   caf::message_id expected_;
   caf::mailbox_element_ptr reply_;
   caf::error failure_;
-};
-
-/// Attached to an actor: tells a reply_slot when that actor terminates.
-class slot_watch : public caf::attachable {
-public:
-  static constexpr std::size_t token_type = 0x6b766d656d; // "kvmem"
-  explicit slot_watch(std::weak_ptr<reply_slot> slot) : slot_(std::move(slot)) {}
-
-  void actor_exited(const caf::error& why, caf::execution_unit*) override {
-    if (auto s = slot_.lock())
-      s->fail(why ? why : caf::make_error(caf::sec::request_receiver_down));
-  }
-  bool matches(const token& what) override {
-    return what.subtype == token_type && what.ptr == this;
-  }
-
-private:
-  std::weak_ptr<reply_slot> slot_;
 };
 
 } // namespace kvmem::detail

@@ -1,9 +1,5 @@
 #include "blocking/watch_inbox.hpp"
 
-#include <thread>
-
-#include <caf/actor_cast.hpp>
-#include <caf/attachable.hpp>
 #include <caf/mailbox_element.hpp>
 
 #include "kvmem/wire.hpp"
@@ -41,62 +37,32 @@ struct watch_inbox::shared {
   }
 };
 
-namespace {
-
-// Attached to the store: marks the inbox gone when the store terminates.
-class store_watch : public caf::attachable {
-public:
-  static constexpr std::size_t token_type = 0x6b7677; // "kvw"
-  explicit store_watch(std::weak_ptr<watch_inbox::shared> s) : s_(std::move(s)) {}
-  void actor_exited(const caf::error& why, caf::execution_unit*) override {
-    if (auto s = s_.lock())
-      s->fail(why);
-  }
-  bool matches(const token& what) override { return what.subtype == token_type && what.ptr == this; }
-
-private:
-  std::weak_ptr<watch_inbox::shared> s_;
-};
-
-} // namespace
-
 watch_inbox::watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store)
-  : store_(std::move(store)), s_(std::make_shared<shared>()) {
-  companion_ = sys.spawn<caf::actor_companion, caf::hidden>();
-  self_ = caf::actor_cast<caf::actor_companion*>(companion_);
-  self_->on_enqueue([w = std::weak_ptr<shared>(s_)](caf::mailbox_element_ptr p) {
-    if (auto s = w.lock())
-      s->arrive(std::move(p));
-  });
-  watch_ = new store_watch(s_);
-  store_->get()->attach(caf::attachable_ptr{watch_});
-}
+  : s_(std::make_shared<shared>()),
+    companion_(
+        sys, std::move(store),
+        [w = std::weak_ptr<shared>(s_)](caf::mailbox_element_ptr p) {
+          if (auto s = w.lock())
+            s->arrive(std::move(p));
+        },
+        [w = std::weak_ptr<shared>(s_)](const caf::error& why) {
+          if (auto s = w.lock())
+            s->fail(why);
+        }) {}
 
 watch_inbox::~watch_inbox() {
   if (subscribed_)
-    send(caf::make_message_id(), unwatch_atom::value, started_.id);
-  store_->get()->detach(caf::attachable::token{store_watch::token_type, watch_});
-  // As ~caller: actor_companion::disconnect() is missing from Debian's
-  // libcaf_core 0.17.6, so drop the handler and terminate by hand.
-  self_->on_enqueue(nullptr);
-  self_->cleanup(caf::make_error(caf::exit_reason::normal), nullptr);
-}
-
-template <class... Ts>
-void watch_inbox::send(caf::message_id mid, Ts&&... xs) {
-  store_->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(companion_), mid,
-                                            {}, std::forward<Ts>(xs)...),
-                  nullptr);
+    companion_.send(caf::make_message_id(), unwatch_atom::value, started_.id);
 }
 
 result<watch_started> watch_inbox::subscribe(const watch_request& req,
                                              std::chrono::milliseconds timeout) {
-  auto mid = self_->new_request_id(caf::message_priority::normal);
+  auto mid = companion_.new_request_id();
   {
     std::lock_guard g{s_->m};
     s_->expected = mid.response_id();
   }
-  send(mid, watch_atom::value, req);
+  companion_.send(mid, watch_atom::value, req);
   std::unique_lock g{s_->m};
   auto ready = [&] { return s_->reply || s_->gone; };
   if (timeout.count() > 0) {
@@ -124,7 +90,7 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
   // would keep an old state alive and make every write copy its path.
   started_.root.reset();
   if (to_ack_ != 0) {
-    send(caf::make_message_id(), ack_atom::value, started_.id, to_ack_);
+    companion_.send(caf::make_message_id(), ack_atom::value, started_.id, to_ack_);
     to_ack_ = 0;
   }
   std::unique_lock g{s_->m};

@@ -1,9 +1,8 @@
-// Where a blocking watcher's deliveries arrive (internal): a hidden actor
-// companion that subscribes (so the store monitors it: the subscription ends
-// with it) and hands every (changes_atom, changes) message to a queue the
-// watching thread waits on. A watch attached to the store marks the inbox
-// gone when the store terminates. Written against CAF 0.17.6's
-// actor_companion, as the caller (see README.md).
+// Where a blocking watcher's deliveries arrive (internal): a companion
+// (companion.hpp) that subscribes (so the store monitors it: the
+// subscription ends with it) and hands every (changes_atom, changes) message
+// to a queue the watching thread waits on, and marks the inbox gone when
+// the store terminates.
 #pragma once
 
 #include <chrono>
@@ -12,10 +11,9 @@
 #include <memory>
 #include <mutex>
 
-#include <caf/actor.hpp>
-#include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
 
+#include "blocking/companion.hpp"
 #include "kvmem/messages.hpp"
 #include "kvmem/result.hpp"
 
@@ -48,14 +46,8 @@ public:
   struct shared; // what the companion's handler and the store's watch share
 
 private:
-  template <class... Ts>
-  void send(caf::message_id mid, Ts&&... xs);
-
-  caf::strong_actor_ptr store_;
   std::shared_ptr<shared> s_;
-  caf::actor companion_;
-  caf::actor_companion* self_ = nullptr;
-  caf::attachable* watch_ = nullptr;
+  companion companion_;
   watch_started started_;
   bool subscribed_ = false;
   std::uint64_t to_ack_ = 0; // seq of the delivery taken last, not yet acknowledged

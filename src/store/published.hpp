@@ -22,6 +22,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/cpu_relax.hpp"
 #include "kvmem/messages.hpp"
 
 namespace kvmem::detail {
@@ -44,7 +45,7 @@ public:
       if (auto s = current_.load(std::memory_order_acquire))
         return s;
       if (spins < 64)
-        __builtin_ia32_pause();
+        cpu_relax();
       else
         std::this_thread::yield();
     }

@@ -80,7 +80,7 @@ int write_block::commit(client& c, const output& o) {
   }
   // Only writes: the batch cannot conflict, so the body runs once (more
   // only under store_options::validation::by_version, and then the same).
-  auto r = c.run_batch([&writes](batch_view& b) {
+  auto r = c.batch_version([&writes](batch_view& b) {
     for (const auto& w : writes)
       if (!b.write(w))
         return; // a batch limit: the batch fails with it

@@ -178,7 +178,7 @@ std::size_t run(std::uint64_t seed, int threads, int ops_per_thread) {
         out.who = fmt::format("thread {} op {}", t, i);
         auto kind = g.below(10);
         if (kind < 7) { // a batch
-          auto r = c.run_batch([&](kvmem::batch_view& v) {
+          auto r = c.batch_version([&](kvmem::batch_view& v) {
             out.reads.clear();
             out.writes.clear();
             for (auto n = g.below(4); n > 0; --n)

@@ -39,7 +39,7 @@ struct client_options {
   /// a reply, in microseconds; 0 never spins. Spinning saves the ~40 µs
   /// wake-up of an idle vCPU but slows the reply when the other vCPUs are
   /// busy, so each client measures both ways and uses the faster one (see
-  /// src/detail/spin_advisor.hpp and docs/benchmarks.md).
+  /// src/blocking/spin_advisor.hpp and docs/benchmarks.md).
   std::uint32_t spin_us = 50;
 };
 
@@ -100,8 +100,11 @@ public:
   auto batch(F&& f, int retries = default_retries);
 
   /// The non-template core of batch(): runs `body` as a batch; returns the
-  /// version it committed (or read, if it wrote nothing).
-  result<version_t> run_batch(std::function<void(batch_view&)> body, int retries = default_retries);
+  /// version it committed (or read, if it wrote nothing). Errors as batch().
+  /// (Not to be confused with kvmem::run_batch of actor_client.hpp, which
+  /// runs a batch for an actor and calls back.)
+  result<version_t> batch_version(std::function<void(batch_view&)> body,
+                                  int retries = default_retries);
 
   // --- change feeds and history (watch.hpp) ---------------------------------
 
@@ -161,11 +164,11 @@ template <class F>
 auto client::batch(F&& f, int retries) {
   using R = std::invoke_result_t<F&, batch_view&>;
   if constexpr (std::is_void_v<R>) {
-    auto r = run_batch([&f](batch_view& v) { f(v); }, retries);
+    auto r = batch_version([&f](batch_view& v) { f(v); }, retries);
     return r ? result<void>{} : result<void>{std::move(r).error()};
   } else {
     std::optional<R> out;
-    auto r = run_batch([&](batch_view& v) { out.emplace(f(v)); }, retries);
+    auto r = batch_version([&](batch_view& v) { out.emplace(f(v)); }, retries);
     if (!r)
       return result<R>{std::move(r).error()};
     return result<R>{std::move(*out)};

@@ -1,8 +1,10 @@
-// Clocks: where the store and the tree's convenience overloads get "now".
+// Clocks: where a store gets "now" for each write.
 //
 // mirage-kv-mem is a functor over Mirage_clock.PCLOCK; kvmem takes any type
 // modelling kvmem::clock (a now() returning ptime) as a construction-time
-// parameter of the store, and as an argument of the tree's write operations.
+// parameter of the store (spawn_store), which stamps every commit with one
+// reading. A tree used alone takes no clock: its caller passes each write's
+// time (a stamp, tree.hpp).
 #pragma once
 
 #include <atomic>

@@ -40,8 +40,6 @@ caf::error to_caf(const error& e);
 /// what happened in words.
 error from_caf(const caf::error& e);
 
-/// ADL hook so that handlers can `return errc::...;` (CAF 0.17 convention).
-inline caf::error make_error(errc c) { return caf::error{static_cast<std::uint8_t>(c), error_category}; }
 
 /// Registers kvmem's message types and error renderer on a config: needed
 /// by both ends of a remote connection (enable_remote does it), harmless

@@ -1,5 +1,6 @@
 // kvmem::write_op — one write, described as a value: the vocabulary shared by
-// single writes, batches and (later) journals and change feeds. No CAF.
+// single writes, batches and the store's record of each commit (which feeds,
+// owned keys and a journal read). No CAF.
 //
 // A store applies every write — a single set as much as a batch of a
 // thousand — as a list of write_ops through one function, apply(), so that

@@ -118,10 +118,6 @@ private:
   bool ok_;
 };
 
-#define KVMEM_GUARD()                                                                              \
-  use_guard guard_{p_.get()};                                                                      \
-  if (auto e = guard_.refused())                                                                   \
-  return *e
 
 client::client(caf::actor_system& sys, store s, client_options opts)
   : p_(std::make_unique<impl>(sys, std::move(s), opts)) {}
@@ -130,7 +126,9 @@ client::client(client&&) noexcept = default;
 client& client::operator=(client&&) noexcept = default;
 
 result<read_result> client::read(const read_op& op) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->read(op);
 }
 
@@ -145,43 +143,57 @@ result<void> client::rename(const key& src, const key& dst, expect e) {
 }
 
 result<void> client::write(write_op w) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->write(write_atom::value, std::move(w));
 }
 
 result<void> client::set(const key& k, bytes v) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->write(set_atom::value, k, std::move(v));
 }
 
 result<void> client::set_partial(const key& k, std::uint64_t offset, bytes data) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->write(set_partial_atom::value, k, offset, std::move(data));
 }
 
 result<void> client::remove(const key& k) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->write(remove_atom::value, k);
 }
 
 result<void> client::rename(const key& src, const key& dst) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->write(rename_atom::value, src, dst);
 }
 
 result<void> client::allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   if (mtime)
     return p_->write(allocate_atom::value, k, size, *mtime);
   return p_->write(allocate_atom::value, k, size);
 }
 
-result<version_t> client::run_batch(std::function<void(batch_view&)> body, int retries) {
+result<version_t> client::batch_version(std::function<void(batch_view&)> body, int retries) {
   if (detail::in_batch_body())
     return error::make(errc::nested_batch, "a batch function may not start another batch");
   if (retries < 1)
     return error::make(errc::invalid_argument, "retries must be at least 1");
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   if (auto e = p_->blocked())
     return *e;
   // The batch's own actor, spawned for it: its requests and replies are the
@@ -197,7 +209,9 @@ result<version_t> client::run_batch(std::function<void(batch_view&)> body, int r
 
 result<watcher> client::watch(const key& prefix, std::optional<version_t> from,
                               std::uint32_t window) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   if (auto e = p_->blocked())
     return *e;
   auto in = std::make_unique<detail::watch_inbox>(
@@ -209,7 +223,9 @@ result<watcher> client::watch(const key& prefix, std::optional<version_t> from,
 }
 
 result<tree> client::snapshot_at(version_t v) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   if (auto e = p_->blocked())
     return *e;
   if (!detail::store_access::local(p_->target))
@@ -224,20 +240,26 @@ result<tree> client::snapshot_at(version_t v) {
 }
 
 result<read_result> client::read_at(version_t v, const read_op& op) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   if (auto e = p_->blocked())
     return *e;
   return p_->read_at(v, op);
 }
 
 result<change_list> client::diff(version_t v1, version_t v2, const key& prefix) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->call<change_list>(diff_atom::value, v1, v2, prefix);
 }
 
 result<void> client::set_owned(const key& k, bytes v, const caf::actor& owner,
                               std::optional<expect> e) {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   if (!owner)
     return error::make(errc::invalid_argument, "an owned key needs an owner");
   return p_->write(write_atom::value, write_op::set(k, std::move(v), e), owner);
@@ -256,12 +278,16 @@ caf::actor client::owner_handle() const {
 }
 
 result<version_t> client::version() {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->call<version_t>(version_atom::value);
 }
 
 result<store_info> client::info() {
-  KVMEM_GUARD();
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
   return p_->call<store_info>(info_atom::value);
 }
 

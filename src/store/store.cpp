@@ -44,7 +44,7 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
     detail::drop_subscriptions_of(self, dm.source);
     detail::owner_down(self, dm.source);
   });
-  using detail::commit_write;
+  using detail::commit_single;
   return {
       // --- reads: the current root, or a pinned snapshot
       [=](read_atom, const read_op& op) { return read_from(self->state.root, op); },
@@ -56,31 +56,31 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       },
       // --- writes: each one a commit of one write_op
       [=](set_atom, key& k, bytes& v) {
-        return commit_write(self, write_op::set(std::move(k), std::move(v)));
+        return commit_single(self, write_op::set(std::move(k), std::move(v)));
       },
       [=](set_partial_atom, key& k, std::uint64_t off, bytes& v) {
-        return commit_write(self, write_op::set_partial(std::move(k), off, std::move(v)));
+        return commit_single(self, write_op::set_partial(std::move(k), off, std::move(v)));
       },
-      [=](remove_atom, key& k) { return commit_write(self, write_op::remove(std::move(k))); },
+      [=](remove_atom, key& k) { return commit_single(self, write_op::remove(std::move(k))); },
       [=](rename_atom, key& src, key& dst) {
-        return commit_write(self, write_op::rename(std::move(src), std::move(dst)));
+        return commit_single(self, write_op::rename(std::move(src), std::move(dst)));
       },
       [=](allocate_atom, key& k, std::uint64_t n) {
-        return commit_write(self, write_op::allocate(std::move(k), n));
+        return commit_single(self, write_op::allocate(std::move(k), n));
       },
       [=](allocate_atom, key& k, std::uint64_t n, ptime at) {
-        return commit_write(self, write_op::allocate(std::move(k), n, at));
+        return commit_single(self, write_op::allocate(std::move(k), n, at));
       },
-      [=](write_atom, write_op& w) { return commit_write(self, std::move(w)); },
+      [=](write_atom, write_op& w) { return commit_single(self, std::move(w)); },
       [=](set_atom, key& k, bytes& v, caf::actor& owner) {
-        return commit_write(self, write_op::set(std::move(k), std::move(v)), std::move(owner));
+        return commit_single(self, write_op::set(std::move(k), std::move(v)), std::move(owner));
       },
       [=](write_atom, write_op& w, caf::actor& owner) {
-        return commit_write(self, std::move(w), std::move(owner));
+        return commit_single(self, std::move(w), std::move(owner));
       },
       // --- the batch protocol
       [=](snapshot_atom) { return snapshot{self->state.version, self->state.root, {}}; },
-      [=](commit_atom, const commit& c) { return detail::commit_writes(self, c); },
+      [=](commit_atom, const commit& c) { return detail::commit_batch(self, c); },
       [=](version_atom) { return self->state.version; },
       [=](info_atom) {
         auto& st = self->state;

@@ -235,11 +235,11 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const write
 
 } // namespace
 
-caf::result<version_t> commit_writes(store_self self, const commit& c) {
+caf::result<version_t> commit_batch(store_self self, const commit& c) {
   return commit_span(self, &c, c.ops.data(), c.ops.size(), true, c.owners);
 }
 
-caf::result<version_t> commit_write(store_self self, write_op w, std::optional<caf::actor> owner) {
+caf::result<version_t> commit_single(store_self self, write_op w, std::optional<caf::actor> owner) {
   std::vector<std::pair<key, caf::actor>> owners;
   if (owner) {
     // An owned write is one that leaves the key in place with the owner.

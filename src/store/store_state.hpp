@@ -98,10 +98,10 @@ caf::error internal_error(const char* what);
 /// moved past c.base, its reads are still current (else conflict; see
 /// messages.hpp). Every write — single or batch — goes through here: same
 /// limits, same application, same publishing (before the reply), same reply.
-caf::result<version_t> commit_writes(store_self self, const commit& c);
+caf::result<version_t> commit_batch(store_self self, const commit& c);
 /// One write, unconditional on the store's version (its own precondition, if
 /// any, is checked as it is applied); with `owner`, the key becomes its.
-caf::result<version_t> commit_write(store_self self, write_op w,
+caf::result<version_t> commit_single(store_self self, write_op w,
                                     std::optional<caf::actor> owner = std::nullopt);
 /// Applies `ops` as one commit of the store's own (an owner's keys when it
 /// terminated): no reply.

@@ -21,7 +21,7 @@ namespace {
 void write_versions(published& p, kvmem::version_t last, std::atomic<bool>& done) {
   for (kvmem::version_t v = 1; v <= last; ++v) {
     auto held = p.reclaim();
-    auto old = p.publish(std::make_shared<const kvmem::snapshot>(kvmem::snapshot{v, kvmem::tree{}, {}}));
+    auto old = p.publish(std::make_shared<const kvmem::local_snapshot>(kvmem::local_snapshot{v, kvmem::tree{}}));
   }
   done = true;
 }
@@ -29,7 +29,7 @@ void write_versions(published& p, kvmem::version_t last, std::atomic<bool>& done
 } // namespace
 
 TEST_CASE("a read after a direct snapshot load never sees an older version") {
-  published p{kvmem::snapshot{0, kvmem::tree{}, {}}};
+  published p{kvmem::local_snapshot{0, kvmem::tree{}}};
   std::atomic<bool> done{false};
   std::atomic<long> stale{0}, checks{0};
   std::vector<std::thread> readers;

@@ -127,7 +127,7 @@ TEST_CASE_METHOD(coordinator_fixture, "typed messages reach the store and errors
         error::rename_source_prefix(K("/a"), K("/a/b/c")));
   CHECK(ask<kvmem::version_t>(kvmem::remove_atom::value, K("/zz")).value() == 1); // no-op
   CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 1);
-  auto snap = ask<kvmem::snapshot>(kvmem::snapshot_atom::value).value();
+  auto snap = ask<kvmem::local_snapshot>(kvmem::snapshot_atom::value).value();
   CHECK(snap.version == 1);
   CHECK(snap.root.get(K("/a/b")).value() == "v");
 }
@@ -144,28 +144,27 @@ TEST_CASE_METHOD(coordinator_fixture, "caf::error replies render in mirage-kv's 
 }
 
 TEST_CASE_METHOD(coordinator_fixture, "a stale commit applies only if its reads are current; fresh ones apply") {
-  auto snap = ask<kvmem::snapshot>(kvmem::snapshot_atom::value).value();
+  auto snap = ask<kvmem::local_snapshot>(kvmem::snapshot_atom::value).value();
   REQUIRE(ask<kvmem::version_t>(kvmem::set_atom::value, K("/y"), kvmem::bytes{"moved"}));
   // Read /y at version 0, which has changed since: rejected.
   auto stale = kvmem::commit{0, {kvmem::write_op::set(K("/x"), "1")}};
   stale.reads = {kvmem::read_op::get(K("/y"))};
-  stale.base_root = snap.root;
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, kvmem::local_commit{stale, snap.root})
+            .error()
+            .code == errc::conflict);
+  // Without the snapshot it read (and no pin), the store cannot tell: rejected.
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, stale).error().code == errc::conflict);
-  // Without the snapshot it read, the store cannot tell: rejected.
-  auto blind = stale;
-  blind.base_root.reset();
-  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, blind).error().code == errc::conflict);
   // Read /z, which has not changed: applied to the current state.
   auto unrelated = stale;
   unrelated.reads = {kvmem::read_op::exists(K("/z"))};
-  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, unrelated).value() == 2);
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, kvmem::local_commit{unrelated, snap.root})
+            .value() == 2);
   // Wrote only: never conflicts.
   auto blind_write = kvmem::commit{0, {kvmem::write_op::set(K("/w"), "1")}};
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, blind_write).value() == 3);
   // At the current version: applied without looking at the reads.
   auto fresh = stale;
   fresh.base = 3;
-  fresh.base_root.reset();
   CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, fresh).value() == 4);
   // From a version the store never had: rejected.
   fresh.base = 99;

@@ -54,7 +54,7 @@ void erase_below(view& v, const key& k) {
 }
 
 // Applies one delivery to the view of `prefix`.
-void apply(view& v, const key& prefix, const kvmem::changes& d) {
+void apply(view& v, const key& prefix, const kvmem::changes& d, const std::optional<kvmem::tree>& root) {
   auto dicts_down_to = [&](const key& k) { // prefix .. parent(k) become dictionaries
     for (key p = k.parent(); prefix.is_prefix_of(p); p = p.parent()) {
       if (!v.count(p))
@@ -78,13 +78,13 @@ void apply(view& v, const key& prefix, const kvmem::changes& d) {
             v[e.path] = e.value.str();
           }
         } else {
-          if (!d.root) // a dictionary's contents travel as the delivery's root
+          if (!root) // a dictionary's contents travel as the delivery's root
             throw std::runtime_error(fmt::format("a delivery up to {} has no root", d.to));
           const key& from = above ? prefix : e.path;
           erase_below(v, from);
           if (!above)
             dicts_down_to(from);
-          for (auto& [k, x] : flatten(*d.root, from))
+          for (auto& [k, x] : flatten(*root, from))
             v[k] = x;
         }
         break;
@@ -163,7 +163,7 @@ void run(std::uint64_t seed) {
                                                  d.seq, d.from, d.to, last));
           if (d.resync)
             throw std::runtime_error("an unexpected resync");
-          apply(v, prefix, d);
+          apply(v, prefix, d, w.delivery_snapshot());
           if (spec.slow_us < 0 && d.coalesced)
             ++coalesced;
           auto truth = flatten(c.snapshot_at(d.to).value(), prefix);

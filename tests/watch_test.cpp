@@ -157,8 +157,8 @@ TEST_CASE_METHOD(store_fixture, "starting at a version that is not retained: an 
   CHECK(d.resync);
   CHECK((d.from == 2 && d.to == 5));
   CHECK(d.events.empty());
-  REQUIRE(d.root);
-  CHECK(d.root->get(K("/p/a")).value() == "4");
+  REQUIRE(w.delivery_snapshot());
+  CHECK(w.delivery_snapshot()->get(K("/p/a")).value() == "4");
   REQUIRE(c.set(K("/p/a"), "next"));
   CHECK(take(w).from == 5);
   CHECK(c.watch(K("/p"), 99).error().code == errc::invalid_argument); // the future

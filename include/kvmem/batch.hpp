@@ -98,7 +98,7 @@ public:
   result<void> set_owned(const key& k, bytes v, caf::actor owner);
 
   /// The version of the snapshot this attempt reads.
-  version_t version() const noexcept { return snap_.version; }
+  version_t version() const noexcept { return version_; }
   /// The writes buffered so far.
   const std::vector<write_op>& writes() const noexcept { return ops_; }
 
@@ -108,11 +108,13 @@ private:
     std::size_t max_writes; // also the most reads recorded (then: validate by version)
     std::uint64_t max_bytes;
   };
-  batch_view(snapshot snap, limits lim, detail::message_reads* remote) noexcept
-    : snap_(std::move(snap)), limits_(lim), remote_(remote) {}
+  batch_view(version_t v, tree root, pin pinned, limits lim, detail::message_reads* remote) noexcept
+    : version_(v), root_(std::move(root)), pinned_(pinned), limits_(lim), remote_(remote) {}
   void record(const read_op& op) const;
 
-  snapshot snap_;
+  version_t version_;
+  tree root_;  // the snapshot (a store in this process)
+  pin pinned_; // the snapshot's pin (a remote store)
   limits limits_;
   std::vector<write_op> ops_;
   std::uint64_t bytes_ = 0;
@@ -121,7 +123,7 @@ private:
   mutable bool reads_complete_ = true;
   std::vector<requirement> requirements_;
   std::vector<std::pair<key, caf::actor>> owners_;
-  detail::message_reads* remote_; // reads by message (a remote store), or null: snap_.root
+  detail::message_reads* remote_; // reads by message (a remote store), or null: root_
 };
 
 } // namespace kvmem

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
 #include "kvmem/change.hpp"
@@ -76,10 +77,9 @@ struct commit {
   bool reads_complete = true; // false: the batch read more than it records
   std::vector<requirement> requirements;
   /// The snapshot the reads saw, for validating them: a remote batch's pin
-  /// (kept until after its commit), or a local batch's root itself (never
-  /// serialized: a tree travels only within one process).
+  /// (kept until after its commit); a batch in the store's process sends
+  /// the snapshot's root itself instead, in a local_commit.
   pin pinned;
-  std::optional<tree> base_root;
   /// Keys the commit makes owned by an actor (after its writes applied): see
   /// store.hpp, "keys owned by an actor".
   std::vector<std::pair<key, caf::actor>> owners;
@@ -100,11 +100,6 @@ struct watch_request {
 struct watch_started {
   std::uint64_t id = 0;  // the subscription, in deliveries, acks and unwatch
   version_t version = 0; // the feed starts after this version
-  /// In-process only (never serialized): the store's root at `version`, so
-  /// that a read of it plus the feed is the complete picture. Empty when
-  /// the watch started from a version the store no longer retains: the
-  /// first delivery is then a resync from `version` to the current one.
-  std::optional<tree> root;
 };
 
 /// One delivery of a subscription: every version in (from, to] is accounted
@@ -123,20 +118,56 @@ struct changes {
   /// of (from, to] (set, remove and dictionary events), not per write.
   bool coalesced = false;
   /// The requested start is no longer retained: no events; read a snapshot
-  /// at `to` (e.g. `root`) and continue from the next delivery.
+  /// at `to` and continue from the next delivery.
   bool resync = false;
-  /// In-process only (never serialized): the store's root at `to`, where a
-  /// rename_in or dictionary event's contents are read.
+};
+
+/// A snapshot the store keeps pinned for reads by message (pin_atom, and
+/// at_atom for a retained version): its version and its pin.
+struct snapshot {
+  version_t version = 0;
+  pin pinned;
+};
+
+// --- in-process envelopes ----------------------------------------------------
+// A tree is an in-memory handle: it never crosses a process. What only a
+// client in the store's own process can be given travels in these
+// envelopes, in messages of their own (store_local in store.hpp); they are
+// not registered for the network, so no peer can send or receive one.
+
+/// A snapshot with its root: what the store publishes for readers in its
+/// process, and the reply to snapshot_atom.
+struct local_snapshot {
+  version_t version = 0;
+  tree root;
+};
+
+/// A batch's commit with the root its reads saw (for validating them).
+struct local_commit {
+  commit c;
+  tree base_root;
+};
+
+/// A watch whose deliveries come as local_changes.
+struct local_watch {
+  watch_request request;
+};
+
+/// The reply to a local_watch: the start, and the store's root at its
+/// version, so that a read of it plus the feed is the complete picture
+/// (empty when the watch started from a version the store no longer
+/// retains: the first delivery is then a resync).
+struct local_watch_started {
+  watch_started started;
   std::optional<tree> root;
 };
 
-/// A versioned snapshot of the store. `root` travels only within one process
-/// (it is an in-memory handle); over the network only the version and, for a
-/// pinned snapshot, its pin do: remote readers read it through messages.
-struct snapshot {
-  version_t version = 0;
-  tree root;
-  pin pinned; // id 0: not pinned
+/// A delivery to a local_watch subscriber: the delivery, and the store's
+/// root at its `to`, where a rename_in or dictionary event's contents (and
+/// a resync's state) are read.
+struct local_changes {
+  changes delivery;
+  std::optional<tree> root;
 };
 
 /// What the store reports about itself (info_atom).
@@ -154,3 +185,11 @@ struct store_info {
 };
 
 } // namespace kvmem
+
+// In-process only (see above): CAF may carry them between actors of one
+// system without a serializer.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kvmem::local_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kvmem::local_commit)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kvmem::local_watch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kvmem::local_watch_started)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kvmem::local_changes)

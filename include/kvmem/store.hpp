@@ -76,7 +76,6 @@ using store_writes = caf::typed_actor<
 
 /// The batch protocol (see batch.hpp) and the store's state.
 using store_batches = caf::typed_actor<
-    caf::replies_to<snapshot_atom>::with<snapshot>,
     caf::replies_to<commit_atom, commit>::with<version_t>,
     caf::replies_to<version_atom>::with<version_t>,
     caf::replies_to<info_atom>::with<store_info>>;
@@ -99,9 +98,23 @@ using store_feeds = caf::typed_actor<
     caf::replies_to<at_atom, version_t>::with<snapshot>,
     caf::replies_to<diff_atom, version_t, version_t, key>::with<change_list>>;
 
-/// The whole store.
-using store_actor = store_reads::extend_with<store_writes>::extend_with<store_batches>
+/// What an actor in the store's own process may also ask (messages.hpp,
+/// "in-process envelopes": a tree never crosses a process): the current root
+/// or a retained one, a batch's commit with the root its reads saw, and a
+/// watch whose start and deliveries carry the store's root.
+using store_local = caf::typed_actor<
+    caf::replies_to<snapshot_atom>::with<local_snapshot>,
+    caf::replies_to<snapshot_atom, version_t>::with<local_snapshot>,
+    caf::replies_to<commit_atom, local_commit>::with<version_t>,
+    caf::replies_to<watch_atom, local_watch>::with<local_watch_started>>;
+
+/// What a store serves over the network (remote.hpp): every role but the
+/// in-process one.
+using store_remote_actor = store_reads::extend_with<store_writes>::extend_with<store_batches>
     ::extend_with<store_pinned_reads>::extend_with<store_feeds>;
+
+/// The whole store.
+using store_actor = store_remote_actor::extend_with<store_local>;
 
 /// How the store decides whether a batch's commit, made against a snapshot at
 /// version `base`, may apply after the store moved past `base`.

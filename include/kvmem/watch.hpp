@@ -57,6 +57,13 @@ public:
   /// state alive: copy it (O(1)) to keep it longer.
   const std::optional<tree>& start_snapshot() const noexcept;
 
+  /// For a store in this process: its root at the `to` of the delivery
+  /// next() returned last, when that delivery needs one to be read — a
+  /// dictionary renamed in or appearing (rename_in, dictionary events), a
+  /// resync. Empty otherwise, and for a remote store (read at a version
+  /// instead). Released by the next next(): copy it (O(1)) to keep it.
+  const std::optional<tree>& delivery_snapshot() const noexcept;
+
   /// The next delivery, waiting at most `timeout` (0: do not wait); nullopt
   /// if none came in time. Acknowledges the delivery returned before (so
   /// the store sends more as this one consumes them). Errors: unavailable

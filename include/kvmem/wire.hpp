@@ -180,7 +180,6 @@ typename Inspector::result_type inspect(Inspector& f, requirement& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, commit& x) {
-  // base_root never travels: a tree is an in-process handle.
   return f(caf::meta::type_name("kvmem::commit"), x.base, x.ops, x.reads, x.reads_complete,
            x.requirements, x.pinned, x.owners);
 }
@@ -216,13 +215,11 @@ typename Inspector::result_type inspect(Inspector& f, watch_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_started& x) {
-  // root never travels: a tree is an in-process handle.
   return f(caf::meta::type_name("kvmem::watch_started"), x.id, x.version);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, changes& x) {
-  // root never travels: a tree is an in-process handle.
   return f(caf::meta::type_name("kvmem::changes"), x.id, x.seq, x.from, x.to, x.events,
            x.coalesced, x.resync);
 }

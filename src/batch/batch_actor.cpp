@@ -94,9 +94,15 @@ void drive(self_ptr self, batch_runner::step s) {
     case batch_runner::step::commit:
       if (requester_gone(self->state.requester))
         return finish(self, error::make(errc::unavailable, "the client went away during the batch"));
-      self->request(r.target().actor(), caf::infinite, commit_atom::value, r.take_commit())
-          .then([=](version_t v) { on_commit_reply(self, v); },
-                [=](caf::error& e) { on_commit_reply(self, from_caf(e)); });
+      if (auto base = r.take_base_root())
+        self->request(r.target().actor(), caf::infinite, commit_atom::value,
+                      local_commit{r.take_commit(), std::move(*base)})
+            .then([=](version_t v) { on_commit_reply(self, v); },
+                  [=](caf::error& e) { on_commit_reply(self, from_caf(e)); });
+      else
+        self->request(r.target().actor(), caf::infinite, commit_atom::value, r.take_commit())
+            .then([=](version_t v) { on_commit_reply(self, v); },
+                  [=](caf::error& e) { on_commit_reply(self, from_caf(e)); });
       return;
   }
 }

@@ -10,23 +10,24 @@ namespace detail {
 
 /// The batch runner's access to batch_view's private parts.
 struct batch_access {
-  static batch_view make(snapshot snap, const store_options& o, message_reads* remote) {
-    return batch_view{std::move(snap), {o.max_batch_writes, o.max_batch_bytes}, remote};
+  static batch_view make(version_t v, tree root, pin pinned, const store_options& o,
+                         message_reads* remote) {
+    return batch_view{v, std::move(root), pinned, {o.max_batch_writes, o.max_batch_bytes}, remote};
   }
+  /// The root the view read (a store in this process).
+  static tree& root(batch_view& v) noexcept { return v.root_; }
   static const std::optional<error>& failure(const batch_view& v) noexcept { return v.failed_; }
   static bool wrote(const batch_view& v) noexcept { return !v.ops_.empty(); }
   /// The commit of what the view read, required and wrote.
-  static commit take_commit(batch_view& v, bool local) {
+  static commit take_commit(batch_view& v) {
     commit c;
-    c.base = v.snap_.version;
+    c.base = v.version_;
     c.ops = std::move(v.ops_);
     c.reads = std::move(v.reads_);
     c.reads_complete = v.reads_complete_;
     c.requirements = std::move(v.requirements_);
     c.owners = std::move(v.owners_);
-    c.pinned = v.snap_.pinned;
-    if (local)
-      c.base_root = v.snap_.root;
+    c.pinned = v.pinned_;
     return c;
   }
 };
@@ -51,8 +52,10 @@ batch_runner::step batch_runner::next_attempt() {
   if (attempts_++ == retries_)
     return finish(error::too_many_retries(static_cast<std::uint32_t>(retries_)));
   // A store in this process: read its published root directly.
-  if (auto* local = store_access::local(target_))
-    return run_body(*local->load(), nullptr);
+  if (auto* local = store_access::local(target_)) {
+    auto snap = local->load();
+    return run_body(snap->version, snap->root, {}, nullptr);
+  }
   return step::pin;
 }
 
@@ -60,12 +63,12 @@ batch_runner::step batch_runner::pinned(result<snapshot> snap, message_reads& pi
   if (!snap)
     return step_ = finish(std::move(snap).error());
   pin_ = snap->pinned;
-  return step_ = run_body(std::move(*snap), &pinned_reads);
+  return step_ = run_body(snap->version, tree{}, snap->pinned, &pinned_reads);
 }
 
-batch_runner::step batch_runner::run_body(snapshot snap, message_reads* remote) {
-  auto base = snap.version;
-  auto view = batch_access::make(std::move(snap), target_.options(), remote);
+batch_runner::step batch_runner::run_body(version_t base, tree root, pin pinned,
+                                          message_reads* remote) {
+  auto view = batch_access::make(base, std::move(root), pinned, target_.options(), remote);
   try {
     body_scope in_body;
     body_(view);
@@ -79,7 +82,9 @@ batch_runner::step batch_runner::run_body(snapshot snap, message_reads* remote) 
     return finish(*e);
   if (!batch_access::wrote(view))
     return finish(base); // read-only: nothing to commit, nothing to conflict with
-  commit_ = batch_access::take_commit(view, remote == nullptr);
+  commit_ = batch_access::take_commit(view);
+  if (!remote)
+    base_root_ = std::move(batch_access::root(view));
   return step::commit;
 }
 
@@ -100,7 +105,10 @@ result<version_t> drive_blocking(batch_runner& r, caller& c) {
     switch (s) {
       case batch_runner::step::done: return r.outcome();
       case batch_runner::step::commit: {
-        s = r.committed(c.call<version_t>(commit_atom::value, r.take_commit()));
+        auto base = r.take_base_root();
+        s = r.committed(base ? c.call<version_t>(commit_atom::value,
+                                                 local_commit{r.take_commit(), std::move(*base)})
+                             : c.call<version_t>(commit_atom::value, r.take_commit()));
         if (auto held = r.release_pin()) // the answered attempt's
           c.send(unpin_atom::value, *held);
         break;

@@ -53,6 +53,9 @@ public:
   }
   /// The commit to send (moved out; call once per step::commit).
   commit take_commit() noexcept { return std::move(commit_); }
+  /// For a store in this process, the root the attempt read: send the
+  /// commit with it, as a local_commit (take it before take_commit()).
+  std::optional<tree> take_base_root() noexcept { return std::exchange(base_root_, std::nullopt); }
   /// The store's answer to the commit: done, or (on conflict) the next
   /// attempt, which for a local store runs f at once.
   step committed(result<version_t> r);
@@ -64,7 +67,7 @@ public:
 
 private:
   step next_attempt();
-  step run_body(snapshot snap, message_reads* remote);
+  step run_body(version_t base, tree root, pin pinned, message_reads* remote);
   step finish(result<version_t> r);
 
   store target_;
@@ -74,6 +77,7 @@ private:
   step step_ = step::done;
   std::optional<pin> pin_; // the pinned snapshot of the current attempt
   commit commit_;
+  std::optional<tree> base_root_;
   result<version_t> outcome_{version_t{0}};
 };
 

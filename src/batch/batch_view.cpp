@@ -27,7 +27,7 @@ void batch_view::record(const read_op& op) const {
 
 result<read_result> batch_view::read(const read_op& op) const {
   record(op);
-  return remote_ ? remote_->read(op) : apply(snap_.root, op);
+  return remote_ ? remote_->read(op) : apply(root_, op);
 }
 
 result<void> batch_view::require(const key& k, expect e) {
@@ -40,7 +40,7 @@ result<void> batch_view::require(const key& k, expect e) {
       return *(failed_ = std::move(s).error()); // the store is unreachable
     held = check_expect(k, e, s ? std::optional<version_t>{s->modified} : std::nullopt);
   } else {
-    held = snap_.root.check(k, e);
+    held = root_.check(k, e);
   }
   if (!held)
     return *(failed_ = std::move(held).error());

@@ -9,7 +9,7 @@ namespace kvmem::detail {
 struct watch_inbox::shared {
   std::mutex m;
   std::condition_variable cv;
-  std::deque<changes> queue;
+  std::deque<local_changes> queue; // a remote store's deliveries have no root
   caf::mailbox_element_ptr reply; // to the subscribe request
   caf::message_id expected;
   bool gone = false;
@@ -22,8 +22,10 @@ struct watch_inbox::shared {
     if (p->mid.is_response()) {
       if (p->mid == expected)
         reply = std::move(p);
+    } else if (msg.match_elements<changes_atom, local_changes>()) {
+      queue.push_back(msg.get_as<local_changes>(1));
     } else if (msg.match_elements<changes_atom, changes>()) {
-      queue.push_back(msg.get_as<changes>(1));
+      queue.push_back(local_changes{msg.get_as<changes>(1), std::nullopt});
     } else {
       return; // not ours
     }
@@ -37,8 +39,8 @@ struct watch_inbox::shared {
   }
 };
 
-watch_inbox::watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store)
-  : s_(std::make_shared<shared>()),
+watch_inbox::watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store, bool local)
+  : local_(local), s_(std::make_shared<shared>()),
     companion_(
         sys, std::move(store),
         [w = std::weak_ptr<shared>(s_)](caf::mailbox_element_ptr p) {
@@ -62,7 +64,10 @@ result<watch_started> watch_inbox::subscribe(const watch_request& req,
     std::lock_guard g{s_->m};
     s_->expected = mid.response_id();
   }
-  companion_.send(mid, watch_atom::value, req);
+  if (local_)
+    companion_.send(mid, watch_atom::value, local_watch{req});
+  else
+    companion_.send(mid, watch_atom::value, req);
   std::unique_lock g{s_->m};
   auto ready = [&] { return s_->reply || s_->gone; };
   if (timeout.count() > 0) {
@@ -74,8 +79,14 @@ result<watch_started> watch_inbox::subscribe(const watch_request& req,
   if (!s_->reply)
     return error::make(errc::unavailable, s_->why);
   auto& msg = s_->reply->content();
-  if (msg.match_elements<watch_started>()) {
-    started_ = msg.get_as<watch_started>(0);
+  if (msg.match_elements<local_watch_started>() || msg.match_elements<watch_started>()) {
+    if (msg.match_elements<local_watch_started>()) {
+      auto& s = msg.get_as<local_watch_started>(0);
+      started_ = s.started;
+      start_root_ = s.root;
+    } else {
+      started_ = msg.get_as<watch_started>(0);
+    }
     subscribed_ = true;
     last_ = started_.version;
     return started_;
@@ -88,7 +99,8 @@ result<watch_started> watch_inbox::subscribe(const watch_request& req,
 result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time_point deadline) {
   // The start snapshot is for reading before the feed: holding it longer
   // would keep an old state alive and make every write copy its path.
-  started_.root.reset();
+  start_root_.reset();
+  delivery_root_.reset();
   if (to_ack_ != 0) {
     companion_.send(caf::make_message_id(), ack_atom::value, started_.id, to_ack_);
     to_ack_ = 0;
@@ -103,9 +115,10 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
     return error::make(errc::unavailable, s_->why);
   auto c = std::move(s_->queue.front());
   s_->queue.pop_front();
-  to_ack_ = c.seq;
-  last_ = c.to;
-  return std::optional<changes>{std::move(c)};
+  to_ack_ = c.delivery.seq;
+  last_ = c.delivery.to;
+  delivery_root_ = std::move(c.root);
+  return std::optional<changes>{std::move(c.delivery)};
 }
 
 void watch_inbox::interrupt() noexcept {

@@ -21,7 +21,9 @@ namespace kvmem::detail {
 
 class watch_inbox {
 public:
-  watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store);
+  /// `local`: the store is in this process (the watch's start and its
+  /// deliveries then come with the store's root).
+  watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store, bool local);
   ~watch_inbox(); // unsubscribes, then stops the companion
   watch_inbox(const watch_inbox&) = delete;
   watch_inbox& operator=(const watch_inbox&) = delete;
@@ -42,13 +44,21 @@ public:
 
   /// The subscription's start (valid after subscribe).
   const watch_started& started() const noexcept { return started_; }
+  /// The store's root at the start (a local store), until the first take().
+  const std::optional<tree>& start_root() const noexcept { return start_root_; }
+  /// The store's root at the `to` of the delivery taken last, if that
+  /// delivery came with one (a local store; until the next take()).
+  const std::optional<tree>& delivery_root() const noexcept { return delivery_root_; }
 
   struct shared; // what the companion's handler and the store's watch share
 
 private:
+  bool local_;
   std::shared_ptr<shared> s_;
   companion companion_;
   watch_started started_;
+  std::optional<tree> start_root_;
+  std::optional<tree> delivery_root_;
   bool subscribed_ = false;
   std::uint64_t to_ack_ = 0; // seq of the delivery taken last, not yet acknowledged
   version_t last_ = 0;

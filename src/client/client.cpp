@@ -38,15 +38,20 @@ struct client::impl {
     owner = nullptr;
   }
 
-  /// A read of the snapshot of version v: pins it (the store keeps it while
-  /// we read), reads, unpins.
+  /// A read of the snapshot of version v: a local store hands over its root
+  /// (the tree handle keeps it alive); a remote one pins it (the store keeps
+  /// it while we read), then we read and unpin.
   result<read_result> read_at(version_t v, const read_op& op) {
+    if (detail::store_access::local(target)) {
+      auto snap = call<local_snapshot>(snapshot_atom::value, v);
+      if (!snap)
+        return std::move(snap).error();
+      return apply(snap->root, op);
+    }
     auto snap = call<snapshot>(at_atom::value, v);
     if (!snap)
       return std::move(snap).error();
-    auto out = detail::store_access::local(target)
-                   ? apply(snap->root, op)
-                   : detail::message_reads{*calls, snap->pinned}.read(op);
+    auto out = detail::message_reads{*calls, snap->pinned}.read(op);
     calls->send(unpin_atom::value, snap->pinned);
     return out;
   }
@@ -215,7 +220,8 @@ result<watcher> client::watch(const key& prefix, std::optional<version_t> from,
   if (auto e = p_->blocked())
     return *e;
   auto in = std::make_unique<detail::watch_inbox>(
-      p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor()));
+      p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor()),
+      detail::store_access::local(p_->target) != nullptr);
   auto r = in->subscribe(watch_request{prefix, from, window}, p_->timeout());
   if (!r)
     return std::move(r).error();
@@ -232,10 +238,9 @@ result<tree> client::snapshot_at(version_t v) {
     return error::make(errc::invalid_argument,
                        "a tree travels only within one process: read a remote store at a "
                        "version with get_at, list_at or diff");
-  auto snap = p_->call<snapshot>(at_atom::value, v);
+  auto snap = p_->call<local_snapshot>(snapshot_atom::value, v);
   if (!snap)
     return std::move(snap).error();
-  p_->calls->send(unpin_atom::value, snap->pinned); // the tree handle keeps it alive
   return std::move(snap->root);
 }
 

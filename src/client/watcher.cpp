@@ -14,7 +14,12 @@ version_t watcher::start_version() const noexcept { return in_ ? in_->started().
 
 const std::optional<tree>& watcher::start_snapshot() const noexcept {
   static const std::optional<tree> none;
-  return in_ ? in_->started().root : none;
+  return in_ ? in_->start_root() : none;
+}
+
+const std::optional<tree>& watcher::delivery_snapshot() const noexcept {
+  static const std::optional<tree> none;
+  return in_ ? in_->delivery_root() : none;
 }
 
 version_t watcher::last_version() const noexcept { return in_ ? in_->last_version() : 0; }

@@ -29,8 +29,8 @@ namespace kvmem::detail {
 
 class published {
 public:
-  explicit published(snapshot first)
-    : current_(std::make_shared<const snapshot>(std::move(first))),
+  explicit published(local_snapshot first)
+    : current_(std::make_shared<const local_snapshot>(std::move(first))),
       version_(current_.load()->version) {}
 
   /// The version of the snapshot being published or last published
@@ -40,7 +40,7 @@ public:
 
   /// The current snapshot (an atomic shared_ptr load); waits while the
   /// store has it out for a write (never longer than that write).
-  std::shared_ptr<const snapshot> load() const {
+  std::shared_ptr<const local_snapshot> load() const {
     for (int spins = 0;; ++spins) {
       if (auto s = current_.load(std::memory_order_acquire))
         return s;
@@ -55,7 +55,7 @@ public:
   /// if a reader may still hold it (the caller must keep the root's nodes
   /// immutable, which the tree's path copying does by itself), or null if it
   /// was unread and has been dropped. Follow with publish().
-  std::shared_ptr<const snapshot> reclaim() {
+  std::shared_ptr<const local_snapshot> reclaim() {
     auto s = current_.exchange(nullptr, std::memory_order_acq_rel);
     if (s && s.use_count() == 1)
       s.reset(); // nobody loaded it and nobody can now: its root is ours alone
@@ -73,13 +73,13 @@ public:
   /// (caught by concurrency_test in CI; published_test reproduces it). A
   /// reader that sees the new version before the slot is filled waits in
   /// load(): the slot is empty from reclaim() until here.
-  [[nodiscard]] std::shared_ptr<const snapshot> publish(std::shared_ptr<const snapshot> s) {
+  [[nodiscard]] std::shared_ptr<const local_snapshot> publish(std::shared_ptr<const local_snapshot> s) {
     version_.store(s->version, std::memory_order_release);
     return current_.exchange(std::move(s), std::memory_order_acq_rel);
   }
 
 private:
-  std::atomic<std::shared_ptr<const snapshot>> current_;
+  std::atomic<std::shared_ptr<const local_snapshot>> current_;
   alignas(64) std::atomic<version_t> version_;
 };
 
@@ -87,7 +87,7 @@ private:
 /// current snapshot, reloading only when the version moved.
 class snapshot_cache {
 public:
-  const snapshot& refresh(const published& p) {
+  const local_snapshot& refresh(const published& p) {
     auto v = p.version();
     if (!cur_ || cur_->version != v)
       cur_ = p.load();
@@ -96,7 +96,7 @@ public:
   void clear() noexcept { cur_.reset(); }
 
 private:
-  std::shared_ptr<const snapshot> cur_;
+  std::shared_ptr<const local_snapshot> cur_;
 };
 
 } // namespace kvmem::detail

@@ -79,8 +79,7 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
         return commit_single(self, std::move(w), std::move(owner));
       },
       // --- the batch protocol
-      [=](snapshot_atom) { return snapshot{self->state.version, self->state.root, {}}; },
-      [=](commit_atom, const commit& c) { return detail::commit_batch(self, c); },
+      [=](commit_atom, const commit& c) { return detail::commit_batch(self, c, nullptr); },
       [=](version_atom) { return self->state.version; },
       [=](info_atom) {
         auto& st = self->state;
@@ -91,7 +90,17 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
                           st.owned.size()};
       },
       // --- change feeds and history
-      [=](watch_atom, const watch_request& req) { return detail::watch(self, req); },
+      [=](watch_atom, const watch_request& req) -> caf::result<watch_started> {
+        // The promise is made when the watch replies (make_response_promise
+        // takes the sender, whom the watch subscribes first).
+        caf::typed_response_promise<watch_started> rp;
+        if (auto e = detail::watch(self, req, false, [&](local_watch_started s) {
+              rp = self->make_response_promise<watch_started>();
+              rp.deliver(s.started);
+            }))
+          return to_caf(*e);
+        return rp;
+      },
       [=](ack_atom, std::uint64_t id, std::uint64_t seq) { detail::ack(self, id, seq); },
       [=](unwatch_atom, std::uint64_t id) { detail::unwatch(self, id); },
       [=](at_atom, version_t v) { return detail::snapshot_at(self, v); },
@@ -101,6 +110,26 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       // --- pinned snapshots
       [=](pin_atom) { return detail::pin_snapshot(self); },
       [=](unpin_atom, pin p) { detail::unpin(self, p); },
+      // --- in the store's process only (store_local)
+      [=](snapshot_atom) { return local_snapshot{self->state.version, self->state.root}; },
+      [=](snapshot_atom, version_t v) -> caf::result<local_snapshot> {
+        auto r = detail::local_snapshot_at(self->state, v);
+        if (!r)
+          return to_caf(r.error());
+        return std::move(*r);
+      },
+      [=](commit_atom, const local_commit& lc) {
+        return detail::commit_batch(self, lc.c, &lc.base_root);
+      },
+      [=](watch_atom, const local_watch& w) -> caf::result<local_watch_started> {
+        caf::typed_response_promise<local_watch_started> rp;
+        if (auto e = detail::watch(self, w.request, true, [&](local_watch_started s) {
+              rp = self->make_response_promise<local_watch_started>();
+              rp.deliver(std::move(s));
+            }))
+          return to_caf(*e);
+        return rp;
+      },
   };
 }
 
@@ -113,7 +142,7 @@ store spawn_store(caf::actor_system& sys, any_clock clock, store_options opts) {
 
 store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts) {
   initial.set_capacity(opts.capacity);
-  auto pub = std::make_shared<detail::published>(snapshot{0, initial, {}});
+  auto pub = std::make_shared<detail::published>(local_snapshot{0, initial});
   store_actor a = opts.detached ? sys.spawn<caf::detached>(store_impl, std::move(initial),
                                                            std::move(clock), opts, pub)
                                 : sys.spawn(store_impl, std::move(initial), std::move(clock), opts,

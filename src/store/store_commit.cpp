@@ -26,7 +26,7 @@ namespace {
 class write_scope {
 public:
   explicit write_scope(store_self self)
-    : self_(self), next_(std::make_shared<snapshot>()), held_(self->state.pub->reclaim()) {}
+    : self_(self), next_(std::make_shared<local_snapshot>()), held_(self->state.pub->reclaim()) {}
   ~write_scope() { publish(); }
   write_scope(const write_scope&) = delete;
   write_scope& operator=(const write_scope&) = delete;
@@ -43,9 +43,9 @@ public:
 
 private:
   store_self self_;
-  std::shared_ptr<snapshot> next_;
-  std::shared_ptr<const snapshot> held_;
-  std::shared_ptr<const snapshot> previous_;
+  std::shared_ptr<local_snapshot> next_;
+  std::shared_ptr<const local_snapshot> held_;
+  std::shared_ptr<const local_snapshot> previous_;
 };
 
 // Polls the mailbox for a short while after a reply (see linger_us), so
@@ -121,7 +121,7 @@ result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, cons
 // May batch commit `c`, made against version c.base, apply now? Its
 // requirements must hold (else version_mismatch); then, if the store moved
 // since c.base, its reads must still be current (else conflict).
-std::optional<error> admit(store_self self, const commit& c) {
+std::optional<error> admit(store_self self, const commit& c, const tree* base_root) {
   auto& st = self->state;
   for (auto& r : c.requirements)
     if (auto ok = st.root.check(r.path, r.what); !ok)
@@ -140,7 +140,7 @@ std::optional<error> admit(store_self self, const commit& c) {
     return conflict("the batch read too much to validate its reads");
   if (c.reads.empty())
     return std::nullopt; // a batch that only writes never conflicts
-  const tree* base = c.base_root ? &*c.base_root : nullptr;
+  const tree* base = base_root;
   if (!base && c.pinned.id != 0)
     base = pinned_root(self, c.pinned);
   if (!base)
@@ -190,8 +190,8 @@ void follow(store_self self, const commit_record& rec, bool changed, bool descri
 // fails here ends the store: before the tree changes, a failure (out of
 // memory included) is the commit's error and changes nothing; after it,
 // the commit stands and is published.
-caf::result<version_t> commit_span(store_self self, const commit* c, const write_op* ops,
-                                   std::size_t n, bool reply,
+caf::result<version_t> commit_span(store_self self, const commit* c, const tree* base_root,
+                                   const write_op* ops, std::size_t n, bool reply,
                                    const std::vector<std::pair<key, caf::actor>>& owners) {
   auto& st = self->state;
   bool changed = false;
@@ -200,7 +200,7 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const write
       if (auto e = check_limits(st.opts, ops, n))
         return to_caf(*e);
     if (c)
-      if (auto e = admit(self, *c))
+      if (auto e = admit(self, *c, base_root))
         return to_caf(*e);
     tree retired; // the previous root, freed after the reply (as the scope's snapshots)
     commit_record rec{{st.clock.now(), st.version + 1}, {ops, n}, {}};
@@ -235,8 +235,8 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const write
 
 } // namespace
 
-caf::result<version_t> commit_batch(store_self self, const commit& c) {
-  return commit_span(self, &c, c.ops.data(), c.ops.size(), true, c.owners);
+caf::result<version_t> commit_batch(store_self self, const commit& c, const tree* base_root) {
+  return commit_span(self, &c, base_root, c.ops.data(), c.ops.size(), true, c.owners);
 }
 
 caf::result<version_t> commit_single(store_self self, write_op w, std::optional<caf::actor> owner) {
@@ -251,12 +251,12 @@ caf::result<version_t> commit_single(store_self self, write_op w, std::optional<
                                 "(set, set_partial, allocate)"));
     owners.emplace_back(w.path, std::move(*owner));
   }
-  return commit_span(self, nullptr, &w, 1, true, owners);
+  return commit_span(self, nullptr, nullptr, &w, 1, true, owners);
 }
 
 void commit_internal(store_self self, std::vector<write_op> ops) {
   if (!ops.empty())
-    (void)commit_span(self, nullptr, ops.data(), ops.size(), false, {});
+    (void)commit_span(self, nullptr, nullptr, ops.data(), ops.size(), false, {});
 }
 
 } // namespace kvmem::detail

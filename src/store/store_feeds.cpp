@@ -40,13 +40,17 @@ void send(store_self self, std::uint64_t id, subscription& sub, change_list even
   c.to = st.version;
   c.coalesced = coalesced;
   c.resync = resync;
-  if (resync || needs_root(events))
-    c.root = st.root;
+  const bool with_root = sub.local && (resync || needs_root(events));
   c.events = std::move(events);
   sub.delivered = st.version;
   // Anonymous: the store's typed handle cannot send to an untyped actor; the
   // subscription id says where a delivery comes from.
-  caf::anon_send(caf::actor_cast<caf::actor>(sub.subscriber), changes_atom::value, std::move(c));
+  auto to = caf::actor_cast<caf::actor>(sub.subscriber);
+  if (sub.local)
+    caf::anon_send(to, changes_atom::value,
+                   local_changes{std::move(c), with_root ? std::optional<tree>{st.root} : std::nullopt});
+  else
+    caf::anon_send(to, changes_atom::value, std::move(c));
 }
 
 // A held-back subscriber has room again: one delivery for everything it
@@ -121,25 +125,26 @@ void retain_version(store_state& st) {
   }
 }
 
-caf::result<watch_started> watch(store_self self, const watch_request& req) {
+std::optional<error> watch(store_self self, const watch_request& req, bool local,
+                           const std::function<void(local_watch_started)>& reply) {
   auto& st = self->state;
   auto sender = self->current_sender();
   if (!sender)
-    return to_caf(error::make(errc::invalid_argument, "a watch needs a subscriber that can be monitored"));
+    return error::make(errc::invalid_argument, "a watch needs a subscriber that can be monitored");
   if (req.window < 1 || req.window > st.opts.max_watch_window)
-    return to_caf(error::make(errc::invalid_argument,
-                              fmt::format("a watch's window must be 1 to {} (store_options::max_watch_window)",
-                                          st.opts.max_watch_window)));
+    return error::make(errc::invalid_argument,
+                       fmt::format("a watch's window must be 1 to {} (store_options::max_watch_window)",
+                                   st.opts.max_watch_window));
   if (auto i = st.subs_by_actor.find(sender->address());
       st.subs.size() >= st.opts.max_subscriptions ||
       (i != st.subs_by_actor.end() && i->second.size() >= st.opts.max_subscriptions_per_owner))
-    return to_caf(error::make(errc::invalid_argument,
-                              fmt::format("too many subscriptions (limits: {} per subscriber, {} in all)",
-                                          st.opts.max_subscriptions_per_owner, st.opts.max_subscriptions)));
+    return error::make(errc::invalid_argument,
+                       fmt::format("too many subscriptions (limits: {} per subscriber, {} in all)",
+                                   st.opts.max_subscriptions_per_owner, st.opts.max_subscriptions));
   if (req.from && *req.from > st.version)
-    return to_caf(error::make(
+    return error::make(
         errc::invalid_argument,
-        fmt::format("cannot watch from version {}: the store is at {}", *req.from, st.version)));
+        fmt::format("cannot watch from version {}: the store is at {}", *req.from, st.version));
   auto id = st.next_sub++;
   st.subs_by_prefix[req.prefix].push_back(id);
   auto& sub = st.subs[id];
@@ -147,34 +152,34 @@ caf::result<watch_started> watch(store_self self, const watch_request& req) {
   sub.prefix = req.prefix;
   sub.window = req.window;
   sub.delivered = st.version;
+  sub.local = local;
   auto& mine = st.subs_by_actor[sender->address()];
   if (mine.empty() && !st.holds_any(sender->address()))
     self->monitor(sender);
   mine.push_back(id);
   // The reply goes out before the first delivery (a subscriber learns its
   // id first), and its version is the first delivery's `from`.
-  auto rp = self->make_response_promise<watch_started>();
   if (!req.from || *req.from == st.version) {
-    rp.deliver(watch_started{id, st.version, st.root});
+    reply(local_watch_started{{id, st.version}, st.root});
   } else if (const tree* old = retained_root(st, *req.from)) {
     // Resume: everything after `from`, as one coalesced delivery; if nothing
     // under the prefix changed since, the feed simply starts now.
     auto d = diff(*old, st.root, sub.prefix, st.version);
     if (d.empty()) {
-      rp.deliver(watch_started{id, st.version, st.root});
+      reply(local_watch_started{{id, st.version}, st.root});
     } else {
-      rp.deliver(watch_started{id, *req.from, *old});
+      reply(local_watch_started{{id, *req.from}, *old});
       sub.delivered = *req.from;
       send(self, id, sub, std::move(d), true, false);
     }
   } else {
     // Not retained: the feed starts at `from` and its first delivery is an
     // explicit resync to the current version (no root at `from` to give).
-    rp.deliver(watch_started{id, *req.from, std::nullopt});
+    reply(local_watch_started{{id, *req.from}, std::nullopt});
     sub.delivered = *req.from;
     send(self, id, sub, {}, false, true);
   }
-  return rp;
+  return std::nullopt;
 }
 
 void ack(store_self self, std::uint64_t id, std::uint64_t seq) {
@@ -266,16 +271,21 @@ void recover_feeds(store_self self) noexcept {
     }
 }
 
+result<local_snapshot> local_snapshot_at(const store_state& st, version_t v) {
+  if (const tree* root = retained_root(st, v))
+    return local_snapshot{v, *root};
+  return error::make(
+      errc::not_retained,
+      fmt::format("version {} is not retained (the store is at {}{})", v, st.version,
+                  st.history.empty() ? ", and keeps no history"
+                                     : fmt::format(", oldest kept {}", st.history.front().version)));
+}
+
 caf::result<snapshot> snapshot_at(store_self self, version_t v) {
-  auto& st = self->state;
-  const tree* root = retained_root(st, v);
-  if (!root)
-    return to_caf(error::make(
-        errc::not_retained,
-        fmt::format("version {} is not retained (the store is at {}{})", v, st.version,
-                    st.history.empty() ? ", and keeps no history"
-                                       : fmt::format(", oldest kept {}", st.history.front().version))));
-  auto p = pin_root(self, *root, v);
+  auto snap = local_snapshot_at(self->state, v);
+  if (!snap)
+    return to_caf(snap.error());
+  auto p = pin_root(self, snap->root, v);
   if (!p)
     return to_caf(p.error());
   return std::move(*p);

@@ -29,7 +29,7 @@ result<snapshot> pin_root(store_self self, const tree& root, version_t v) {
   auto id = st.next_pin++;
   mine.push_back(id);
   st.pins.emplace(id, store_state::pinned_snapshot{root, owner});
-  return snapshot{v, root, pin{id}};
+  return snapshot{v, pin{id}};
 }
 
 caf::result<snapshot> pin_snapshot(store_self self) {

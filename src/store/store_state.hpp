@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -42,6 +43,7 @@ struct store_state {
     std::uint64_t sent = 0;  // deliveries sent (their seq)
     std::uint64_t acked = 0; // the highest seq acknowledged
     version_t delivered = 0; // `to` of the last delivery (or where the feed started)
+    bool local = false;      // deliveries as local_changes (with the root)
     /// While deliveries are held back (more than `window` unacknowledged):
     /// the root as of `delivered`, as far as the prefix is concerned.
     std::optional<tree> behind;
@@ -96,9 +98,11 @@ caf::error internal_error(const char* what);
 /// first write that failed, nothing applied). The commit must be admitted
 /// first: its requirements hold (else version_mismatch), and if the store
 /// moved past c.base, its reads are still current (else conflict; see
-/// messages.hpp). Every write — single or batch — goes through here: same
-/// limits, same application, same publishing (before the reply), same reply.
-caf::result<version_t> commit_batch(store_self self, const commit& c);
+/// messages.hpp): judged against `base_root` (a batch in this process: the
+/// root its reads saw) or else its pin. Every write — single or batch —
+/// goes through here: same limits, same application, same publishing
+/// (before the reply), same reply.
+caf::result<version_t> commit_batch(store_self self, const commit& c, const tree* base_root);
 /// One write, unconditional on the store's version (its own precondition, if
 /// any, is checked as it is applied); with `owner`, the key becomes its.
 caf::result<version_t> commit_single(store_self self, write_op w,
@@ -109,12 +113,18 @@ void commit_internal(store_self self, std::vector<write_op> ops);
 
 // --- change feeds and history (store_feeds.cpp) ----------------------------
 
-caf::result<watch_started> watch(store_self self, const watch_request& req);
+/// Subscribes the sender; `local`: its deliveries are local_changes (with
+/// the store's root). Calls `reply` with the start before the first
+/// delivery goes out; returns why the watch is refused, if it is.
+std::optional<error> watch(store_self self, const watch_request& req, bool local,
+                           const std::function<void(local_watch_started)>& reply);
 void ack(store_self self, std::uint64_t id, std::uint64_t seq);
 void unwatch(store_self self, std::uint64_t id);
 /// A pinned snapshot of a retained version (or the current one), the pin
 /// owned by the sender.
 caf::result<snapshot> snapshot_at(store_self self, version_t v);
+/// The root of a retained version (or the current one), or not_retained.
+result<local_snapshot> local_snapshot_at(const store_state& st, version_t v);
 caf::result<change_list> diff_versions(store_self self, version_t v1, version_t v2,
                                        const key& prefix);
 /// After commit `rec` made version st.version (`before`: the root before it,

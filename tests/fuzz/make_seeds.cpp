@@ -97,8 +97,7 @@ void wire_seeds(caf::actor_system& sys) {
   w(t_entry_stat, "entry-stat", entry_stat{kind::dictionary, 0, ptime{3, 4}, 1, 2, 3, 4});
   w(t_store_info, "store-info", store_info{1, 2, unlimited, 0, 1000, 1 << 20});
   w(t_pin, "pin", pin{42});
-  snapshot s;
-  s.version = 3, s.pinned = pin{1};
+  snapshot s{3, pin{1}};
   w(t_snapshot, "snapshot", s);
   w(t_keys, "keys", std::vector<key>{K("/a"), K("/b/c")});
   w(t_write_ops, "write-ops", c.ops);
@@ -114,7 +113,7 @@ void wire_seeds(caf::actor_system& sys) {
   w(t_change, "change", rename_event);
   w(t_change_list, "change-list", change_list{set_event, rename_event});
   w(t_watch_request, "watch-request", watch_request{K("/a"), 3, 16});
-  w(t_watch_started, "watch-started", watch_started{7, 3, std::nullopt});
+  w(t_watch_started, "watch-started", watch_started{7, 3});
   changes ch;
   ch.id = 7, ch.seq = 1, ch.from = 3, ch.to = 5, ch.events = {set_event, rename_event}, ch.coalesced = true;
   w(t_changes, "changes", ch);
@@ -161,11 +160,10 @@ void message_seeds(caf::actor_system& sys) {
   m("reply-stat", make_message(read_result{entry_stat{kind::value, 3, ptime{0, 5}, 1, 2, 2, 0}}));
   m("reply-exists", make_message(read_result{kind::dictionary}));
   m("reply-info", make_message(store_info{1, 2, 3, 4, 5, 6}));
-  snapshot s;
-  s.version = 7;
+  snapshot s{7, pin{}};
   m("reply-snapshot", make_message(s));
   m("reply-changes", make_message(changes{7, 1, 3, 5, {{4, change_op::remove, K("/x"), kind::dictionary,
-                                                           std::nullopt, bytes{}}}, false, false, std::nullopt}));
+                                                           std::nullopt, bytes{}}}, false, false}));
   m("reply-change-list", make_message(change_list{{5, change_op::set, K("/y"), kind::value, std::nullopt, bytes{"1"}}}));
   m("reply-error", make_message(to_caf(error::version_mismatch(K("/a"), 1, 2))));
   // A message inside a message, three deep (each level a message and an i8).

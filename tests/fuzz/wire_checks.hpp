@@ -52,13 +52,11 @@ inline bool valid(const read_result& r) {
 }
 inline bool valid(const requirement& r) { return valid(r.path); }
 inline bool valid(const entry_stat& s) { return valid(s.what) && valid(s.last_modified); }
-inline bool valid(const snapshot& s) { return s.root.count_nodes() == 0; }
 inline bool valid(const change& c) {
   return static_cast<std::uint8_t>(c.op) >= 1 && static_cast<std::uint8_t>(c.op) <= max_change_op &&
          valid(c.path) && valid(c.what) && (!c.other || valid(*c.other));
 }
 inline bool valid(const watch_request& w) { return valid(w.prefix); }
-inline bool valid(const watch_started& w) { return !w.root; }
 template <class T>
 inline bool valid(const T&) { return true; } // bytes, digest, expect, pin, store_info, integers
 template <class A, class B>
@@ -72,10 +70,9 @@ inline bool valid(const std::vector<T>& xs) {
 }
 
 inline bool valid(const commit& c) {
-  return valid(c.ops) && valid(c.reads) && valid(c.requirements) && valid(c.owners) &&
-         !c.base_root; // a tree never travels
+  return valid(c.ops) && valid(c.reads) && valid(c.requirements) && valid(c.owners);
 }
-inline bool valid(const changes& c) { return valid(c.events) && !c.root; }
+inline bool valid(const changes& c) { return valid(c.events); }
 
 // --- equality, where the type has no operator== ------------------------------
 inline bool same(const commit& a, const commit& b) {

@@ -7,13 +7,13 @@
 
 #include "net/frame_filter.hpp"
 
-using kvmem::net::basp_header;
-using kvmem::net::basp_op;
-using kvmem::net::make_header;
-using kvmem::net::frame_filter;
-using kvmem::net::frame_limits;
-using kvmem::net::frame_rules;
-using kvmem::net::sender;
+using kvmem::detail::net::basp_header;
+using kvmem::detail::net::basp_op;
+using kvmem::detail::net::make_header;
+using kvmem::detail::net::frame_filter;
+using kvmem::detail::net::frame_limits;
+using kvmem::detail::net::frame_rules;
+using kvmem::detail::net::sender;
 
 namespace {
 
@@ -39,9 +39,9 @@ TEST_CASE("headers decode as CAF 0.17.6 writes them: 32 big-endian bytes") {
     h.operation_data = rng();
     h.source_actor = rng();
     h.dest_actor = rng();
-    auto bytes = kvmem::net::encode_header(h);
+    auto bytes = kvmem::detail::net::encode_header(h);
     REQUIRE(bytes.size() == 32);
-    auto back = kvmem::net::decode_header(bytes.data());
+    auto back = kvmem::detail::net::decode_header(bytes.data());
     CHECK(back.operation == h.operation);
     CHECK(back.flags == h.flags);
     CHECK(back.payload_len == h.payload_len);
@@ -52,7 +52,7 @@ TEST_CASE("headers decode as CAF 0.17.6 writes them: 32 big-endian bytes") {
   // A header captured on the wire from a kvmem client (get request).
   const unsigned char wire[32] = {2, 0, 0, 0, 0, 0, 0, 35, 0x10, 0, 0, 0, 0, 0, 0, 1,
                                   0, 0, 0, 0, 0, 0, 0, 9, 0,    0, 0, 0, 0, 0, 0, 6};
-  auto h = kvmem::net::decode_header(reinterpret_cast<const char*>(wire));
+  auto h = kvmem::detail::net::decode_header(reinterpret_cast<const char*>(wire));
   CHECK(h.operation == 2);
   CHECK(h.payload_len == 35);
   CHECK(h.operation_data == 0x1000000000000001);
@@ -141,9 +141,9 @@ TEST_CASE("a client accepts only a server handshake of BASP version 3 first") {
   CHECK_THAT(first(request), Catch::Contains("not a CAF handshake"));
   // "HTTP/1.1 400 Bad Request" read as a header.
   std::string http = "HTTP/1.1 400 Bad Request\r\nContent";
-  CHECK_THAT(first(kvmem::net::decode_header(http.data())), Catch::Contains("not a CAF handshake"));
-  CHECK(kvmem::net::describe_bytes(http.data(), http.size()) == "\"HTTP/1.1 400 Bad\"...");
-  CHECK(kvmem::net::describe_bytes("\x16\x03\x01", 3) == "16 03 01");
+  CHECK_THAT(first(kvmem::detail::net::decode_header(http.data())), Catch::Contains("not a CAF handshake"));
+  CHECK(kvmem::detail::net::describe_bytes(http.data(), http.size()) == "\"HTTP/1.1 400 Bad\"...");
+  CHECK(kvmem::detail::net::describe_bytes("\x16\x03\x01", 3) == "16 03 01");
 }
 
 namespace {
@@ -155,7 +155,7 @@ std::string session(std::mt19937& rng, int n, std::vector<std::string>& payloads
     for (auto& c : p)
       c = static_cast<char>(rng());
     payloads.push_back(p);
-    return kvmem::net::encode_header(h) + p;
+    return kvmem::detail::net::encode_header(h) + p;
   };
   std::string out = frame(client_hs);
   for (int i = 0; i < n; ++i) {
@@ -174,7 +174,7 @@ TEST_CASE("a stream cut anywhere yields the same frames") {
     std::mt19937 rng(seed + run);
     std::vector<std::string> payloads;
     auto bytes = session(rng, 40, payloads);
-    kvmem::net::byte_budget budget{1 << 20, 0};
+    kvmem::detail::net::byte_budget budget{1 << 20, 0};
     frame_filter f{sender::client, {}, &budget};
     std::vector<std::string> out;
     std::size_t at = 0;
@@ -202,10 +202,10 @@ TEST_CASE("a stream cut anywhere yields the same frames") {
 }
 
 TEST_CASE("a header's declared length costs nothing until the bytes arrive") {
-  kvmem::net::byte_budget budget{std::size_t{1} << 32, 0};
+  kvmem::detail::net::byte_budget budget{std::size_t{1} << 32, 0};
   frame_filter f{sender::client, {}, &budget};
-  auto bytes = kvmem::net::encode_header(client_hs) + std::string(32, 'n') +
-               kvmem::net::encode_header(make_header(basp_op::direct_message, 1'000'000'000, 0, 1, 6)) +
+  auto bytes = kvmem::detail::net::encode_header(client_hs) + std::string(32, 'n') +
+               kvmem::detail::net::encode_header(make_header(basp_op::direct_message, 1'000'000'000, 0, 1, 6)) +
                std::string(100, 'x');
   const char* p = bytes.data();
   REQUIRE(f.feed(p, bytes.data() + bytes.size()) == frame_filter::status::frame);
@@ -217,11 +217,11 @@ TEST_CASE("a header's declared length costs nothing until the bytes arrive") {
 }
 
 TEST_CASE("incomplete frames of all connections share one budget") {
-  kvmem::net::byte_budget budget{100'000, 0};
+  kvmem::detail::net::byte_budget budget{100'000, 0};
   frame_filter a{sender::client, {}, &budget};
   frame_filter b{sender::client, {}, &budget};
-  auto start = kvmem::net::encode_header(client_hs) + std::string(32, 'n') +
-               kvmem::net::encode_header(make_header(basp_op::direct_message, 90'000, 0, 1, 6));
+  auto start = kvmem::detail::net::encode_header(client_hs) + std::string(32, 'n') +
+               kvmem::detail::net::encode_header(make_header(basp_op::direct_message, 90'000, 0, 1, 6));
   auto feed = [](frame_filter& f, const std::string& s) {
     const char* p = s.data();
     frame_filter::status st;

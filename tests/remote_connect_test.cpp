@@ -126,10 +126,10 @@ TEST_CASE("a peer that does not speak CAF's protocol is named for what it does")
     CHECK_THAT(r.error().message(), Catch::Contains("17 17 17"));
   }
   SECTION("a peer sends the handshake that crashes CAF 0.17.6 clients") {
-    kvmem::net::basp_header h;
+    kvmem::detail::net::basp_header h;
     h.operation = 0; // server handshake, no payload
     h.operation_data = 3;
-    fake_peer evil{[&](int c) { test::send_all(c, kvmem::net::encode_header(h)); }};
+    fake_peer evil{[&](int c) { test::send_all(c, kvmem::detail::net::encode_header(h)); }};
     auto r = connect(n, evil.port);
     CHECK_THAT(r.error().message(), Catch::Contains("handshake without payload"));
   }

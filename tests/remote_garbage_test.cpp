@@ -17,10 +17,10 @@
 #include "net/basp_frame.hpp"
 #include "net_fixture.hpp"
 
-using kvmem::net::basp_header;
-using kvmem::net::basp_op;
-using kvmem::net::make_header;
-using kvmem::net::encode_header;
+using kvmem::detail::net::basp_header;
+using kvmem::detail::net::basp_op;
+using kvmem::detail::net::make_header;
+using kvmem::detail::net::encode_header;
 using namespace std::chrono_literals;
 
 namespace {
@@ -415,4 +415,40 @@ TEST_CASE_METHOD(garbage_fixture, "messages CAF cannot decode safely are refused
   std::lock_guard g{log_m};
   REQUIRE(!log.empty());
   CHECK_THAT(log.back(), Catch::Contains(what));
+}
+
+// What only a store sends (src/wire/wire_types.hpp, marked `reply`) is
+// refused from a peer before CAF decodes it, each type alone, each in a
+// message that would otherwise decode. (One server per type: the guard logs
+// one drop per 10 s.)
+TEST_CASE_METHOD(garbage_fixture, "a server refuses every type that only a store sends") {
+  std::mt19937 rng(Catch::rngSeed() + 21);
+  auto dest = st.actor()->id();
+  auto encode = [&](caf::message m) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{server.sys, buf};
+    REQUIRE(!sink(std::vector<caf::strong_actor_ptr>{}, m));
+    return std::string(buf.begin(), buf.end());
+  };
+  using namespace kvmem;
+  const std::vector<std::pair<std::string, caf::message>> replies = {
+      {"kvmem::read_result", caf::make_message(read_result{bytes{"v"}})},
+      {"kvmem::snapshot", caf::make_message(snapshot{1, pin{2}})},
+      {"kvmem::store_info", caf::make_message(store_info{})},
+      {"kvmem::watch_started", caf::make_message(watch_started{1, 2})},
+      {"kvmem::changes", caf::make_message(changes{})},
+      {"kvmem::change_list", caf::make_message(change_list{})},
+      {"std::vector<kvmem::key>", caf::make_message(std::vector<key>{K("/a")})},
+      {"std::vector<std::uint64_t>", caf::make_message(std::vector<std::uint64_t>{1})},
+  };
+  auto which = static_cast<std::size_t>(GENERATE(range(0, 8)));
+  REQUIRE(replies.size() == 8);
+  auto& [name, msg] = replies[which];
+  INFO(name);
+  raw evil{port, direct_message(server.sys, rng, dest, encode(msg))};
+  CHECK(test::closed_by_peer(evil.fd, 10s));
+  still_serving();
+  std::lock_guard g{log_m};
+  REQUIRE(!log.empty());
+  CHECK_THAT(log.back(), Catch::Contains(name));
 }

@@ -15,10 +15,10 @@
 #include "net/basp_frame.hpp"
 #include "net_fixture.hpp"
 
-using kvmem::net::basp_header;
-using kvmem::net::basp_header_size;
-using kvmem::net::basp_op;
-using kvmem::net::encode_header;
+using kvmem::detail::net::basp_header;
+using kvmem::detail::net::basp_header_size;
+using kvmem::detail::net::basp_op;
+using kvmem::detail::net::encode_header;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
@@ -348,7 +348,7 @@ TEST_CASE("a peer that asks and never reads its replies cannot grow the server's
   // The frames up to and including the get of /big, then that get 300 times.
   std::string prefix, get;
   for (std::size_t at = 0; at + 32 <= session.size();) {
-    auto h = kvmem::net::decode_header(session.data() + at);
+    auto h = kvmem::detail::net::decode_header(session.data() + at);
     auto frame = session.substr(at, 32 + h.payload_len);
     at += frame.size();
     prefix += frame;

@@ -265,6 +265,18 @@ TEST_CASE("publishing refuses non-loopback addresses unless allowed; connecting 
   auto r = kvmem::publish(n.sys, st, 0, {.bind = "0.0.0.0"});
   CHECK(r.error().code == errc::invalid_argument);
   CHECK_THAT(r.error().message(), Catch::Contains("authentication"));
+  // Decided on the address a name resolves to, not on how it looks.
+  CHECK(kvmem::publish(n.sys, st, 0, {.bind = "127.example.invalid"}).error().code ==
+        errc::invalid_argument);
+  CHECK(kvmem::publish(n.sys, st, 0, {.bind = "::"}).error().code == errc::invalid_argument);
+  for (auto loop : {"localhost", "127.0.0.2", "::1"}) {
+    auto ok = kvmem::publish(n.sys, st, 0, {.bind = loop});
+    INFO(loop);
+    if (!ok) // no IPv6 here: cannot listen, but not refused as non-local
+      CHECK(ok.error().code == errc::unavailable);
+    else
+      kvmem::unpublish(n.sys, st, *ok);
+  }
   node other;
   auto refused = kvmem::remote_store(other.sys, "127.0.0.1", 1); // nothing listens on port 1
   CHECK(refused.error().code == errc::unavailable);

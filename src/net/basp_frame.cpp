@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 namespace {
 
@@ -185,4 +185,4 @@ std::string describe_bytes(const char* p, std::size_t n) {
   return out;
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

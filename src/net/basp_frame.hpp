@@ -21,7 +21,7 @@
 #include <optional>
 #include <string>
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 inline constexpr std::size_t basp_header_size = 32;
 
@@ -111,4 +111,4 @@ private:
 /// BASP ("HTTP/1.1 400 Bad Re…" or "16 03 01 02 00 01…"), for error messages.
 std::string describe_bytes(const char* p, std::size_t n);
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

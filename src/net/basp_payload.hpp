@@ -40,7 +40,7 @@
 #include "net/basp_frame.hpp"
 #include "wire/wire_types.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 namespace payload_detail {
 
@@ -207,4 +207,4 @@ inline std::optional<std::string> check_client_payload(const basp_header& h, con
   }
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 namespace {
 // A payload buffer this small is kept for the next frame; a bigger one is
@@ -83,4 +83,4 @@ void frame_filter::next() {
   release();
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

@@ -15,7 +15,7 @@
 
 #include "net/basp_frame.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 /// Bytes of incomplete payloads held across connections (single-threaded).
 struct byte_budget {
@@ -80,4 +80,4 @@ private:
   std::string reason_;
 };
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

@@ -14,7 +14,7 @@
 #include "kvmem/remote.hpp"
 #include "kvmem/result.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 using deadline = std::optional<std::chrono::steady_clock::time_point>;
 
@@ -39,4 +39,4 @@ result<caf::strong_actor_ptr> connect_guarded(caf::actor_system& sys, const std:
 /// lookup included), or why not: the first step of connect_guarded.
 result<int> tcp_connect(const std::string& host, std::uint16_t port, deadline until);
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

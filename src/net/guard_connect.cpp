@@ -27,7 +27,7 @@
 #include "net/guard.hpp"
 #include "net/guarded_scribe.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 namespace {
 
@@ -231,4 +231,4 @@ result<caf::strong_actor_ptr> connect_guarded(caf::actor_system& sys, const std:
   return found;
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

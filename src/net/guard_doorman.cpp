@@ -14,7 +14,7 @@
 
 #include "net/guarded_scribe.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 bool accept_policy::try_accept(caf::io::network::native_socket& result,
                                caf::io::network::native_socket fd) {
@@ -111,4 +111,4 @@ void guard_doorman::resume_accepting() {
     acceptor_.resume(this);
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

@@ -20,7 +20,7 @@
 
 #include "net/guard_state.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 struct accept_policy {
   explicit accept_policy(std::shared_ptr<guard_state> s) : state(std::move(s)) {}
@@ -70,4 +70,4 @@ private:
   guard_acceptor acceptor_;
 };
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

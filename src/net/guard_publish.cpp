@@ -21,7 +21,7 @@
 #include "net/guard.hpp"
 #include "net/guard_doorman.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 namespace {
 
@@ -97,4 +97,4 @@ result<std::uint16_t> publish_guarded(caf::actor_system& sys, caf::strong_actor_
   return actual;
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

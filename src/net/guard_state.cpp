@@ -17,7 +17,7 @@
 #include "net/guard_doorman.hpp"
 #include "net/guarded_scribe.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 std::int64_t unique_handle_id() noexcept {
   // Above any file descriptor, so never equal to a handle CAF makes itself.
@@ -186,4 +186,4 @@ std::pair<std::string, std::string> guard_state::last_drop() const {
   return {drop_reason_, drop_first_};
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

@@ -19,7 +19,7 @@
 
 #include "net/frame_filter.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 class guarded_scribe;
 class guard_doorman;
@@ -122,4 +122,4 @@ private:
   std::string drop_first_;
 };
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

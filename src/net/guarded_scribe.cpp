@@ -11,7 +11,7 @@
 
 #include "net/basp_payload.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 namespace {
 // What one read may bring in: also the stream's (permanent) read buffer.
@@ -287,4 +287,4 @@ void guarded_scribe::expire(caf::execution_unit* ctx, guard_state::clock::time_p
          guard_state::event::expired);
 }
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

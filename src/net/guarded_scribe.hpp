@@ -38,7 +38,7 @@
 #include "net/frame_filter.hpp"
 #include "net/guard_state.hpp"
 
-namespace kvmem::net {
+namespace kvmem::detail::net {
 
 /// CAF's TCP stream, with a way to resume reading that works whether or not
 /// the multiplexer has already processed an earlier passivate(), and that
@@ -126,4 +126,4 @@ private:
   guard_state::clock::time_point paused_since_;
 };
 
-} // namespace kvmem::net
+} // namespace kvmem::detail::net

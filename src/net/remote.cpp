@@ -10,6 +10,10 @@
 
 #include <fstream>
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "net/guard.hpp"
 #include "store/store_access.hpp"
 
@@ -17,9 +21,34 @@ namespace kvmem {
 
 namespace {
 
-bool loopback(const std::string& addr) {
-  return addr == "127.0.0.1" || addr == "::1" || addr == "localhost" ||
-         addr.rfind("127.", 0) == 0;
+// Whether every address `host` resolves to for listening is a loopback one
+// (127.0.0.0/8, ::1, or ::ffff:127.x.y.z): decided on what a bind would use,
+// not on how the name looks ("127.example.com" is a name like any other).
+// A name that does not resolve is not loopback (publish then reports why
+// it cannot listen).
+bool resolves_to_loopback(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.empty() ? nullptr : host.c_str(), "0", &hints, &found) != 0)
+    return false;
+  bool all = found != nullptr;
+  for (auto* ai = found; ai != nullptr && all; ai = ai->ai_next) {
+    if (ai->ai_family == AF_INET) {
+      auto a = ntohl(reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr.s_addr);
+      all = (a >> 24) == 127;
+    } else if (ai->ai_family == AF_INET6) {
+      const auto& a = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr;
+      all = IN6_IS_ADDR_LOOPBACK(&a) ||
+            (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+    } else {
+      all = false;
+    }
+  }
+  ::freeaddrinfo(found);
+  return all;
 }
 
 } // namespace
@@ -62,7 +91,7 @@ result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls
 result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint16_t port,
                               serve_options opts) {
   const bool tls = sys.has_openssl_manager();
-  if (!loopback(opts.bind) && !opts.allow_nonlocal_bind && !tls)
+  if (!opts.allow_nonlocal_bind && !tls && !resolves_to_loopback(opts.bind))
     return error::make(errc::invalid_argument,
                        fmt::format("refusing to listen on {}: CAF's transport has no "
                                    "authentication; set allow_nonlocal_bind (--bind with "
@@ -72,7 +101,7 @@ result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint1
     return error::make(errc::invalid_argument,
                        "the actor system has no middleman: call kvmem::enable_remote(cfg)");
   if (!tls && opts.guard)
-    return net::publish_guarded(sys, caf::actor_cast<caf::strong_actor_ptr>(s.actor()),
+    return detail::net::publish_guarded(sys, caf::actor_cast<caf::strong_actor_ptr>(s.actor()),
                                 sys.message_types(s.actor()), port, opts);
   auto r = tls ? caf::openssl::publish(s.actor(), port, opts.bind.c_str(), opts.reuse_address)
                : caf::io::publish(s.actor(), port, opts.bind.c_str(), opts.reuse_address);
@@ -93,7 +122,7 @@ namespace {
 // own, and a connection that outlives the deadline stays until the peer
 // closes it: the guard does not cover TLS (see remote.hpp).
 result<caf::strong_actor_ptr> connect_tls(caf::actor_system& sys, const std::string& host,
-                                          std::uint16_t port, net::deadline until) {
+                                          std::uint16_t port, detail::net::deadline until) {
   caf::scoped_actor self{sys, true};
   auto wait = caf::duration{caf::infinite};
   if (until)
@@ -135,12 +164,12 @@ result<store> remote_store(caf::actor_system& sys, const std::string& host, std:
   if (!sys.has_middleman())
     return error::make(errc::invalid_argument,
                        "the actor system has no middleman: call kvmem::enable_remote(cfg)");
-  net::deadline until;
+  detail::net::deadline until;
   if (opts.connect_timeout.count() > 0)
     until = std::chrono::steady_clock::now() + opts.connect_timeout;
   auto ptr = sys.has_openssl_manager()
                  ? connect_tls(sys, host, port, until)
-                 : net::connect_guarded(sys, host, port, sys.message_types<store_actor>(),
+                 : detail::net::connect_guarded(sys, host, port, sys.message_types<store_actor>(),
                                         opts.max_frame_bytes, until);
   if (!ptr)
     return ptr.error();

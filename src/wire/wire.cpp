@@ -188,7 +188,6 @@ std::string describe_read_result(const read_result& x) {
 } // namespace detail
 
 void register_types(caf::actor_system_config& cfg) {
-  using owners = std::vector<std::pair<key, caf::actor>>;
 #define KVMEM_REGISTER(type, name, who) cfg.add_message_type<type>(name);
   KVMEM_WIRE_TYPES(KVMEM_REGISTER)
 #undef KVMEM_REGISTER

@@ -25,7 +25,7 @@
 
 namespace {
 
-using namespace kvmem::net;
+using namespace kvmem::detail::net;
 
 struct outcome {
   std::vector<std::string> frames; // header bytes + payload, in order

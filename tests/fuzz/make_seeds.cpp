@@ -174,9 +174,9 @@ void message_seeds(caf::actor_system& sys) {
 }
 
 void basp_seeds(caf::actor_system& sys) {
-  using net::basp_header;
-  using net::basp_op;
-  auto H = [](auto... fields) { return net::encode_header(net::make_header(fields...)); };
+  using detail::net::basp_header;
+  using detail::net::basp_op;
+  auto H = [](auto... fields) { return detail::net::encode_header(detail::net::make_header(fields...)); };
   caf::node_id::default_data::host_id_type host;
   host.fill(7);
   const std::string node = encode(sys, caf::make_node_id(4242, host));

@@ -258,3 +258,40 @@ TEST_CASE_METHOD(coordinator_fixture, "write_window keeps at most N requests in 
   CHECK(read<std::optional<kvmem::kind>>(kvmem::read_op::exists(K("/w/k0"))).value() ==
         std::nullopt);
 }
+
+TEST_CASE("history_age counts on the store's clock") {
+  auto clock = std::make_shared<kvmem::manual_clock>(kvmem::ptime{100, 0});
+  coordinator_fixture f({.history_age = std::chrono::milliseconds{1000}},
+                        kvmem::any_clock::shared(clock));
+  auto set = [&](const char* v) {
+    return f.ask<kvmem::version_t>(kvmem::set_atom::value, K("/k"), kvmem::bytes{v}).value();
+  };
+  auto retained = [&] {
+    return f.ask<kvmem::store_info>(kvmem::info_atom::value).value().retained_versions;
+  };
+  auto at = [&](kvmem::version_t v) {
+    return f.ask<kvmem::local_snapshot>(kvmem::snapshot_atom::value, v);
+  };
+  set("a");
+  set("b");
+  CHECK(retained() == 3); // versions 0, 1, 2, all made now
+  clock->advance(std::chrono::milliseconds{999});
+  CHECK(set("c") == 3);
+  CHECK(retained() == 4); // 999 ms is younger than 1 s
+  clock->advance(std::chrono::milliseconds{1});
+  CHECK(set("d") == 4);
+  CHECK(retained() == 2); // versions 0 to 2 are exactly 1 s old: gone
+  CHECK(at(2).error().code == kvmem::errc::not_retained);
+  CHECK(at(3).value().root.get(K("/k")).value() == "c");
+  // A clock set back makes nothing older: everything stays.
+  clock->advance(std::chrono::hours{-1});
+  CHECK(set("e") == 5);
+  CHECK(retained() == 3);
+  // Time does not pass between writes unless the clock says so: with no
+  // write, nothing is dropped however long the test takes.
+  clock->advance(std::chrono::hours{2});
+  CHECK(retained() == 3);
+  CHECK(set("f") == 6);
+  CHECK(retained() == 1);
+  CHECK(at(6).value().root.get(K("/k")).value() == "f");
+}

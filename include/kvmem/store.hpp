@@ -151,11 +151,11 @@ struct store_options {
   std::uint32_t linger_us = 20;
   /// Versions retained for reads at a version, diffs, and watchers resuming
   /// from an older version: the last `history_versions`, and those younger
-  /// than `history_age` (0 and 0: none, the default). Each retained version
-  /// keeps alive what it does not share with the current state (info()
-  /// reports it), and while any is retained the store's root is always
-  /// shared, so every write copies the path it changes instead of editing
-  /// in place.
+  /// than `history_age` on the store's clock, measured when a write commits
+  /// (0 and 0: none, the default). Each retained version keeps alive what it
+  /// does not share with the current state (info() reports it), and while
+  /// any is retained the store's root is always shared, so every write
+  /// copies the path it changes instead of editing in place.
   std::size_t history_versions = 0;
   std::chrono::milliseconds history_age{0};
   /// How commits of batches whose snapshot is no longer current are judged.

@@ -100,11 +100,17 @@ subscription* owned_sub(store_self self, std::uint64_t id) {
 
 } // namespace
 
-void retain_version(store_state& st) {
+// Whether `at` is younger than `age` at `now` (the store's clock; a clock
+// set back makes everything young).
+bool younger(ptime at, ptime now, std::chrono::milliseconds age) {
+  __int128 ps = static_cast<__int128>(now.days - at.days) * ptime::ps_per_day + (now.ps - at.ps);
+  return ps < static_cast<__int128>(age.count()) * 1'000'000'000;
+}
+
+void retain_version(store_state& st, ptime now) {
   const auto& o = st.opts;
   if (o.history_versions == 0 && o.history_age.count() == 0)
     return;
-  auto now = std::chrono::steady_clock::now();
   // What the newest retained version holds alone is known once the next one
   // exists: a walk of what changed between them (info() stays O(1)).
   if (!st.history.empty()) {
@@ -117,7 +123,7 @@ void retain_version(store_state& st) {
   while (!st.history.empty()) {
     auto& oldest = st.history.front();
     bool by_count = st.history.size() <= o.history_versions;
-    bool by_age = o.history_age.count() > 0 && now - oldest.at < o.history_age;
+    bool by_age = o.history_age.count() > 0 && younger(oldest.at, now, o.history_age);
     if (by_count || by_age)
       break;
     st.history_bytes -= oldest.alone;
@@ -222,7 +228,7 @@ bool needs_root_before(const store_state& st) noexcept {
 
 void after_commit(store_self self, const commit_record& rec, const std::optional<tree>& before) {
   auto& st = self->state;
-  retain_version(st);
+  retain_version(st, rec.at.time);
   if (st.subs.empty())
     return;
   // Who each event concerns, through the prefix index: the subscriptions at

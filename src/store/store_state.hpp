@@ -60,7 +60,7 @@ struct store_state {
   // Retained versions, oldest first (store_options::history_*).
   struct retained {
     version_t version;
-    std::chrono::steady_clock::time_point at;
+    ptime at; // the store's clock when it was made (history_age)
     tree root;
     std::uint64_t alone = 0; // bytes it does not share with the next newer
   };
@@ -136,8 +136,9 @@ void recover_feeds(store_self self) noexcept;
 /// True if some subscriber will be held back by the next commit that
 /// concerns it (so the commit must keep the root it starts from).
 bool needs_root_before(const store_state& st) noexcept;
-/// Retains the current version if history is on (at spawn, after commits).
-void retain_version(store_state& st);
+/// Retains the current version if history is on (at spawn, after commits),
+/// made at `now` on the store's clock, and drops those past the limits.
+void retain_version(store_state& st, ptime now);
 /// Drops the subscriptions of an actor that terminated.
 void drop_subscriptions_of(store_self self, const caf::actor_addr& who);
 /// Versions retained and (about) the bytes only they hold.

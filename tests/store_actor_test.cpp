@@ -295,3 +295,13 @@ TEST_CASE("history_age counts on the store's clock") {
   CHECK(retained() == 1);
   CHECK(at(6).value().root.get(K("/k")).value() == "f");
 }
+
+TEST_CASE_METHOD(coordinator_fixture, "an error nobody asked for does not end the store") {
+  CHECK(ask<kvmem::version_t>(kvmem::set_atom::value, K("/a"), kvmem::bytes{"v"}).value() == 1);
+  auto untyped = caf::actor_cast<caf::actor>(s.actor());
+  self->send(untyped, caf::make_error(caf::sec::runtime_error, "forged"));
+  self->send(untyped, kvmem::to_caf(kvmem::error::make(kvmem::errc::internal, "forged")));
+  sched.run();
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/a"))).value() == "v");
+  CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 1);
+}

@@ -37,6 +37,10 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
   // A message outside the interface (a confused or hostile peer) gets an
   // unexpected_message error reply and is otherwise ignored, silently.
   self->set_default_handler(caf::drop);
+  // An error that is not the reply to a request of the store's (it makes
+  // none) is a confused or hostile sender's: CAF's default would end the
+  // store (and lose every key). Ignored.
+  self->set_error_handler([](caf::error&) {});
   // An actor the store monitors terminated (a remote client's link dropped
   // kills its proxy): its pins and subscriptions go, its owned keys too.
   self->set_down_handler([=](caf::down_msg& dm) {

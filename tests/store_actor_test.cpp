@@ -54,9 +54,26 @@ TEST_CASE_METHOD(small_limits_fixture, "the store checks batch limits at commit,
   CHECK(ask<kvmem::version_t>(kvmem::set_atom::value, K("/big"), kvmem::bytes{std::string(20, 'x')})
             .error()
             .code == errc::batch_too_large);
+  // What a write makes counts, not only what it carries: an allocate of
+  // 3 GiB and a set_partial far past the end are a few bytes on the wire.
+  CHECK(ask<kvmem::version_t>(kvmem::allocate_atom::value, K("/a"), std::uint64_t{3} << 30)
+            .error()
+            .code == errc::batch_too_large);
+  // "/a" counts 2 bytes (a segment is its length plus one): 19 + 2 > 20.
+  CHECK(ask<kvmem::version_t>(kvmem::allocate_atom::value, K("/a"), std::uint64_t{19})
+            .error()
+            .code == errc::batch_too_large);
+  CHECK(ask<kvmem::version_t>(kvmem::set_partial_atom::value, K("/a"), std::uint64_t{1} << 40,
+                              kvmem::bytes{"x"})
+            .error()
+            .code == errc::batch_too_large);
   CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 0); // nothing applied
-  auto ok = kvmem::commit{0, {w(1), w(2), w(3)}};
-  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, ok).value() == 1);
+  CHECK(ask<kvmem::version_t>(kvmem::allocate_atom::value, K("/a"), std::uint64_t{18}).value() == 1);
+  CHECK(ask<kvmem::version_t>(kvmem::set_partial_atom::value, K("/a"), std::uint64_t{17},
+                              kvmem::bytes{"x"})
+            .value() == 2);
+  auto ok = kvmem::commit{2, {w(1), w(2), w(3)}};
+  CHECK(ask<kvmem::version_t>(kvmem::commit_atom::value, ok).value() == 3);
   auto info = ask<kvmem::store_info>(kvmem::info_atom::value).value();
   CHECK(info.max_batch_writes == 3);
   CHECK(info.max_batch_bytes == 20);

@@ -57,8 +57,11 @@ struct write_op {
     return {code::allocate, std::move(k), {}, {}, 0, size, mtime, {}};
   }
 
-  /// Bytes of keys and data this write carries: what batch limits count
-  /// (each segment counts its length plus one). O(depth).
+  /// Bytes of keys and data this write may make the store hold: what batch
+  /// limits count. Each key segment counts its length plus one; a set its
+  /// data; an allocate its size; a set_partial offset + data (it may
+  /// extend the value that far, with zeros). Saturates at UINT64_MAX.
+  /// O(depth).
   std::uint64_t payload_bytes() const noexcept;
 
   friend bool operator==(const write_op&, const write_op&) = default;

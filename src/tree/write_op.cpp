@@ -25,7 +25,13 @@ std::uint64_t key_bytes(const key& k) noexcept {
 } // namespace
 
 std::uint64_t write_op::payload_bytes() const noexcept {
-  return key_bytes(path) + key_bytes(destination) + data.size();
+  std::uint64_t made = data.size(); // the value a set makes
+  if (op == code::allocate)
+    made = size;
+  else if (op == code::set_partial) // it may extend the value up to its end
+    made = offset > UINT64_MAX - data.size() ? UINT64_MAX : offset + data.size();
+  auto keys = key_bytes(path) + key_bytes(destination);
+  return made > UINT64_MAX - keys ? UINT64_MAX : keys + made;
 }
 
 result<bool> apply(tree& t, const write_op& w, const stamp& at, change_list* effects) try {

@@ -7,8 +7,10 @@
 #include <thread>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "eventually.hpp"
 #include "kvmem/actor_client.hpp"
 #include "store/store_access.hpp"
 #include "store_fixture.hpp"
@@ -51,32 +53,70 @@ struct gate_clock {
   }
 };
 
+// The actor of a store of this process, to count the messages waiting in
+// its mailbox. Only while the gate holds the store inside a handler: its
+// thread then waits on the gate's mutex, which orders its own use of the
+// mailbox before and after ours.
+caf::scheduled_actor& actor_of(const kvmem::store& st) {
+  auto* a = dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(st.actor()));
+  REQUIRE(a);
+  return *a;
+}
+
 } // namespace
 
-TEST_CASE_METHOD(system_fixture, "killing the store fails pending and later calls; nothing hangs") {
+TEST_CASE_METHOD(system_fixture, "killing the store: calls queued before the kill are served, "
+                                  "those queued after it fail; nothing hangs") {
   gate_clock gate;
   auto st = kvmem::spawn_store(sys, gate);
+  REQUIRE(kvmem::client{sys, st}.version()); // started (its start reads the clock too)
+  std::future<kvmem::result<void>> first;
+  std::vector<std::future<kvmem::result<void>>> ahead, behind;
+  // Whatever fails below, the store is killed and let go (after which the
+  // futures, destroyed after this, can finish).
+  struct stopper {
+    gate_clock& gate;
+    kvmem::store st;
+    ~stopper() {
+      caf::anon_send_exit(st.actor(), caf::exit_reason::kill);
+      gate.open();
+    }
+  } stop{gate, st};
   gate.close();
   // One writer is inside the store's handler; others queue behind it.
-  auto first = std::async(std::launch::async, [&] {
+  first = std::async(std::launch::async, [&] {
     kvmem::client c{sys, st};
     return c.set(K("/first"), "1");
   });
   gate.wait_until_held();
-  std::vector<std::future<kvmem::result<void>>> queued;
-  for (int i = 0; i < 4; ++i)
-    queued.push_back(std::async(std::launch::async, [&, i] {
+  auto queued = [&store_actor = actor_of(st)] { return store_actor.mailbox().size(); };
+  REQUIRE(queued() == 0);
+  auto queue_write = [&](std::string k) {
+    return std::async(std::launch::async, [this, st, k] {
       kvmem::client c{sys, st};
-      return c.set(K(fmt::format("/q{}", i)), "1");
-    }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let them reach the mailbox
+      return c.set(K(k), "1");
+    });
+  };
+  // Two writes reach the mailbox, then the kill, then two more.
+  for (int i = 0; i < 2; ++i)
+    ahead.push_back(queue_write(fmt::format("/ahead{}", i)));
+  REQUIRE(eventually([&] { return queued() == 2; }));
   caf::anon_send_exit(st.actor(), caf::exit_reason::kill);
+  REQUIRE(queued() == 3);
+  for (int i = 0; i < 2; ++i)
+    behind.push_back(queue_write(fmt::format("/behind{}", i)));
+  REQUIRE(eventually([&] { return queued() == 5; }));
   gate.open();
-  CHECK(first.get()); // the write being handled completes
-  for (auto& q : queued) {
-    auto r = q.get(); // either served before the kill was processed, or bounced
-    if (!r)
-      CHECK(r.error().code == errc::unavailable);
+  // The mailbox is first in, first out (an exit message has no priority):
+  // the write being handled and those ahead of the kill complete; those
+  // behind it are pending when the store dies and fail.
+  CHECK(first.get());
+  for (auto& f : ahead)
+    CHECK(f.get());
+  for (auto& f : behind) {
+    auto r = f.get();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::unavailable);
   }
   kvmem::client late{sys, st};
   CHECK(late.set(K("/late"), "1").error().code == errc::unavailable);
@@ -95,11 +135,8 @@ TEST_CASE_METHOD(store_fixture, "a client that stays alive sees the store die an
   }
   // The client learns of the death from its own watch on the store, which
   // runs right after (not necessarily before) our down message: wait for it.
-  auto r = c.get(K("/a"));
-  for (int i = 0; i < 1000 && r; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    r = c.get(K("/a"));
-  }
+  kvmem::result<kvmem::bytes> r = kvmem::bytes{};
+  REQUIRE(eventually([&] { return !(r = c.get(K("/a"))); }));
   CHECK(r.error().code == errc::unavailable);
   CHECK(c.set(K("/a"), "2").error().code == errc::unavailable);
   CHECK(c.version().error().code == errc::unavailable);
@@ -128,9 +165,8 @@ TEST_CASE_METHOD(store_fixture, "a client killed mid-batch leaves the store unch
   }
   auto before = sys.registry().running();
   release.set_value();
-  // Wait (bounded) for the batch actor to finish.
-  for (int i = 0; i < 1000 && sys.registry().running() >= before; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // The batch actor finishes (its commit, if it made one, went out before).
+  REQUIRE(eventually([&] { return sys.registry().running() < before; }));
   kvmem::client c{sys, s};
   CHECK(c.exists(K("/from_dead_client")).value() == std::nullopt);
   CHECK(c.version().value() == 0);

@@ -1,9 +1,13 @@
 // Real threads: 8 clients × 200 read-increment-write batches on shared
-// counters. No update may be lost; every failure must be too_many_retries.
+// counters. No update may be lost; every failure must be too_many_retries;
+// each successful batch is exactly one new version, and a failed one
+// leaves no trace.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
+#include <numeric>
 #include <mutex>
 #include <random>
 #include <string>
@@ -27,6 +31,10 @@ TEST_CASE_METHOD(store_fixture, "concurrent read-increment-write batches lose no
   }
   std::vector<std::array<int, counters>> successes(clients);
   std::vector<std::vector<kvmem::error>> failures(clients);
+  // Per client: the versions its successful batches committed, and the
+  // last successful batch (its /log entry must be the last one standing).
+  std::vector<std::vector<kvmem::version_t>> committed(clients);
+  std::vector<int> last_ok(clients, -1);
   std::vector<std::thread> threads;
   for (int t = 0; t < clients; ++t)
     threads.emplace_back([&, t] {
@@ -36,21 +44,24 @@ TEST_CASE_METHOD(store_fixture, "concurrent read-increment-write batches lose no
       for (int b = 0; b < batches; ++b) {
         int which = static_cast<int>(rng() % counters);
         auto k = K(fmt::format("/counters/c{}", which));
-        auto r = c.batch([&](kvmem::batch_view& v) {
+        auto r = c.batch_version([&](kvmem::batch_view& v) {
           auto n = std::stoll(v.get(k).value().str());
           (void)v.set(k, std::to_string(n + 1));
           (void)v.set(K(fmt::format("/log/t{}", t)), std::to_string(b)); // a disjoint write too
         });
-        if (r)
+        if (r) {
           ++successes[t][which];
-        else
+          committed[t].push_back(*r);
+          last_ok[t] = b;
+        } else {
           failures[t].push_back(r.error());
+        }
       }
     });
   for (auto& th : threads)
     th.join();
   kvmem::client check{sys, s};
-  int total_ok = 0, total_failed = 0;
+  int total_ok = 0;
   for (int c = 0; c < counters; ++c) {
     int expected = 0;
     for (int t = 0; t < clients; ++t)
@@ -59,14 +70,29 @@ TEST_CASE_METHOD(store_fixture, "concurrent read-increment-write batches lose no
     CHECK(check.get(K(fmt::format("/counters/c{}", c))).value() == std::to_string(expected));
   }
   for (auto& fs : failures)
-    for (auto& e : fs) {
-      ++total_failed;
+    for (auto& e : fs)
       CHECK(e == kvmem::error::too_many_retries(kvmem::default_retries));
-    }
-  CHECK(total_ok + total_failed == clients * batches);
   CHECK(total_ok > 0);
-  // Every successful batch is one version: the 3 initial sets + one per commit.
+  // Every successful batch is one version: the 3 initial sets + one per
+  // commit, each version made by exactly one of them (none by a failure).
   CHECK(check.version().value() == static_cast<kvmem::version_t>(counters + total_ok));
+  std::vector<kvmem::version_t> all;
+  for (auto& vs : committed) {
+    CHECK(std::is_sorted(vs.begin(), vs.end())); // one client's commits are ordered
+    all.insert(all.end(), vs.begin(), vs.end());
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<kvmem::version_t> expected(static_cast<std::size_t>(total_ok));
+  std::iota(expected.begin(), expected.end(), kvmem::version_t{counters + 1});
+  CHECK(all == expected);
+  // The disjoint writes: each client's log holds its last successful batch.
+  for (int t = 0; t < clients; ++t) {
+    INFO("client " << t);
+    if (last_ok[t] < 0)
+      CHECK(check.exists(K(fmt::format("/log/t{}", t))).value() == std::nullopt);
+    else
+      CHECK(check.get(K(fmt::format("/log/t{}", t))).value() == std::to_string(last_ok[t]));
+  }
 }
 
 TEST_CASE_METHOD(store_fixture, "readers never see a torn or older state while writers edit in place") {

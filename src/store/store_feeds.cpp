@@ -80,11 +80,7 @@ void forget(store_state& st, std::uint64_t id) {
   auto i = st.subs.find(id);
   if (i == st.subs.end())
     return;
-  if (auto p = st.subs_by_prefix.find(i->second.prefix); p != st.subs_by_prefix.end()) {
-    std::erase(p->second, id);
-    if (p->second.empty())
-      st.subs_by_prefix.erase(p);
-  }
+  st.subs_by_prefix.remove(i->second.prefix, id);
   if (i->second.resync_pending)
     --st.resyncs_pending;
   st.subs.erase(i);
@@ -152,7 +148,7 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
         errc::invalid_argument,
         fmt::format("cannot watch from version {}: the store is at {}", *req.from, st.version));
   auto id = st.next_sub++;
-  st.subs_by_prefix[req.prefix].push_back(id);
+  st.subs_by_prefix.add(req.prefix, id);
   auto& sub = st.subs[id];
   sub.subscriber = sender;
   sub.prefix = req.prefix;
@@ -232,26 +228,11 @@ void after_commit(store_self self, const commit_record& rec, const std::optional
   if (st.subs.empty())
     return;
   // Who each event concerns, through the prefix index: the subscriptions at
-  // the event's key or above it, and those below it. O(depth · log S) per
-  // event, not O(S).
+  // the event's key or above it, and those below it. O(key length) per
+  // event (subscription_index.hpp), not O(S).
   std::map<std::uint64_t, change_list> mine;
-  for (auto& e : rec.effects) {
-    auto add = [&](const std::vector<std::uint64_t>& ids) {
-      for (auto id : ids)
-        mine[id].push_back(e);
-    };
-    key p;
-    for (std::size_t i = 0;; ++i) { // the root, then each longer prefix of e.k
-      if (auto it = st.subs_by_prefix.find(p); it != st.subs_by_prefix.end())
-        add(it->second);
-      if (i == e.path.depth())
-        break;
-      p = std::move(p) / e.path.segments()[i];
-    }
-    for (auto it = st.subs_by_prefix.upper_bound(e.path);
-         it != st.subs_by_prefix.end() && e.path.is_prefix_of(it->first); ++it)
-      add(it->second);
-  }
+  for (auto& e : rec.effects)
+    st.subs_by_prefix.for_each_concerned(e.path, [&](std::uint64_t id) { mine[id].push_back(e); });
   if (st.resyncs_pending > 0)
     for (auto& [id, sub] : st.subs)
       if (sub.resync_pending)

@@ -16,6 +16,7 @@
 #include "kvmem/store.hpp"
 #include "store/commit_record.hpp"
 #include "store/published.hpp"
+#include "store/subscription_index.hpp"
 
 namespace kvmem::detail {
 
@@ -54,7 +55,7 @@ struct store_state {
   };
   std::map<std::uint64_t, subscription> subs;
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> subs_by_actor;
-  std::map<key, std::vector<std::uint64_t>> subs_by_prefix; // to find who an event concerns
+  subscription_index subs_by_prefix; // to find who an event concerns
   std::uint64_t next_sub = 1;
   std::size_t resyncs_pending = 0; // subscriptions with resync_pending set
   // Retained versions, oldest first (store_options::history_*).

@@ -160,17 +160,22 @@ struct store_options {
   std::chrono::milliseconds history_age{0};
   /// How commits of batches whose snapshot is no longer current are judged.
   kvmem::validation validation = kvmem::validation::by_reads;
-  /// Most snapshots pinned at once (by remote batches), in all and per
-  /// client (the actor that pinned them); more are refused.
+  /// Most snapshots pinned at once (by remote batches), in all, per client
+  /// (the actor that pinned them) and per other process (all its actors
+  /// together; the store's own process is not limited); more are refused.
   std::size_t max_pins = 4096;
   std::size_t max_pins_per_owner = 16;
-  /// Watches: most subscriptions at once, in all and per subscriber (an
-  /// actor, or a remote client's proxy), and the largest flow-control
-  /// window a subscription may ask for. A subscriber's deliveries in flight
-  /// are at most its window, so these bound what watchers can make the
-  /// store send ahead (a remote one that stops reading included).
+  std::size_t max_pins_per_node = 256;
+  /// Watches: most subscriptions at once, in all, per subscriber (an actor,
+  /// or a remote client's proxy) and per other process (all its actors
+  /// together; the store's own process is not limited), and the largest
+  /// flow-control window a subscription may ask for. A subscriber's
+  /// deliveries in flight are at most its window, so these bound what
+  /// watchers can make the store send ahead (a remote one that stops
+  /// reading included).
   std::size_t max_subscriptions = 4096;
   std::size_t max_subscriptions_per_owner = 64;
+  std::size_t max_subscriptions_per_node = 512;
   std::uint32_t max_watch_window = 1024;
 };
 

@@ -34,6 +34,7 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
   st.opts = opts;
   st.pub = std::move(pub);
   detail::retain_version(st, st.clock.now()); // version 0 is readable at a version too
+  st.by_node.set_local(self->node());
   // A message outside the interface (a confused or hostile peer) gets an
   // unexpected_message error reply and is otherwise ignored, silently.
   self->set_default_handler(caf::drop);

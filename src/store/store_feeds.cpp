@@ -81,6 +81,7 @@ void forget(store_state& st, std::uint64_t id) {
   if (i == st.subs.end())
     return;
   st.subs_by_prefix.remove(i->second.prefix, id);
+  st.by_node.give_back(i->second.subscriber->node(), node_quota::subscriptions);
   if (i->second.resync_pending)
     --st.resyncs_pending;
   st.subs.erase(i);
@@ -139,16 +140,21 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
                                    st.opts.max_watch_window));
   if (auto i = st.subs_by_actor.find(sender->address());
       st.subs.size() >= st.opts.max_subscriptions ||
-      (i != st.subs_by_actor.end() && i->second.size() >= st.opts.max_subscriptions_per_owner))
+      (i != st.subs_by_actor.end() && i->second.size() >= st.opts.max_subscriptions_per_owner) ||
+      !st.by_node.allows(sender->node(), node_quota::subscriptions,
+                         st.opts.max_subscriptions_per_node))
     return error::make(errc::invalid_argument,
-                       fmt::format("too many subscriptions (limits: {} per subscriber, {} in all)",
-                                   st.opts.max_subscriptions_per_owner, st.opts.max_subscriptions));
+                       fmt::format("too many subscriptions (limits: {} per subscriber, {} per "
+                                   "process, {} in all)",
+                                   st.opts.max_subscriptions_per_owner,
+                                   st.opts.max_subscriptions_per_node, st.opts.max_subscriptions));
   if (req.from && *req.from > st.version)
     return error::make(
         errc::invalid_argument,
         fmt::format("cannot watch from version {}: the store is at {}", *req.from, st.version));
   auto id = st.next_sub++;
   st.subs_by_prefix.add(req.prefix, id);
+  st.by_node.take(sender->node(), node_quota::subscriptions);
   auto& sub = st.subs[id];
   sub.subscriber = sender;
   sub.prefix = req.prefix;

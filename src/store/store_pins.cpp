@@ -8,8 +8,9 @@ namespace kvmem::detail {
 // Every pin has an owner whose termination releases it (the store monitors
 // owners), so a pin can never outlive every actor that could release it. A
 // sender without an address (anon_send) could never be monitored: refused.
-// Each owner holds at most max_pins_per_owner, so that one client cannot
-// take every pin from the others.
+// Each owner holds at most max_pins_per_owner, and the actors of one other
+// process together max_pins_per_node, so that one client cannot take every
+// pin from the others.
 result<snapshot> pin_root(store_self self, const tree& root, version_t v) {
   auto& st = self->state;
   auto sender = self->current_sender();
@@ -17,18 +18,21 @@ result<snapshot> pin_root(store_self self, const tree& root, version_t v) {
     return error::make(errc::invalid_argument, "a snapshot pin needs a sender that can be monitored");
   auto owner = sender->address();
   auto& mine = st.pins_by_owner[owner];
-  if (mine.size() >= st.opts.max_pins_per_owner || st.pins.size() >= st.opts.max_pins) {
+  if (mine.size() >= st.opts.max_pins_per_owner || st.pins.size() >= st.opts.max_pins ||
+      !st.by_node.allows(sender->node(), node_quota::pins, st.opts.max_pins_per_node)) {
     if (mine.empty())
       st.pins_by_owner.erase(owner);
-    return error::make(errc::invalid_argument,
-                       fmt::format("too many pinned snapshots (limits: {} per client, {} in all)",
-                                   st.opts.max_pins_per_owner, st.opts.max_pins));
+    return error::make(
+        errc::invalid_argument,
+        fmt::format("too many pinned snapshots (limits: {} per client, {} per process, {} in all)",
+                    st.opts.max_pins_per_owner, st.opts.max_pins_per_node, st.opts.max_pins));
   }
   if (mine.empty() && !st.holds_any(owner))
     self->monitor(sender);
   auto id = st.next_pin++;
   mine.push_back(id);
   st.pins.emplace(id, store_state::pinned_snapshot{root, owner});
+  st.by_node.take(owner.node(), node_quota::pins);
   return snapshot{v, pin{id}};
 }
 
@@ -49,6 +53,7 @@ void unpin(store_self self, pin p) {
   if (!sender || sender->address() != owner)
     return; // only the owner releases a pin (ids are guessable)
   st.pins.erase(i);
+  st.by_node.give_back(owner.node(), node_quota::pins);
   if (auto o = st.pins_by_owner.find(owner); o != st.pins_by_owner.end()) {
     std::erase(o->second, p.id);
     if (o->second.empty()) {
@@ -68,8 +73,10 @@ void drop_pins_of(store_self self, const caf::actor_addr& owner) {
   auto o = st.pins_by_owner.find(owner);
   if (o == st.pins_by_owner.end())
     return;
-  for (auto id : o->second)
+  for (auto id : o->second) {
     st.pins.erase(id);
+    st.by_node.give_back(owner.node(), node_quota::pins);
+  }
   st.pins_by_owner.erase(o);
 }
 

@@ -15,6 +15,7 @@
 
 #include "kvmem/store.hpp"
 #include "store/commit_record.hpp"
+#include "store/node_quota.hpp"
 #include "store/published.hpp"
 #include "store/subscription_index.hpp"
 
@@ -36,6 +37,8 @@ struct store_state {
   std::unordered_map<std::uint64_t, pinned_snapshot> pins;
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> pins_by_owner;
   std::uint64_t next_pin = 1;
+  // Pins and subscriptions held by each other process (peer node).
+  node_quota by_node;
   // Change feeds (store_feeds.cpp).
   struct subscription {
     caf::strong_actor_ptr subscriber;

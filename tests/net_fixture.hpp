@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,39 @@ inline bool closed_by_peer(int fd, std::chrono::milliseconds wait) {
     if (n <= 0)
       return true;
   }
+}
+
+/// Waits until fd has something to read (or the peer closed it), for at
+/// most `wait`; true if so. Reads nothing.
+inline bool readable(int fd, std::chrono::milliseconds wait) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
+}
+
+/// Bytes that arrived at established TCP connections whose local port is
+/// `port` (a server's side of its connections) and that no one has read yet,
+/// as the kernel reports them (/proc/net/tcp and tcp6): what a stopped
+/// server has been sent.
+inline std::size_t unread_at(std::uint16_t port) {
+  std::size_t total = 0;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line); // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues;
+      if (!(fields >> slot >> local >> remote >> state >> queues))
+        continue;
+      auto colon = local.rfind(':');
+      auto split = queues.find(':');
+      if (state != "01" || colon == std::string::npos || split == std::string::npos) // 01: established
+        continue;
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) == port)
+        total += std::stoul(queues.substr(split + 1), nullptr, 16); // tx_queue:rx_queue
+    }
+  }
+  return total;
 }
 
 /// A child process with pipes to its stdin, stdout and stderr; killed (if

@@ -12,6 +12,7 @@
 #include <caf/binary_serializer.hpp>
 #include <caf/node_id.hpp>
 
+#include "eventually.hpp"
 #include "net/basp_frame.hpp"
 #include "net_fixture.hpp"
 
@@ -100,15 +101,7 @@ struct guarded_server {
   // connection on its own loop turn, which on a loaded machine may come after
   // our next connection (refused meanwhile). A server that never releases it
   // refuses every try.
-  bool serves_again() {
-    auto until = steady::now() + 10s;
-    while (!serves()) {
-      if (steady::now() >= until)
-        return false;
-      std::this_thread::sleep_for(100ms);
-    }
-    return true;
-  }
+  bool serves_again() { return test::eventually([&] { return serves(); }); }
 };
 
 } // namespace
@@ -166,16 +159,17 @@ TEST_CASE("at its file-descriptor limit a server refuses new clients and does no
     conns.push_back(fd);
   }
   // The server works through its backlog at its own pace (slowly under
-  // sanitizers on a loaded machine): count the connections it closed every
-  // 100 ms until there is one, for up to 20 s.
+  // sanitizers on a loaded machine): count the connections it closed until
+  // there is one, for up to 20 s.
   int refused = 0;
-  for (auto until = steady::now() + 20s; refused == 0 && steady::now() < until;) {
-    std::this_thread::sleep_for(100ms);
-    refused = 0;
-    for (int fd : conns)
-      refused += closed_now(fd) ? 1 : 0;
-  }
-  CHECK(refused > 0);
+  CHECK(test::eventually(
+      [&] {
+        refused = 0;
+        for (int fd : conns)
+          refused += closed_now(fd) ? 1 : 0;
+        return refused > 0;
+      },
+      20s));
   CHECK(refused < 100);
   // Idle at the limit: no busy loop (CAF's own acceptor spins at ~1 core).
   // One window may still hold the end of the backlog's work, or be skewed by
@@ -196,17 +190,17 @@ TEST_CASE("at its file-descriptor limit a server refuses new clients and does no
   // refused, so a client is tried for up to 20 s (each is a process).
   for (int fd : conns)
     ::close(fd);
-  int status = -1;
   std::string why;
-  for (auto until = steady::now() + 20s; status != 0 && steady::now() < until;) {
-    test::child get{{KVMEM_REMOTE_HELPER, "get", std::to_string(port)}};
-    status = get.wait();
-    why += get.stderr_text();
-    if (status != 0)
-      std::this_thread::sleep_for(100ms);
-  }
+  bool served = test::eventually(
+      [&] {
+        test::child get{{KVMEM_REMOTE_HELPER, "get", std::to_string(port)}};
+        auto status = get.wait();
+        why += get.stderr_text();
+        return status == 0;
+      },
+      20s);
   INFO(why << server.stderr_text());
-  CHECK(status == 0);
+  CHECK(served);
   server.close_stdin();
   CHECK(server.wait() == 0);
 }
@@ -219,7 +213,13 @@ TEST_CASE("beyond max_connections new clients are closed at once and the event i
   std::vector<int> held;
   for (int i = 0; i < 4; ++i)
     held.push_back(test::tcp_to(s.port));
-  std::this_thread::sleep_for(200ms);
+  // The server greets each connection as it accepts it (BASP's server
+  // handshake, written at once): once all four are greeted, it counts four
+  // open connections, and the next one it accepts is one too many.
+  for (int fd : held) {
+    REQUIRE(fd >= 0);
+    REQUIRE(test::readable(fd, 10s));
+  }
   int extra = test::tcp_to(s.port);
   CHECK(test::closed_by_peer(extra, 10s));
   ::close(extra);
@@ -396,17 +396,14 @@ TEST_CASE("unpublishing a guarded port stops listening; connections already open
   kvmem::client rc{c.sys, remote};
   REQUIRE(rc.get(K("/a")));
   kvmem::unpublish(n.sys, st, port);
-  int fd = -1;
   // The listening socket closes on the multiplexer's next loop turn, which a
   // loaded machine may delay: try for up to 10 s.
-  for (auto until = steady::now() + 10s; steady::now() < until;) {
-    fd = test::tcp_to(port);
-    if (fd < 0)
-      break;
-    ::close(fd);
-    std::this_thread::sleep_for(10ms);
-  }
-  CHECK(fd < 0);
+  CHECK(test::eventually([&] {
+    int fd = test::tcp_to(port);
+    if (fd >= 0)
+      ::close(fd);
+    return fd < 0;
+  }));
   CHECK(rc.get(K("/a")).value().str() == "hello");
   caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }

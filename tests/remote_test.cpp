@@ -14,6 +14,7 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include "eventually.hpp"
 #include "net_fixture.hpp"
 
 using kvmem::error;
@@ -160,12 +161,7 @@ TEST_CASE_METHOD(remote_fixture, "pins are released when batches end and when th
   // The scoped actor is gone: the store hears it through the network and
   // drops its pins (bounded wait for the down message to travel).
   kvmem::client c{client_node.sys, remote};
-  auto pinned = c.info().value().pinned;
-  for (int i = 0; i < 500 && pinned != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    pinned = c.info().value().pinned;
-  }
-  CHECK(pinned == 0);
+  CHECK(test::eventually([&] { return c.info().value().pinned == 0; }));
   REQUIRE(c.batch([](kvmem::batch_view& v) { (void)v.set(K("/after"), "1"); }));
   CHECK(c.get(K("/after")).value() == "1");
 }
@@ -206,7 +202,7 @@ struct server_process {
   // sent after kill(SIGSTOP) was answered). Waits at most 10 s.
   bool all_threads_stopped() const {
     const auto tasks = std::filesystem::path{"/proc"} / std::to_string(pid) / "task";
-    for (int i = 0; i < 1000; ++i) {
+    return test::eventually([&] {
       bool stopped = true;
       std::error_code ec;
       for (const auto& t : std::filesystem::directory_iterator{tasks, ec}) {
@@ -217,11 +213,8 @@ struct server_process {
         if (paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'T')
           stopped = false;
       }
-      if (stopped && !ec)
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+      return stopped && !ec;
+    });
   }
   ~server_process() {
     ::kill(pid, SIGKILL);
@@ -237,16 +230,22 @@ TEST_CASE("a killed server process fails pending and later calls; reconnecting w
   auto remote = kvmem::remote_store(client_node.sys, "127.0.0.1", server->port).value();
   kvmem::client c{client_node.sys, remote};
   REQUIRE(c.set(K("/a"), "1"));
-  // Freeze the server so that the next call waits, then kill it.
+  // Freeze the server so that the next call waits, then kill it once the
+  // call has reached the server's socket (sent, never to be answered): a
+  // write of 4 KiB, which the bytes waiting there then must include (a
+  // message of CAF's own may have come before it).
   server->signal(SIGSTOP);
   REQUIRE(server->all_threads_stopped());
-  auto t0 = std::chrono::steady_clock::now();
-  auto pending = std::async(std::launch::async, [&] { return c.get(K("/a")); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto unread = test::unread_at(server->port);
+  const std::string big(4096, 'x');
+  auto pending = std::async(std::launch::async, [&] { return c.set(K("/a"), big); });
+  REQUIRE(test::eventually([&] { return test::unread_at(server->port) >= unread + big.size(); }));
   server.reset(); // SIGKILL
   auto r = pending.get();
+  REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::unavailable);
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
+  // Failed by the lost connection, not by the call's timeout (30 s).
+  CHECK(r.error().detail == "the connection to the store was lost");
   CHECK(c.set(K("/a"), "2").error().code == errc::unavailable);
   CHECK(c.batch([](kvmem::batch_view&) {}).error().code == errc::unavailable);
   // A new server; reconnecting gives a working handle.

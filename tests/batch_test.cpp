@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "eventually.hpp"
 #include "store_fixture.hpp"
 
 using namespace test;
@@ -213,8 +214,7 @@ TEST_CASE_METHOD(store_fixture, "a slow batch does not block the store or other 
     });
     CHECK(r);
   });
-  while (!started)
-    std::this_thread::yield();
+  REQUIRE(eventually([&] { return started.load(); }));
   for (int i = 0; i < 50; ++i) // the store keeps serving meanwhile
     REQUIRE(c.set(K("/fast"), std::to_string(i)));
   release = true;

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "eventually.hpp"
 #include "store_fixture.hpp"
 
 using namespace test;
@@ -102,11 +103,8 @@ TEST_CASE_METHOD(system_fixture, "a scoped_store shuts its store down when it go
     CHECK(c.set(K("/b"), "2"));
   } // the store is told to exit here; nothing else would stop it
   kvmem::client late{sys, shared};
-  auto r = late.set(K("/c"), "3");
-  for (int i = 0; i < 1000 && r; ++i) { // the exit is asynchronous: wait (bounded) for it
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    r = late.set(K("/c"), "3");
-  }
+  kvmem::result<void> r;
+  REQUIRE(eventually([&] { return !(r = late.set(K("/c"), "3")); })); // the exit is asynchronous
   CHECK(r.error().code == errc::unavailable);
   kvmem::scoped_store released{kvmem::spawn_store(sys)};
   auto kept = released.release(); // gives up ownership: still running

@@ -22,6 +22,7 @@ extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #include <memory>
 #include <thread>
 
+#include "eventually.hpp"
 #include "net_fixture.hpp"
 
 #ifdef KVMEM_REMOTE_HELPER
@@ -87,16 +88,15 @@ TEST_CASE("more than a thousand clients that connect and leave leave the server'
   // loaded machine): measure again every 100 ms until the growth is within
   // the bounds, for up to 5 s. What a leak keeps stays, and fails.
   std::size_t heap1 = 0, rss1 = 0, grew = 0;
-  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);;) {
-    ::malloc_trim(0);
-    heap1 = heap_in_use();
-    rss1 = rss_kb();
-    grew = heap1 > heap0 ? heap1 - heap0 : 0;
-    bool flat = grew < 256u * 1024 && (!rss_is_meaningful() || rss1 < rss0 + 1024);
-    if (flat || std::chrono::steady_clock::now() >= until)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  test::eventually(
+      [&] {
+        ::malloc_trim(0);
+        heap1 = heap_in_use();
+        rss1 = rss_kb();
+        grew = heap1 > heap0 ? heap1 - heap0 : 0;
+        return grew < 256u * 1024 && (!rss_is_meaningful() || rss1 < rss0 + 1024);
+      },
+      std::chrono::seconds(5)); // the checks below say what is wrong
   INFO("heap " << heap0 << " -> " << heap1 << " bytes, RSS " << rss0 << " -> " << rss1
                << " KiB over " << procs * each << " clients");
   // CAF 0.17.6 alone keeps ~830 bytes of heap per client node that ever

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "eventually.hpp"
 #include "net_fixture.hpp"
 
 using kvmem::change_op;
@@ -32,15 +33,10 @@ struct served {
     kvmem::unpublish(server.sys, local, port);
     caf::anon_send_exit(local.actor(), caf::exit_reason::user_shutdown);
   }
-  // Waits (bounded) until the store reports what `done` expects.
+  // Waits (bounded: test::eventually) until the store reports what `done` expects.
   template <class F>
-  bool eventually(F done) {
-    for (int i = 0; i < 500; ++i) {
-      if (done(here.info().value()))
-        return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
+  bool reports(F done) {
+    return test::eventually([&] { return done(here.info().value()); });
   }
 };
 
@@ -63,7 +59,7 @@ TEST_CASE_METHOD(served, "a remote watcher gets its deliveries and resumes witho
     last = d.to;
     REQUIRE(here.info().value().subscriptions == 1);
   } // the watcher, its client and its node stop
-  CHECK(eventually([](const kvmem::store_info& i) { return i.subscriptions == 0; }));
+  CHECK(reports([](const kvmem::store_info& i) { return i.subscriptions == 0; }));
   // Meanwhile, more writes; another process resumes from `last`.
   REQUIRE(here.set(K("/p/c"), "3"));
   REQUIRE(here.remove(K("/p/a")));
@@ -103,7 +99,7 @@ TEST_CASE_METHOD(served, "a client process killed with SIGKILL: its watch and it
   CHECK(here.info().value().owned_keys == 1);
   ::kill(pid, SIGKILL); // no goodbye: only the dropped connection tells
   ::waitpid(pid, nullptr, 0);
-  CHECK(eventually([](const kvmem::store_info& i) {
+  CHECK(reports([](const kvmem::store_info& i) {
     return i.subscriptions == 0 && i.owned_keys == 0;
   }));
   CHECK(here.exists(K("/svc/child")).value() == std::nullopt);

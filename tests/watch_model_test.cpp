@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "eventually.hpp"
 #include "store_fixture.hpp"
 
 using kvmem::change_op;
@@ -139,8 +140,10 @@ void run(std::uint64_t seed) {
       std::uint64_t seq = 0;
       int idle_polls = 0;
       try {
-        while (spec.slow_us < 0 && !writers_done)
-          std::this_thread::sleep_for(1ms);
+        // A subscriber that reads only once the writers are done (so that it
+        // falls behind its window and coalesces).
+        if (spec.slow_us < 0 && !test::eventually([&] { return writers_done.load(); }, 120s))
+          throw std::runtime_error("the writers did not finish within 120 s");
         for (;;) {
           if (spec.slow_us > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(spec.slow_us));

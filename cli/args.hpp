@@ -62,6 +62,7 @@ struct serve_args {
   std::uint16_t port = default_port;
   std::string bind = "127.0.0.1";
   std::uint64_t capacity = unlimited;
+  std::uint64_t max_batch_bytes = store_options{}.max_batch_bytes;
   bool insecure_nonlocal = false;
   tls_options tls;
   /// --history N, --history-age DURATION: versions retained for get --at,

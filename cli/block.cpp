@@ -44,7 +44,7 @@ int write_block::control(const std::vector<std::string>& words, client& c, const
   return commit(c, o);
 }
 
-int write_block::add(const parsed<command_args>& p, const output& o) {
+int write_block::add(const parsed<command_args>& p, const output& o, const value_limit& limit) {
   if (!p.args) { // the parser printed help (exit ok) or an error
     failed_ = failed_ || p.exit != ok;
     return p.exit;
@@ -60,7 +60,7 @@ int write_block::add(const parsed<command_args>& p, const output& o) {
                a.name);
     return usage_error;
   }
-  auto w = make_write(a, o);
+  auto w = make_write(a, o, limit);
   if (!w.w) {
     failed_ = true;
     return w.exit;

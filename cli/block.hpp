@@ -38,7 +38,7 @@ public:
   /// A parsed line inside a block: buffers its write (reading set's value
   /// now), runs help, or marks the block failed (the parser's error, a
   /// command that is not a write, a file error). Returns the line's exit code.
-  int add(const parsed<command_args>& p, const output& o);
+  int add(const parsed<command_args>& p, const output& o, const value_limit& limit);
 
   /// The input ended (or quit came) inside a block: discards it and says
   /// so on o.err. Returns usage_error, or ok if no block is open.

@@ -292,6 +292,11 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
       ->option_text("SIZE")
       ->transform(size_value());
   serve
+      ->add_option("--max-batch-bytes", s.max_batch_bytes,
+                   "the most bytes of keys and data one write or batch may make (default 1GiB)")
+      ->option_text("SIZE")
+      ->transform(size_value());
+  serve
       ->add_option("--history", s.history_versions,
                    "keep the last N versions for get --at, ls --at, diff, watch --from "
                    "(default 0)")

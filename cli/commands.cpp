@@ -31,7 +31,14 @@ bool is_write(const command_args& a) {
   return a.name == "set" || a.name == "rm" || a.name == "mv";
 }
 
-write_or_exit make_write(const command_args& a, const output& o) {
+value_limit limit_of(client& c) {
+  return [&c]() -> std::uint64_t {
+    auto info = c.info();
+    return info ? info->max_batch_bytes : UINT64_MAX;
+  };
+}
+
+write_or_exit make_write(const command_args& a, const output& o, const value_limit& limit) {
   auto k = key::v(a.key1); // the parser checked that it is absolute
   if (a.name == "rm")
     return {write_op::remove(std::move(k), a.condition)};
@@ -39,7 +46,7 @@ write_or_exit make_write(const command_args& a, const output& o) {
     return {write_op::rename(std::move(k), key::v(a.key2), a.condition)};
   bytes value;
   if (!a.file.empty() || a.value == "-") {
-    auto in = read_value(a.file.empty() ? a.value : a.file);
+    auto in = read_value(a.file.empty() ? a.value : a.file, limit());
     if (!in.ok()) {
       fmt::print(o.err, "kvmem: {}\n", one_line(in.error));
       return {std::nullopt, usage_error};
@@ -127,7 +134,7 @@ int dispatch(client& c, const command_args& a, const output& o) {
   if (cmd == "get")
     return get(c, k, a, o);
   if (is_write(a)) { // set, rm, mv: one path, conditional or not
-    auto w = make_write(a, o);
+    auto w = make_write(a, o, limit_of(c));
     if (!w.w)
       return w.exit;
     auto r = c.write(std::move(*w.w));

@@ -1,7 +1,9 @@
 // The kvmem command-line client's commands (one-shot and shell share them).
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,14 +41,23 @@ int report(const error& e, const output& o, std::string_view context = {});
 /// Whether `args` is a write: set, rm or mv.
 bool is_write(const command_args& args);
 
+/// The most bytes a value read from a file or standard input may have,
+/// asked only when one is read (the store's max_batch_bytes: one round trip).
+using value_limit = std::function<std::uint64_t()>;
+
+/// The limit of the store `c` serves: its max_batch_bytes (unlimited if it
+/// cannot say; the store then refuses what is too large).
+value_limit limit_of(client& c);
+
 /// The write that `args` (set, rm or mv) describes, with its condition; for
-/// set the value is read now (--file, standard input). On a file error, the
-/// error is printed on `o.err` and `exit` says usage_error.
+/// set the value is read now (--file, standard input), at most `limit()`
+/// bytes. On a file error, the error is printed on `o.err` and `exit` says
+/// usage_error.
 struct write_or_exit {
   std::optional<write_op> w;
   int exit = ok;
 };
-write_or_exit make_write(const command_args& args, const output& o);
+write_or_exit make_write(const command_args& args, const output& o, const value_limit& limit);
 
 /// The list of commands (`kvmem help`, `help` in the shell).
 const char* help_text();

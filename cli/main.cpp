@@ -14,6 +14,7 @@
 #include <kvmem/remote.hpp>
 
 #include "command_line.hpp"
+#include "input.hpp"
 #include "commands.hpp"
 #include "modes.hpp"
 #include "signals.hpp"
@@ -64,6 +65,7 @@ int run_client(const main_args& a) {
 } // namespace
 
 int main(int argc, char** argv) {
+  check_standard_input();
   try {
     auto p = parse_command_line(argc, argv);
     if (!p.args)

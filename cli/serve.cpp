@@ -19,6 +19,7 @@ int serve(const serve_args& args) {
   sopts.allow_nonlocal_bind = args.insecure_nonlocal;
   store_options opts;
   opts.capacity = args.capacity;
+  opts.max_batch_bytes = args.max_batch_bytes;
   const tls_options& tls = args.tls;
   // Only remote clients reach this store, through the middleman's brokers,
   // which are scheduled actors: the store is best on the scheduler too (no

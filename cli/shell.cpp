@@ -78,7 +78,7 @@ int shell(client& c, const std::string& where) {
     }
     auto p = parser.parse(words, stdout, stderr);
     if (block.open())
-      last = block.add(p, o);
+      last = block.add(p, o, limit_of(c));
     else
       last = p.args ? run_command(c, *p.args, o) : p.exit;
     std::fflush(stdout);

@@ -278,6 +278,21 @@ head -c 2000 /dev/zero > "$work/2k"
 run set /big --file "$work/2k"; check "over capacity rc" 1 "$rc"; check "over capacity msg" "kvmem: No space left on device" "$err"
 kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=
 
+# Issue 15: values from files and streams are held to the server's
+# max_batch_bytes before they are read whole; a closed standard input says so.
+start_server --max-batch-bytes 1KiB
+run set /big --file "$work/2k"; check "file over max_batch_bytes rc" 2 "$rc"
+check "file over max_batch_bytes msg" "kvmem: cannot read $work/2k: it holds 2000 bytes, more than 1024 bytes, the most the store takes in one write (max_batch_bytes)" "$err"
+out=$(timeout 60 "${K[@]}" set /big - < /dev/zero 2>&1); rc=$?
+check "endless stream rc" 2 "$rc"
+check "endless stream msg" "kvmem: cannot read standard input: more than 1024 bytes, the most the store takes in one write (max_batch_bytes)" "$out"
+out=$(timeout 60 "${K[@]}" set /a - <&- 2>&1); rc=$?
+check "closed stdin rc" 2 "$rc"; check "closed stdin msg" "kvmem: cannot read standard input: it is closed" "$out"
+head -c 1000 /dev/zero > "$work/1k"
+run set /fits --file "$work/1k"; check "a value within the limit rc" 0 "$rc"
+run exists /big;               check "nothing written" absent "$out"
+kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=
+
 # Item 10: a server killed under the shell: said in words, naming the server.
 start_server
 mkfifo "$work/fifo"

@@ -1,209 +1,200 @@
-// The payloads of the BASP frames a kvmem server accepts from its clients
-// (internal, CAF-free; header-only).
+// The payloads of the BASP frames kvmem's peers exchange, checked against
+// the schema before CAF decodes a byte of them (internal; header-only,
+// CAF-free at run time).
 //
-// CAF 0.17.6 deserializes a direct message's payload (forwarding stack, then
-// a caf::message) and a down message's payload (a caf::error, whose context
-// is a caf::message) on the server, trusting the peer as it trusts headers:
-// a `@config_value` with an out-of-range variant index makes
-// caf::message::load throw std::runtime_error, which kills the BASP broker
-// (every client then sees "the store actor is down"), and a caf::message
-// nested 40,000 deep (`@message` inside `@message`...) overflows the stack
-// (SIGSEGV). Both found by tests/fuzz/fuzz_message.cpp.
+// CAF 0.17.6 decodes a direct message's payload (forwarding stack, then a
+// caf::message) and a down message's (two node ids, then a caf::error whose
+// context is a caf::message) trusting the peer as it trusts headers: a
+// message holding only a caf::error kills the store actor, a `@charbuf`
+// declaring 4 GiB makes CAF allocate and zero 4 GiB before it checks
+// anything, a key of 40 million empty segments costs 2.18 GB, a
+// `@config_value` with an unknown variant index throws (the BASP broker
+// dies), a message nested 40,000 deep overflows the stack (SIGSEGV).
 //
-// So the guard reads the part of such a payload that says what CAF will
-// decode -- the forwarding stack and the message's list of element type
-// names -- and lets the frame through only if every element is of a type a
-// kvmem client sends: kvmem's registered types (src/wire), atoms, integers,
-// strings, actor handles, and a caf::error first (a reply; its context
-// holding such flat types only). No `@message` (nesting), no
-// `@config_value`, no down/exit/group messages, no floating point, and no
-// (atom, strong_actor_ptr) pair, which CAF 0.17.6 takes for a link request
-// and static_casts to a proxy without checking.
+// So a message must be of one of the shapes of message_schema.hpp (exact
+// type list, atoms' values, every field read and bounded by
+// wire/wire_fields.hpp, every byte of the payload consumed):
+// - from a client (a server's guard): to a named receiver, CAF's info
+//   request; otherwise a request of the store's interface, or CAF's info
+//   reply. Nothing else reaches CAF: no error, no nested message, no
+//   config value, no char buffer, no (atom, actor pointer) pair (which CAF
+//   takes for a link request and casts to a proxy unchecked). A message of
+//   flat, well-formed types that is no served shape (another kvmem version,
+//   a wrong argument) is answered as the store would answer it, without
+//   CAF (verdict::answer, basp_reply.hpp); anything else drops the client.
+// - from a server (a client's guard): to a named receiver, CAF's info
+//   request; a response, one of the store's replies or an error; any other
+//   message, a watch's delivery or CAF's info reply. Anything else drops
+//   the connection: the client's calls then fail with `unavailable`.
+// - a down message (either way): two node ids, then an error with a flat
+//   context (or none).
+// Frames whose payload CAF decodes into no message (handshakes, monitor
+// messages) are checked by basp_frame.hpp only.
 //
-// Layout (CAF 0.17.6 binary serializer, verified on its output): sizes are
-// varbyte (7 bits a byte, low first, high bit = more); a string is its size
-// then its bytes; a node id is u64 atom of its kind, then for "default" a
-// u32 process id and a 20-byte host id ("" -- 0x0f -- is none); an actor
-// pointer is u64 id then node id; a message is u16 type number (0) then a
-// string "@<>" or "@<>+name+name..." then the elements; an error is u8 code,
-// u64 category atom, then its context message. A direct message's payload
-// is the forwarding stack (a sequence of actor pointers), then the message;
-// a down message's, two node ids, then an error.
+// Layout (CAF 0.17.6 binary serializer, verified on its output by
+// tests/message_schema_test.cpp): a node id is u64 atom of its kind, then
+// for "default" a u32 process id and a 20-byte host id (atom("") is none);
+// an actor pointer is u64 id then node id; a message is u16 type number (0)
+// then a string "@<>" or "@<>+name+..." then the elements; an error is u8
+// code, u64 category atom, then its context message.
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "net/basp_frame.hpp"
-#include "wire/wire_types.hpp"
+#include "net/message_schema.hpp"
+#include "wire/wire_cursor.hpp"
+#include "wire/wire_fields.hpp"
 
 namespace kvmem::detail::net {
 
+/// caf::message_id's response flag, in a direct message's operation data.
+inline constexpr std::uint64_t response_flag = std::uint64_t{1} << 63;
+/// caf::io::basp::header::named_receiver_flag: dest_actor is a name (atom).
+inline constexpr std::uint8_t named_receiver_flag = 0x01;
+/// Most stages of a message's forwarding stack.
+inline constexpr std::uint64_t max_stages = 16;
+
+/// What the guard does with a frame.
+enum class verdict {
+  deliver, // to CAF's broker
+  answer,  // not delivered; a request is answered with unexpected_message
+  drop,    // the peer is disconnected
+};
+
+struct payload_check {
+  verdict action = verdict::deliver;
+  std::string why; // for drop: what the peer sent
+};
+
+/// The node ids a frame named, for callers that compare them with the
+/// peer's (down messages: the node whose actor went down, twice).
+struct named_nodes {
+  std::optional<wire::node_ref> first, second;
+};
+
 namespace payload_detail {
 
-// The element types a kvmem server expects in a client's message: kvmem's
-// registered types that clients send (wire/wire_types.hpp, the one list),
-// then CAF's built-in types of flat structure.
-#define KVMEM_CLIENT_TYPE_client(name) name,
-#define KVMEM_CLIENT_TYPE_reply(name)
-#define KVMEM_CLIENT_TYPE(type, name, who) KVMEM_CLIENT_TYPE_##who(name)
-inline constexpr std::string_view allowed_types[] = {
-    KVMEM_WIRE_TYPES(KVMEM_CLIENT_TYPE)
-#undef KVMEM_CLIENT_TYPE
-#undef KVMEM_CLIENT_TYPE_reply
-#undef KVMEM_CLIENT_TYPE_client
-    // CAF's built-in types of flat structure
-    "@atom", "bool", "@i8", "@u8", "@i16", "@u16", "@i32", "@u32", "@i64", "@u64", "@str",
-    "@strvec", "@strset", "@strmap", "@charbuf", "@unit", "@actor", "@addr", "@timespan",
-    "@timestamp",
-    // checked in check_message: "@error" (first only), "@strong_actor_ptr"
-    // (not after an atom)
-};
+inline payload_check drop(std::string why) { return {verdict::drop, std::move(why)}; }
 
-inline constexpr std::size_t max_stages = 16;
-
-// A bounded reader over the payload; every read fails past its end.
-struct reader {
-  const unsigned char* p;
-  const unsigned char* end;
-  bool ok = true;
-
-  std::uint64_t be(std::size_t n) {
-    if (!ok || static_cast<std::size_t>(end - p) < n) {
-      ok = false;
-      return 0;
-    }
-    std::uint64_t x = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      x = (x << 8) | *p++;
-    return x;
+// "a message of a shape not served: @<>+@atom+@message" (truncated), and
+// for an error its context's type list: what the log says about a refusal.
+inline std::string describe_refusal(const wire::cursor& c, std::string_view list, const char* p,
+                                    std::size_t n, std::size_t message_at) {
+  std::string out = c.why();
+  out += ": @<>";
+  out.append(list.substr(0, 96));
+  if (list == "+@error") {
+    wire::cursor at{p + message_at, n - message_at};
+    wire::read_type_list(at);
+    at.u8();
+    at.u64();
+    auto context = wire::read_type_list(at);
+    if (at.ok())
+      out += " (context @<>" + std::string(context.substr(0, 96)) + ")";
   }
-  std::uint64_t varbyte() {
-    std::uint64_t x = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-      auto b = be(1);
-      if (!ok)
-        return 0;
-      x |= (b & 0x7f) << shift;
-      if ((b & 0x80) == 0)
-        return x;
-    }
-    ok = false;
-    return 0;
-  }
-  std::string_view string() {
-    auto n = varbyte();
-    if (!ok || static_cast<std::uint64_t>(end - p) < n) {
-      ok = false;
-      return {};
-    }
-    std::string_view s(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
-    p += n;
-    return s;
-  }
-};
-
-constexpr std::uint64_t atom_none = 0x0f;              // atom("")
-constexpr std::uint64_t atom_default = 0x3e9aab9bac79; // atom("default")
-
-// Skips a node id; false for kinds CAF 0.17.6 does not make by default.
-inline bool skip_node_id(reader& r) {
-  auto kind = r.be(8);
-  if (kind == atom_default) {
-    r.be(4); // process id
-    r.be(8); // host id: 20 bytes
-    r.be(8);
-    r.be(4);
-  } else if (kind != atom_none)
-    return false;
-  return r.ok;
+  return out;
 }
 
-inline bool is_allowed(std::string_view name) {
-  for (auto a : allowed_types)
-    if (a == name)
-      return true;
-  return false;
+inline bool read_stages(wire::cursor& c) {
+  auto n = c.size();
+  if (c.ok() && n > max_stages)
+    return c.fail("a forwarding stack above the limit");
+  for (std::uint64_t i = 0; i < n && wire::read_actor(c); ++i) {
+  }
+  return c.ok();
 }
 
-// Reads a message's type-name list; returns why it is refused, if it is.
-// `top`: an error may come first (with a flat context of its own).
-inline std::optional<std::string> check_message(reader& r, bool top) {
-  auto nr = r.be(2);
-  auto names = r.string();
-  if (!r.ok)
-    return std::string("a truncated message");
-  if (nr != 0)
-    return std::string("a message with a numbered type");
-  if (names == "@<>")
-    return std::nullopt;
-  if (names.substr(0, 4) != "@<>+")
-    return std::string("a malformed message type list");
-  names.remove_prefix(4);
-  std::size_t index = 0;
-  std::string_view previous;
-  bool error_first = false;
-  while (true) {
-    auto cut = names.find('+');
-    auto name = names.substr(0, cut);
-    bool ok = is_allowed(name) || (name == "@error" && top && index == 0) ||
-              (name == "@strong_actor_ptr" && previous != "@atom");
-    if (!ok)
-      return "a message holding a " + std::string(name.substr(0, 64)) + " (not served)";
-    if (name == "@error" && index == 0)
-      error_first = true;
-    previous = name;
-    ++index;
-    if (cut == std::string_view::npos)
-      break;
-    names.remove_prefix(cut + 1);
+// A direct message's payload: stages, then a message of `shapes`, then
+// nothing. `unserved`: a client's flat message of no served shape is
+// answered instead of dropping the client.
+inline payload_check check_message(const char* p, std::size_t n, std::span<const shape> shapes,
+                                   bool unserved) {
+  wire::cursor c{p, n};
+  if (!read_stages(c))
+    return drop(std::string(c.why()) + " in a message's forwarding stack");
+  auto message_at = n - c.remaining();
+  std::string_view list;
+  if (read_message(c, shapes, list)) {
+    if (!c.at_end())
+      return drop("a message with bytes after its end");
+    return {};
   }
-  if (error_first) {
-    r.be(1); // code
-    r.be(8); // category
-    if (auto why = check_message(r, false))
-      return "an error whose context is " + *why;
+  if (unserved) {
+    wire::cursor again{p + message_at, n - message_at};
+    wire::read_type_list(again);
+    if (read_unserved(again, list) && again.at_end())
+      return {verdict::answer, {}};
   }
-  return std::nullopt;
+  return drop(describe_refusal(c, list, p, n, message_at));
+}
+
+// A down message's payload: two node ids, then why the actor went down.
+inline payload_check check_down(const char* p, std::size_t n, named_nodes* nodes) {
+  wire::cursor c{p, n};
+  auto first = wire::read_node(c);
+  auto second = wire::read_node(c);
+  if (!first || !second)
+    return drop("a down message with a malformed node id");
+  if (nodes != nullptr)
+    *nodes = {first, second};
+  auto at = n - c.remaining();
+  if (!wire::read_error(c)) {
+    std::string why = "a down message whose reason is ";
+    why += c.why();
+    wire::cursor again{p + at, n - at};
+    again.u8();
+    again.u64();
+    auto context = wire::read_type_list(again);
+    if (again.ok())
+      why += ": @<>" + std::string(context.substr(0, 96));
+    return drop(std::move(why));
+  }
+  if (!c.at_end())
+    return drop("a down message with bytes after its end");
+  return {};
 }
 
 } // namespace payload_detail
 
-/// Why a kvmem server must drop the client that sent frame h with payload
-/// [p, p + n), or nothing if CAF may decode it. Frames whose payload CAF
-/// decodes into no message (handshakes, monitor messages) pass.
-inline std::optional<std::string> check_client_payload(const basp_header& h, const char* p,
-                                                       std::size_t n) {
+/// What a kvmem server does with frame h and payload [p, p + n) from a
+/// client. `nodes` (optional) gets the node ids a down message names.
+inline payload_check check_client_payload(const basp_header& h, const char* p, std::size_t n,
+                                          named_nodes* nodes = nullptr) {
   using namespace payload_detail;
-  reader r{reinterpret_cast<const unsigned char*>(p), reinterpret_cast<const unsigned char*>(p) + n};
   switch (static_cast<basp_op>(h.operation)) {
-    case basp_op::direct_message: {
-      auto stages = r.varbyte();
-      if (!r.ok || stages > max_stages)
-        return std::string("a message with a malformed forwarding stack");
-      for (std::uint64_t i = 0; i < stages; ++i) {
-        r.be(8); // actor id
-        if (!skip_node_id(r))
-          return std::string("a message with a malformed forwarding stack");
-      }
-      return check_message(r, true);
-    }
-    case basp_op::down_message: {
-      // Two node ids (seen on the wire: the same one twice), then why the
-      // actor went down: an error.
-      if (!skip_node_id(r) || !skip_node_id(r))
-        return std::string("a down message with a malformed node id");
-      r.be(1);
-      r.be(8);
-      if (auto why = check_message(r, false))
-        return "a down message whose reason is " + *why;
-      return std::nullopt;
-    }
+    case basp_op::direct_message:
+      if ((h.flags & named_receiver_flag) != 0)
+        return check_message(p, n, client_named, false);
+      if ((h.operation_data & response_flag) != 0)
+        return drop("a response from a client (a store asks nothing)");
+      return check_message(p, n, client_messages, true);
+    case basp_op::down_message:
+      return check_down(p, n, nodes);
     default:
-      return std::nullopt;
+      return {};
+  }
+}
+
+/// What a kvmem client does with frame h and payload [p, p + n) from the
+/// server it connected to.
+inline payload_check check_server_payload(const basp_header& h, const char* p, std::size_t n,
+                                          named_nodes* nodes = nullptr) {
+  using namespace payload_detail;
+  switch (static_cast<basp_op>(h.operation)) {
+    case basp_op::direct_message:
+      if ((h.flags & named_receiver_flag) != 0)
+        return check_message(p, n, server_named, false);
+      if ((h.operation_data & response_flag) != 0)
+        return check_message(p, n, server_responses, false);
+      return check_message(p, n, server_messages, false);
+    case basp_op::down_message:
+      return check_down(p, n, nodes);
+    default:
+      return {};
   }
 }
 

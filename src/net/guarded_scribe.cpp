@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "net/basp_payload.hpp"
+#include "net/basp_reply.hpp"
 
 namespace kvmem::detail::net {
 
@@ -163,13 +164,21 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
   // its new_data_msg and back): first the header, then the payload, which is
   // what the broker expects after asking for 32 bytes, then payload_len.
   auto& h = filter_.header();
-  if (state_->from() == sender::client) {
-    // CAF decodes a message's payload trusting it (basp_payload.hpp).
-    auto& payload = filter_.payload();
-    if (auto why = check_client_payload(h, payload.data(), payload.size())) {
-      drop(ctx, *why, guard_state::event::dropped);
+  // CAF decodes a message's payload trusting it (basp_payload.hpp).
+  auto& payload = filter_.payload();
+  auto check = state_->from() == sender::client
+                   ? check_client_payload(h, payload.data(), payload.size())
+                   : check_server_payload(h, payload.data(), payload.size());
+  switch (check.action) {
+    case verdict::drop:
+      drop(ctx, check.why, guard_state::event::dropped);
       return false;
-    }
+    case verdict::answer:
+      answer(h);
+      filter_.next();
+      return true;
+    case verdict::deliver:
+      break;
   }
   if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
       caf::message_id(h.operation_data).is_request())
@@ -188,6 +197,17 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
   }
   filter_.next();
   return true;
+}
+
+void guarded_scribe::answer(const basp_header& h) {
+  if (!is_request(h))
+    return; // a message nobody waits for: dropped, as the store would
+  // Counted as a request delivered, and its reply as a reply (scan_output).
+  ++requests_;
+  auto frame = unexpected_message_reply(h);
+  auto& out = wr_buf();
+  out.insert(out.end(), frame.begin(), frame.end());
+  flush();
 }
 
 void guarded_scribe::drop(caf::execution_unit* ctx, const std::string& why,

@@ -5,9 +5,10 @@
 // then as many payload bytes as the header declares, into a buffer sized
 // up front. This one reads whatever arrives (at most 64 KiB at a time), cuts
 // it into frames with a frame_filter, and hands the broker a frame only when
-// it is complete and its header passed the rules of basp_frame.hpp; a peer
-// that breaks them is disconnected before the broker sees a byte of the bad
-// frame. The broker's own read requests are ignored: the filter knows BASP's
+// it is complete, its header passed the rules of basp_frame.hpp and its
+// payload the schema of basp_payload.hpp (on both ends: a server checks its
+// clients, a client its server); a peer that breaks them is disconnected
+// before the broker sees a byte of the bad frame. The broker's own read requests are ignored: the filter knows BASP's
 // framing. It runs on CAF's multiplexer thread, like every scribe, so it adds
 // no thread hop and no copy of small frames beyond one memcpy.
 //
@@ -95,6 +96,9 @@ private:
   // dropped, detached or paused (the rest of the input is then kept).
   bool process(caf::execution_unit* ctx, const char* p, const char* end);
   bool deliver(caf::execution_unit* ctx);
+  // Answers a request CAF is not shown (basp_payload.hpp, verdict::answer)
+  // with unexpected_message, as the store would.
+  void answer(const basp_header& h);
   void drop(caf::execution_unit* ctx, const std::string& why, guard_state::event kind);
   bool must_pause();
   bool may_resume();

@@ -156,8 +156,9 @@ void check(const std::uint8_t* data, std::size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   kvmem::detail::net::basp_header h;
   h.operation = static_cast<std::uint8_t>(kvmem::detail::net::basp_op::direct_message);
-  if (kvmem::detail::net::check_client_payload(h, reinterpret_cast<const char*>(data), size))
-    return 0; // the guard drops the peer
+  auto verdict = kvmem::detail::net::check_client_payload(h, reinterpret_cast<const char*>(data), size);
+  if (verdict.action != kvmem::detail::net::verdict::deliver)
+    return 0; // the guard drops the peer, or answers without CAF
   kvmem_fuzz::server_system(); // started on the main thread, once
   auto run = [&] { check(data, size); };
   on_small_stack(run);

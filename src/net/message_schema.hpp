@@ -58,7 +58,7 @@ inline constexpr std::string_view builtin_names[] = {
     "@downstream_msg", "@duration", "@error", "@exit", "@group", "@group_down", "@i16", "@i32",
     "@i64", "@i8", "@ldouble", "@message", "@message_id", "@node", "@open_stream_msg", "@str",
     "@strmap", "@strong_actor_ptr", "@strset", "@strvec", "@timeout", "@timespan", "@timestamp",
-    "@u16", "@u16_str", "@u32", "@u32_str", "@u64", "@u8", "@unit", "@upstream_msg",
+    "@u16", "@u16str", "@u32", "@u32str", "@u64", "@u8", "@unit", "@upstream_msg",
     "@weak_actor_ptr", "bool", "double", "float"};
 static_assert(std::size(builtin_names) + 1 == caf::type_nrs, "CAF's list of built-in types changed");
 

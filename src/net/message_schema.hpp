@@ -216,6 +216,32 @@ inline constexpr auto server_responses = schema_detail::concat(
     schema_detail::to_array<store_replies.size()>(store_replies), std::array<shape, 1>{error_reply::value});
 inline constexpr std::array<shape, 2> server_messages{delivery::value, info_reply::value};
 
+namespace schema_detail {
+
+// The marks of wire/wire_types.hpp agree with the interface: every kvmem
+// type in a request is marked `client`, every one in a reply or a delivery
+// `reply`.
+constexpr bool marked(std::string_view name, std::string_view who) {
+#define KVMEM_SCHEMA_MARK(type, wire_name, mark) \
+  if (name == wire_name)                         \
+    return who == #mark;
+  KVMEM_WIRE_TYPES(KVMEM_SCHEMA_MARK)
+#undef KVMEM_SCHEMA_MARK
+  return true; // one of CAF's types
+}
+constexpr bool all_marked(std::span<const shape> shapes, std::string_view who) {
+  for (auto& s : shapes)
+    for (auto& e : s.elements)
+      if (!marked(e.name, who))
+        return false;
+  return true;
+}
+static_assert(all_marked(store_requests, "client"), "a type a client sends is not marked `client`");
+static_assert(all_marked(store_replies, "reply") && all_marked(std::array{delivery::value}, "reply"),
+              "a type a store sends is not marked `reply`");
+
+} // namespace schema_detail
+
 /// Reads the elements of `s` at c; false (c failed) if one is refused or
 /// an atom has another value.
 inline bool read_elements(wire::cursor& c, const shape& s) {

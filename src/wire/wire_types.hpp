@@ -5,9 +5,10 @@
 // wire name. Types that travel only inside another (an expect inside a
 // write_op, the entry_stat inside a read_result) are written by their
 // parent's inspect and are not listed. The mark says who sends it:
-// `client` — a client's requests to a store (what a served store's guard,
-// net/basp_payload.hpp, lets through); `reply` — only a store sends it (its
-// replies, deliveries and error contexts): a server refuses it from a peer.
+// `client` — a client's requests to a store; `reply` — only a store sends it
+// (its replies, deliveries and error contexts). The guard's schema
+// (net/message_schema.hpp) derives the messages themselves from the store's
+// interface, and checks at compile time that these marks agree with it.
 //
 // X(C++ type, wire name, client | reply); the type is read only where
 // register_types expands the list.

@@ -4,13 +4,17 @@
 // a proxy registry, reading the forwarding stack and then the caf::message
 // (caf/io/basp/remote_message_handler.hpp, CAF 0.17.6).
 //
-// As in a server, the guard's payload check (net/basp_payload.hpp) runs
-// first, and only what it passes reaches CAF: what the guard refuses never
-// reaches a server's decoder.
+// As in a server and a client, the guard's payload check
+// (net/basp_payload.hpp) runs first, in both directions (a client's request;
+// a server's response or other message), and only what it passes reaches
+// CAF: what the guard refuses never reaches a decoder. An input starting
+// with 0xff is structured: one of the schema's shapes by its second byte,
+// then the bytes of its elements.
 //
-// Decoding must fail cleanly or give a message whose kvmem elements are
-// valid (wire_checks.hpp) and which encodes, decodes back, and encodes to
-// the same bytes again. Proxies for remote actors are not created (the
+// What the guard passes, CAF must decode without error and to the last
+// byte (the schema's readers agree with CAF's decoders), giving a message
+// whose kvmem elements are valid (wire_checks.hpp) and which encodes,
+// decodes back, and encodes to the same bytes again. Proxies for remote actors are not created (the
 // registry's backend returns none), so handles to other nodes decode empty.
 #include <cstddef>
 #include <cstdint>
@@ -124,9 +128,13 @@ void check(const std::uint8_t* data, std::size_t size) {
   stages st;
   caf::message msg;
   {
+    // The guard passed it: CAF must decode all of it (the readers and
+    // CAF's decoders agree), else the schema lets through what CAF refuses.
     caf::binary_deserializer source{ctx, reinterpret_cast<const char*>(data), size};
-    if (source(st, msg))
-      return; // rejected cleanly
+    auto err = source(st, msg);
+    KVMEM_FUZZ_CHECK(!err, "the guard passed a message CAF does not decode: {}", caf::to_string(err));
+    KVMEM_FUZZ_CHECK(source.remaining() == 0, "the guard passed a message with {} bytes CAF leaves",
+                     source.remaining());
   }
   const std::string bad = invalid_element(msg);
   KVMEM_FUZZ_CHECK(bad.empty(), "decoding gave an invalid message element (index: type) {}", bad);
@@ -151,16 +159,49 @@ void check(const std::uint8_t* data, std::size_t size) {
   KVMEM_FUZZ_CHECK(encode(ctx, st2, msg2) == bytes, "encoding a message is not stable");
 }
 
+// A structured input: 0xff, a byte choosing one of the schema's shapes
+// (message_schema.hpp), then the bytes of its elements: the fuzzer then
+// mutates fields behind a valid type list (hostile lengths, counts, codes)
+// instead of mostly failing at the type list.
+std::string structured(const std::uint8_t* data, std::size_t size) {
+  using namespace kvmem::detail::net;
+  std::vector<shape> all(client_messages.begin(), client_messages.end());
+  all.insert(all.end(), server_responses.begin(), server_responses.end());
+  all.insert(all.end(), server_messages.begin(), server_messages.end());
+  auto& s = all[data[1] % all.size()];
+  std::string p(1, '\0'); // no forwarding stack
+  p.append(2, '\0');      // no type number
+  p.push_back(static_cast<char>(s.names.size()));
+  p += s.names;
+  p.append(reinterpret_cast<const char*>(data) + 2, size - 2);
+  return p;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  kvmem::detail::net::basp_header h;
-  h.operation = static_cast<std::uint8_t>(kvmem::detail::net::basp_op::direct_message);
-  auto verdict = kvmem::detail::net::check_client_payload(h, reinterpret_cast<const char*>(data), size);
-  if (verdict.action != kvmem::detail::net::verdict::deliver)
+  using namespace kvmem::detail::net;
+  std::string payload;
+  if (size >= 2 && data[0] == 0xff)
+    payload = structured(data, size);
+  else
+    payload.assign(reinterpret_cast<const char*>(data), size);
+  // As a server's guard checks a client's request, and as a client's guard
+  // checks its server's response or other message: CAF sees it if any of
+  // them lets it through.
+  const auto p = payload.data();
+  const auto n = payload.size();
+  const bool delivered =
+      check_client_payload(make_header(basp_op::direct_message, 0, 0x1000000000000001, 9, 6), p, n).action ==
+          verdict::deliver ||
+      check_server_payload(make_header(basp_op::direct_message, 0, 0x9000000000000001, 6, 9), p, n).action ==
+          verdict::deliver ||
+      check_server_payload(make_header(basp_op::direct_message, 0, 0x1000000000000000, 0, 9), p, n).action ==
+          verdict::deliver;
+  if (!delivered)
     return 0; // the guard drops the peer, or answers without CAF
   kvmem_fuzz::server_system(); // started on the main thread, once
-  auto run = [&] { check(data, size); };
+  auto run = [&] { check(reinterpret_cast<const std::uint8_t*>(p), n); };
   on_small_stack(run);
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/config_value.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/proxy_registry.hpp>
 #include <caf/scoped_actor.hpp>

@@ -17,6 +17,7 @@
 // A new signature whose types have no reader fails to compile here.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>

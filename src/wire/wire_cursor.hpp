@@ -29,7 +29,6 @@ public:
   const char* why() const noexcept { return why_; }
   std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - p_); }
   bool at_end() const noexcept { return p_ == end_; }
-  const unsigned char* position() const noexcept { return p_; }
 
   /// Marks the input refused (if it is not already), with a static reason.
   /// Returns false, for `return c.fail("...")`.

@@ -322,3 +322,38 @@ TEST_CASE_METHOD(coordinator_fixture, "an error nobody asked for does not end th
   CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/a"))).value() == "v");
   CHECK(ask<kvmem::version_t>(kvmem::version_atom::value).value() == 1);
 }
+
+// (An exit message does end it: that is how its owner stops it, and only
+// code in its process can send one — the network guard refuses it.)
+TEST_CASE_METHOD(coordinator_fixture, "no message shape ends the store or changes its data") {
+  CHECK(ask<kvmem::version_t>(kvmem::set_atom::value, K("/a"), kvmem::bytes{"v"}).value() == 1);
+  auto untyped = caf::actor_cast<caf::actor>(s.actor());
+  auto stranger = caf::actor_cast<caf::actor_addr>(self);
+  std::vector<std::pair<const char*, caf::message>> shapes{
+      {"empty", caf::make_message()},
+      {"nested", caf::make_message(caf::make_message(1, 2))},
+      {"down from an actor never monitored", caf::make_message(caf::down_msg{stranger, caf::sec::runtime_error})},
+      {"group down", caf::make_message(caf::group_down_msg{})},
+      {"timeout", caf::make_message(caf::timeout_msg{caf::atom("receive"), 42})},
+      {"an error nobody asked for", caf::make_message(caf::make_error(caf::sec::runtime_error))},
+      {"error with more", caf::make_message(caf::make_error(caf::sec::runtime_error, "forged"), 1)},
+      {"a known atom, no payload", caf::make_message(kvmem::commit_atom::value)},
+      {"set without a value", caf::make_message(kvmem::set_atom::value, K("/a"))},
+      {"read of a string", caf::make_message(kvmem::read_atom::value, std::string("/a"))},
+  };
+  for (auto& [what, msg] : shapes) {
+    INFO(what);
+    self->send(untyped, msg);
+    sched.run();
+    // Anything outside the interface is answered unexpected_message (or
+    // nothing); the store is still there, and its data unchanged.
+    while (self->mailbox().size() > 0)
+      self->receive([](caf::error&) {}, [](caf::message&) {});
+    auto alive = self->request(untyped, caf::infinite, kvmem::version_atom::value);
+    sched.run();
+    std::optional<kvmem::version_t> v;
+    alive.receive([&](kvmem::version_t x) { v = x; }, [](caf::error&) {});
+    REQUIRE(v == kvmem::version_t{1});
+  }
+  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/a"))).value() == "v");
+}

@@ -404,6 +404,9 @@ TEST_CASE_METHOD(schema_fixture, "errors, deliveries and CAF's info exchange are
   for (auto e : {caf::make_error(caf::sec::request_receiver_down), caf::make_error(caf::sec::invalid_argument, "x"),
                  caf::make_error(caf::exit_reason::user_shutdown), caf::make_error(caf::sec::unexpected_message)})
     CHECK(from_server(schema_response, payload_of(sys, caf::make_message(e))) == verdict::deliver);
+  // The empty reply to a request of a reacts_to signature.
+  CHECK(from_server(schema_response, payload_of(sys, caf::message{})) == verdict::deliver);
+  CHECK(from_server(schema_send, payload_of(sys, caf::message{})) == verdict::drop);
   // CAF's own exchange when nodes meet: by name, and the answer.
   auto named = make_header(basp_op::direct_message, 0, 0x1000000000000000, 7,
                            static_cast<std::uint64_t>(caf::atom("SpawnServ")),

@@ -14,6 +14,7 @@
 
 #include <caf/binary_serializer.hpp>
 #include <caf/node_id.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "net/basp_frame.hpp"
 #include "net_fixture.hpp"
@@ -366,4 +367,16 @@ TEST_CASE_METHOD(schema_fixture, "a hostile server's reply leaves a client alive
     std::this_thread::sleep_for(100ms);
   }
   CHECK(reread.value() == std::string(50, 'v'));
+}
+
+TEST_CASE_METHOD(schema_fixture, "a request to a signature that replies nothing gets CAF's empty reply through") {
+  // An actor client may ask (unpin_atom, pin) with request instead of send:
+  // CAF then answers with an empty message, which the client's guard lets
+  // through.
+  caf::scoped_actor self{client_node.sys, true};
+  bool answered = false;
+  self->request(remote.actor(), 10s, kvmem::unpin_atom::value, kvmem::pin{12345})
+      .receive([&] { answered = true; }, [&](caf::error&) {});
+  CHECK(answered);
+  REQUIRE(c.get(K("/data/k7")).value() == std::string(70, 'v'));
 }

@@ -13,7 +13,8 @@
 //   BASP broker asks the other node's spawn server, by name, for
 //   (sys_atom, get_atom, "info"); any actor answers (ok_atom, "info",
 //   itself, its name));
-// - error_reply: a caf::error, whose context holds flat types only.
+// - error_reply: a caf::error, whose context holds flat types only;
+// - empty_reply: what CAF answers a request to a reacts_to signature.
 // A new signature whose types have no reader fails to compile here.
 #pragma once
 
@@ -112,7 +113,7 @@ constexpr auto join_names() {
   std::size_t i = 0;
   for (char ch : std::string_view{"@<>"})
     out[i++] = ch;
-  auto add = [&](std::string_view name) {
+  [[maybe_unused]] auto add = [&](std::string_view name) { // unused for no types
     out[i++] = '+';
     for (char ch : name)
       out[i++] = ch;
@@ -203,6 +204,9 @@ using info_request = shape_of<caf::sys_atom, caf::get_atom, std::string>;
 using info_reply = shape_of<caf::ok_atom, std::string, caf::strong_actor_ptr, std::string>;
 /// A reply that is an error.
 using error_reply = shape_of<caf::error>;
+/// The empty reply CAF sends when a request meets a handler that returns
+/// nothing (a reacts_to signature, e.g. unpin, asked with request).
+using empty_reply = shape_of<>;
 
 /// What a server accepts from a client, by kind of message: to a named
 /// receiver; otherwise (requests and sends to actors).
@@ -214,7 +218,8 @@ inline constexpr auto client_messages = schema_detail::concat(
 /// other messages.
 inline constexpr std::array<shape, 1> server_named{info_request::value};
 inline constexpr auto server_responses = schema_detail::concat(
-    schema_detail::to_array<store_replies.size()>(store_replies), std::array<shape, 1>{error_reply::value});
+    schema_detail::to_array<store_replies.size()>(store_replies),
+    std::array<shape, 2>{error_reply::value, empty_reply::value});
 inline constexpr std::array<shape, 2> server_messages{delivery::value, info_reply::value};
 
 namespace schema_detail {

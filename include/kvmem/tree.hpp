@@ -234,7 +234,8 @@ private:
   struct cursor;
   struct path_cost;
   found lookup(const key& k) const noexcept;
-  path_cost descend_cost(const key& k, std::size_t created_from) const noexcept;
+  path_cost descend_cost(const key& k, std::size_t created_from,
+                         bool after_an_edit = false) const noexcept;
   cursor descend(const key& k, std::size_t created_from, std::int64_t delta, stamp at,
                  detail::node_reserve& res, detail::seg_name* names) noexcept;
   result<void> put_value(const key& k, bytes v, ptime vtime, stamp at, change_list* effects);

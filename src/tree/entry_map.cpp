@@ -192,6 +192,24 @@ entry* take(entry* t, std::string_view name, payload* out, node_reserve& res) no
   return rebalance(m, res);
 }
 
+std::size_t edit_cost(const entry* t, std::string_view name, bool shared, const entry** found,
+                      bool* copied) noexcept {
+  std::size_t n = 0;
+  *found = nullptr;
+  while (t) {
+    shared = shared || !unique(t);
+    n += shared ? 1 : 0;
+    int c = compare(name, t->name);
+    if (c == 0) {
+      *found = t;
+      break;
+    }
+    t = c < 0 ? t->l : t->r;
+  }
+  *copied = shared;
+  return n;
+}
+
 entry* edit(entry** slot, std::string_view name, node_reserve& res) noexcept {
   while (*slot) {
     *slot = own(*slot, res);

@@ -49,6 +49,14 @@ inline std::size_t take_bound(const entry* t) noexcept {
 /// The entry named `name`, or nullptr. Iterative, no allocation.
 const entry* find(const entry* t, std::string_view name) noexcept;
 
+/// Exactly the entries edit(&t, name) takes from the reserve: those on the
+/// path to `name` that are shared, and every one below a shared one (its
+/// copy shares its children) — all of them if `shared` (whoever holds t is
+/// itself copied). Sets *copied to whether the entry found is copied (so
+/// its child is too), *found to it (nullptr if absent). O(height).
+std::size_t edit_cost(const entry* t, std::string_view name, bool shared, const entry** found,
+                      bool* copied) noexcept;
+
 /// Inserts or replaces the entry named `name`; consumes t and p.child. A new
 /// entry takes `fresh` (made beforehand, equal to name) as its name; on
 /// replacement the old child is released and `fresh` is not used (it may be

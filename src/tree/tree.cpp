@@ -194,17 +194,34 @@ result<void> tree::check_space(std::int64_t delta) const {
   return {};
 }
 
-tree::path_cost tree::descend_cost(const key& k, std::size_t created_from) const noexcept {
+// What descend() takes from the reserve. Down the existing path, only what
+// is shared is copied (and everything below a copy, whose children it
+// shares), so a run of writes to a tree that nobody else holds edits in
+// place and reserves nothing for the path. `after_an_edit`: the nodes are
+// for a descend that follows another edit of this tree (rename), which may
+// have copied and rotated nodes of the path: then the bound is the path's
+// height and every dictionary, whatever is shared now.
+tree::path_cost tree::descend_cost(const key& k, std::size_t created_from,
+                                   bool after_an_edit) const noexcept {
   const auto& segs = k.segments();
   path_cost c;
-  c.dicts = 1; // the root
+  bool shared = after_an_edit || !unique(root_);
+  c.dicts = shared ? 1 : 0; // the root
   const dict_node* d = root_;
   for (std::size_t i = 0; i + 1 < segs.size(); ++i) {
-    ++c.dicts; // the dictionary at segs[i]: copied if shared, or created
-    if (i < created_from) {
+    if (i < created_from && after_an_edit) {
+      ++c.dicts;
       c.entries += edit_bound(d->root);
       d = static_cast<const dict_node*>(find(d->root, segs[i])->child);
+    } else if (i < created_from) {
+      const entry* e = nullptr;
+      bool copied = false;
+      c.entries += edit_cost(d->root, segs[i], shared, &e, &copied);
+      d = static_cast<const dict_node*>(e->child);
+      shared = copied || !unique(d); // the dictionary at segs[i]: copied if shared
+      c.dicts += shared ? 1 : 0;
     } else {
+      ++c.dicts; // the dictionary at segs[i], created
       // The new entry (and its path) in d, then the edit that finds it.
       c.entries += d ? put_bound(d->root) + edit_bound(d->root) + 1 : 2;
       d = nullptr; // below here everything is new

@@ -109,7 +109,7 @@ result<bool> tree::rename(const key& src, const key& dst, stamp at, change_list*
   node_reserve res;
   fresh_names names;
   auto from = descend_cost(src, src.depth());
-  auto to = descend_cost(target, created_from);
+  auto to = descend_cost(target, created_from, true);
   res.reserve(from.entries + take_bound(from.last->root) + to.entries +
                   put_bound(to.last ? to.last->root : nullptr),
               from.dicts + to.dicts);

@@ -64,6 +64,7 @@ struct serve_args {
   std::uint64_t capacity = unlimited;
   std::uint64_t max_batch_bytes = store_options{}.max_batch_bytes;
   bool insecure_nonlocal = false;
+  bool insecure_unguarded_tls = false;
   tls_options tls;
   /// --history N, --history-age DURATION: versions retained for get --at,
   /// ls --at, diff and watch --from (store_options::history_*).

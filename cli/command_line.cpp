@@ -311,6 +311,9 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
           "also keep the versions younger than this, e.g. 30s, 5m (default 0s)")
       ->option_text("DURATION")
       ->transform(duration_value(max_history_age_ms));
+  serve->add_flag("--insecure-unguarded-tls", s.insecure_unguarded_tls,
+                  "serve over TLS although CAF's TLS transport has no guard (every "
+                  "certificate holder trusted)");
   serve->add_flag("--insecure-nonlocal", s.insecure_nonlocal,
                   "allow a non-loopback --bind without TLS (trusted networks only)");
   add_tls(*serve, s.tls);

@@ -17,6 +17,7 @@ int serve(const serve_args& args) {
   serve_options sopts;
   sopts.bind = args.bind;
   sopts.allow_nonlocal_bind = args.insecure_nonlocal;
+  sopts.allow_unguarded_tls = args.insecure_unguarded_tls;
   store_options opts;
   opts.capacity = args.capacity;
   opts.max_batch_bytes = args.max_batch_bytes;

@@ -69,7 +69,13 @@ TEST_CASE("a store served over mutual TLS talks to certified peers only") {
   tls_node server{certs.tls("server")};
   auto st = kvmem::spawn_store(*server.sys, kvmem::system_clock{}, {.detached = false});
   // With TLS, a non-loopback address needs no insecure flag.
-  auto port = kvmem::publish(*server.sys, st, 0, {.bind = "0.0.0.0"}).value();
+  // Without the opt-in, TLS is refused: it has no guard (docs/remote.md).
+  auto refused = kvmem::publish(*server.sys, st, 0, {.bind = "0.0.0.0"});
+  REQUIRE(!refused);
+  CHECK(refused.error().code == kvmem::errc::invalid_argument);
+  CHECK_THAT(refused.error().detail, Catch::Contains("allow_unguarded_tls"));
+  auto port =
+      kvmem::publish(*server.sys, st, 0, {.bind = "0.0.0.0", .allow_unguarded_tls = true}).value();
 
   {
     tls_node client{certs.tls("client")};

@@ -66,11 +66,17 @@ struct serve_options {
   // direct messages, monitor/down messages and heartbeats, with the header
   // fields CAF would check and payload sizes within the limits below); a
   // frame reaches the broker only once all of it has arrived. A peer that
-  // breaks a rule is disconnected and the event logged. With TLS the guard
-  // is not used: peers prove who they are before any BASP byte is read.
+  // breaks a rule is disconnected and the event logged.
 
   /// Off only to measure what the guard costs; never on a reachable port.
   bool guard = true;
+  /// With TLS there is no guard: CAF 0.17.6's TLS acceptor and scribes are
+  /// internal to libcaf_openssl, so nothing can check the BASP bytes a
+  /// certified peer sends after the TLS handshake (one 32-byte frame
+  /// crashes the server, one header makes it allocate 4 GB). publish()
+  /// therefore refuses TLS unless this is set: only when every holder of a
+  /// certificate from the CA is trusted not to attack the server.
+  bool allow_unguarded_tls = false;
   /// Largest frame (message) a peer may send; above it the peer is dropped.
   std::uint32_t max_frame_bytes = default_max_frame_bytes;
   /// Bytes of incomplete frames held for all peers together; a peer whose

@@ -100,6 +100,13 @@ result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint1
   if (!sys.has_middleman())
     return error::make(errc::invalid_argument,
                        "the actor system has no middleman: call kvmem::enable_remote(cfg)");
+  if (tls && !opts.allow_unguarded_tls)
+    return error::make(errc::invalid_argument,
+                       "refusing to serve over TLS: CAF 0.17.6's TLS transport cannot be "
+                       "guarded, so any peer holding a certificate from the CA could crash "
+                       "the server with one malformed frame; set allow_unguarded_tls "
+                       "(serve --insecure-unguarded-tls) only if every certificate holder "
+                       "is trusted");
   if (!tls && opts.guard)
     return detail::net::publish_guarded(sys, caf::actor_cast<caf::strong_actor_ptr>(s.actor()),
                                 sys.message_types(s.actor()), port, opts);

@@ -293,14 +293,14 @@ std::vector<std::pair<caf::message, std::optional<caf::message>>> schema_message
   return {{schema_sig<Sigs>::request(rng, alive), schema_sig<Sigs>::reply(rng, alive)}...};
 }
 
-struct schema_fixture {
+struct wire_schema_fixture {
   test::node n;
   caf::actor_system& sys = n.sys;
   schema_context ctx{sys};
   rng_t rng{Catch::rngSeed() + 31};
   // What actor handles in random values name (when not none).
   caf::actor alive = sys.spawn([](caf::event_based_actor*) { return caf::behavior{[](int) {}}; });
-  ~schema_fixture() { caf::anon_send_exit(alive, caf::exit_reason::user_shutdown); }
+  ~wire_schema_fixture() { caf::anon_send_exit(alive, caf::exit_reason::user_shutdown); }
 };
 
 } // namespace
@@ -310,7 +310,7 @@ TEST_CASE("CAF's built-in type names are those the schema knows") {
     CHECK(schema_detail::builtin_names[i] == std::string_view{caf::numbered_type_names[i]});
 }
 
-TEST_CASE_METHOD(schema_fixture, "every field reader walks exactly what the serializer writes") {
+TEST_CASE_METHOD(wire_schema_fixture, "every field reader walks exactly what the serializer writes") {
   auto check = [&](std::string_view name, const std::string& b) {
     INFO(name);
     auto read = wire::find_field(name);
@@ -351,7 +351,7 @@ TEST_CASE_METHOD(schema_fixture, "every field reader walks exactly what the seri
   }
 }
 
-TEST_CASE_METHOD(schema_fixture, "every request and reply of the store's interface is accepted, and nothing near it") {
+TEST_CASE_METHOD(wire_schema_fixture, "every request and reply of the store's interface is accepted, and nothing near it") {
   const auto sigs = kvmem::store_remote_actor::signatures{};
   std::size_t requests = 0, replies = 0;
   for (int round = 0; round < 60; ++round) {
@@ -389,7 +389,7 @@ TEST_CASE_METHOD(schema_fixture, "every request and reply of the store's interfa
   CHECK(replies > 0);
 }
 
-TEST_CASE_METHOD(schema_fixture, "errors, deliveries and CAF's info exchange are accepted where they belong") {
+TEST_CASE_METHOD(wire_schema_fixture, "errors, deliveries and CAF's info exchange are accepted where they belong") {
   for (int i = 0; i < 200; ++i) {
     auto err = payload_of(sys, caf::make_message(schema_random_error(rng)));
     CHECK(from_server(schema_response, err) == verdict::deliver);
@@ -424,7 +424,7 @@ TEST_CASE_METHOD(schema_fixture, "errors, deliveries and CAF's info exchange are
   CHECK(check_client_payload(named, get.data(), get.size()).action == verdict::drop);
 }
 
-TEST_CASE_METHOD(schema_fixture, "the shapes that killed or bloated a server are refused before CAF") {
+TEST_CASE_METHOD(wire_schema_fixture, "the shapes that killed or bloated a server are refused before CAF") {
   auto refused = [&](const std::string& p, std::string_view why) {
     auto v = check_client_payload(schema_request, p.data(), p.size());
     CHECK(v.action == verdict::drop);
@@ -443,7 +443,7 @@ TEST_CASE_METHOD(schema_fixture, "the shapes that killed or bloated a server are
           "@strong_actor_ptr");
 }
 
-TEST_CASE_METHOD(schema_fixture, "keys, values, sequences, codes and flags are bounded before CAF allocates") {
+TEST_CASE_METHOD(wire_schema_fixture, "keys, values, sequences, codes and flags are bounded before CAF allocates") {
   auto set_with_key = [&](const std::string& key_bytes) {
     // (kv_set, key, bytes): the key's bytes as given.
     auto ok = payload_of(sys, caf::make_message(kvmem::set_atom::value, kvmem::key{}, kvmem::bytes{"v"}));
@@ -490,7 +490,7 @@ TEST_CASE_METHOD(schema_fixture, "keys, values, sequences, codes and flags are b
   CHECK_THAT(why(cm), Catch::Contains("longer than the message"));
 }
 
-TEST_CASE_METHOD(schema_fixture, "a mistaken request is answered as the store answers it, without CAF") {
+TEST_CASE_METHOD(wire_schema_fixture, "a mistaken request is answered as the store answers it, without CAF") {
   // Flat, well-formed, not served: answered, the client kept.
   for (auto m : {caf::make_message(std::string("not a kvmem message"), 42),
                  caf::make_message(kvmem::read_atom::value, 42),
@@ -514,7 +514,7 @@ TEST_CASE_METHOD(schema_fixture, "a mistaken request is answered as the store an
   CHECK_FALSE(is_request(schema_response));
 }
 
-TEST_CASE_METHOD(schema_fixture, "down messages: node ids and a flat reason") {
+TEST_CASE_METHOD(wire_schema_fixture, "down messages: node ids and a flat reason") {
   auto node = bytes_of(sys, sys.node());
   auto down = [&](caf::error e) { return node + node + bytes_of(sys, e); };
   auto h = make_header(basp_op::down_message, 0, 0, 7, 0);

@@ -354,5 +354,11 @@ TEST_CASE_METHOD(coordinator_fixture, "no message shape ends the store or change
     alive.receive([&](kvmem::version_t x) { v = x; }, [](caf::error&) {});
     REQUIRE(v == kvmem::version_t{1});
   }
-  CHECK(read<kvmem::bytes>(kvmem::read_op::get(K("/a"))).value() == "v");
+  auto get = self->request(untyped, caf::infinite, kvmem::read_atom::value,
+                           kvmem::read_op::get(K("/a")));
+  sched.run();
+  std::optional<kvmem::read_result> value;
+  get.receive([&](kvmem::read_result& r) { value = std::move(r); }, [](caf::error&) {});
+  REQUIRE(value);
+  CHECK(kvmem::read_as<kvmem::bytes>(*value).value() == "v");
 }

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -43,6 +44,33 @@ struct node {
   }
   caf::actor_system_config cfg;
   caf::actor_system sys{init(cfg)};
+};
+
+/// A store served on a loopback port (guarded, its log lines kept in
+/// `log`), with one client of it on another node: what the tests that send
+/// a server hostile bytes start from.
+struct logged_server {
+  node server;
+  kvmem::store st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, test::served);
+  std::vector<std::string> log;
+  std::mutex log_m;
+  kvmem::serve_options opts = [this] {
+    kvmem::serve_options o;
+    o.log = [this](const std::string& line) {
+      std::lock_guard g{log_m};
+      log.push_back(line);
+    };
+    return o;
+  }();
+  std::uint16_t port = kvmem::publish(server.sys, st, 0, opts).value();
+  node client_node;
+  kvmem::store remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
+  kvmem::client c{client_node.sys, remote};
+
+  ~logged_server() {
+    kvmem::unpublish(server.sys, st, port);
+    caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
+  }
 };
 
 /// A TCP connection to 127.0.0.1:port, or -1.

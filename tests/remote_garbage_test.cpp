@@ -122,33 +122,13 @@ struct recorder {
   }
 };
 
-struct garbage_fixture {
-  node server;
-  kvmem::store st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, test::served);
-  std::vector<std::string> log;
-  std::mutex log_m;
-  kvmem::serve_options opts = [this] {
-    kvmem::serve_options o;
-    o.log = [this](const std::string& line) {
-      std::lock_guard g{log_m};
-      log.push_back(line);
-    };
-    return o;
-  }();
-  std::uint16_t port = kvmem::publish(server.sys, st, 0, opts).value();
-  node client_node;
-  kvmem::store remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
-  kvmem::client c{client_node.sys, remote};
+struct garbage_fixture : test::logged_server {
   int round = 0;
 
   garbage_fixture() {
     for (int i = 0; i < 50; ++i)
       REQUIRE(c.set(K("/data/k" + std::to_string(i)), std::string(i * 10, 'v')));
     REQUIRE(c.set(K("/alive"), "0"));
-  }
-  ~garbage_fixture() {
-    kvmem::unpublish(server.sys, st, port);
-    caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
   }
   // The existing client is still served, and the data is intact.
   void still_serving() {

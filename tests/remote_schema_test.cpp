@@ -106,32 +106,12 @@ struct schema_raw {
   }
 };
 
-struct schema_fixture {
-  node server;
-  kvmem::store st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, test::served);
-  std::vector<std::string> log;
-  std::mutex log_m;
-  kvmem::serve_options opts = [this] {
-    kvmem::serve_options o;
-    o.log = [this](const std::string& line) {
-      std::lock_guard g{log_m};
-      log.push_back(line);
-    };
-    return o;
-  }();
-  std::uint16_t port = kvmem::publish(server.sys, st, 0, opts).value();
-  node client_node;
-  kvmem::store remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
-  kvmem::client c{client_node.sys, remote};
+struct schema_fixture : test::logged_server {
   std::uint64_t store_id = st.actor()->id();
 
   schema_fixture() {
     for (int i = 0; i < 20; ++i)
       REQUIRE(c.set(K("/data/k" + std::to_string(i)), std::string(i * 10, 'v')));
-  }
-  ~schema_fixture() {
-    kvmem::unpublish(server.sys, st, port);
-    caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
   }
   // The client is still served, the data intact; so is a new client.
   void still_serving() {

@@ -242,6 +242,101 @@ TEST_CASE_METHOD(garbage_fixture, "a peer claiming the node id of a connected cl
   }
 }
 
+// Issue 15, finding 3: every process on a host shares CAF's host id, so
+// another process could name a connected client's node in a down message
+// and revoke the keys it owns, or have the server relay the frame; and
+// finding 6: actor handles naming invented nodes left proxies and routes.
+TEST_CASE_METHOD(garbage_fixture, "a peer speaks only for itself") {
+  std::mt19937 rng(Catch::rngSeed() + 3);
+  auto owner = c.owner_handle();
+  REQUIRE(c.set_owned(test::K("/owned/lease"), "held", owner));
+  auto bytes = [&](const auto&... xs) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{server.sys, buf};
+    REQUIRE(!sink(const_cast<std::remove_cvref_t<decltype(xs)>&>(xs)...));
+    return std::string(buf.begin(), buf.end());
+  };
+  auto victim = client_node.sys.node();
+  auto down = [&](const caf::node_id& first, const caf::node_id& second) {
+    auto payload = bytes(first, second, caf::error{});
+    return encode_header(make_header(basp_op::down_message, static_cast<std::uint32_t>(payload.size()), 0,
+                                     owner->id(), 0)) +
+           payload;
+  };
+  auto me = fresh_node(rng);
+  std::string frames, what;
+  SECTION("a down message for another client's actor") {
+    frames = handshake(server.sys, me) + down(victim, server.sys.node());
+    what = "another node's actor";
+  }
+  SECTION("a down message for another node (CAF relays it there)") {
+    frames = handshake(server.sys, me) + down(me, victim);
+    what = "for another node";
+  }
+  SECTION("a handshake with a connected client's node id, then its down message") {
+    frames = handshake(server.sys, victim) + down(victim, server.sys.node());
+    what = "already connected";
+  }
+  SECTION("a monitor message about another node's actor") {
+    auto payload = bytes(victim, server.sys.node());
+    frames = handshake(server.sys, me) +
+             encode_header(make_header(basp_op::monitor_message, static_cast<std::uint32_t>(payload.size()), 0, 0,
+                                       st.actor()->id())) +
+             payload;
+    what = "another node's actor";
+  }
+  SECTION("a commit owned by an actor of an invented node") {
+    kvmem::commit cm;
+    cm.ops.push_back(kvmem::write_op::set(test::K("/owned/other"), "v"));
+    cm.owners.emplace_back(test::K("/owned/other"), owner);
+    auto payload = bytes(std::vector<caf::strong_actor_ptr>{}, caf::make_message(kvmem::commit_atom::value, cm));
+    auto victim_bytes = bytes(victim);
+    auto at = payload.rfind(victim_bytes);
+    REQUIRE(at != std::string::npos);
+    payload.replace(at, victim_bytes.size(), bytes(fresh_node(rng)));
+    frames = handshake(server.sys, me) +
+             encode_header(make_header(basp_op::direct_message, static_cast<std::uint32_t>(payload.size()),
+                                       0x1000000000000001, 9, st.actor()->id())) +
+             payload;
+    what = "neither the peer's nor this node's";
+  }
+  raw evil{port, frames};
+  CHECK(test::closed_by_peer(evil.fd, 10s));
+  // The owner is alive and connected: its key stays, and stays its own.
+  still_serving();
+  CHECK(c.get(test::K("/owned/lease")).value() == "held");
+  CHECK(!c.exists(test::K("/owned/other")).value());
+  std::lock_guard g{log_m};
+  REQUIRE(!log.empty());
+  CHECK_THAT(log.back(), Catch::Contains(what));
+}
+
+// Each actor of a peer that a message came from is a proxy CAF keeps until
+// the peer reports it gone: a peer that names more at once than the limit
+// is dropped before CAF creates the next.
+TEST_CASE_METHOD(garbage_fixture, "a peer naming more live actors than the limit is dropped") {
+  std::mt19937 rng(Catch::rngSeed() + 6);
+  auto me = fresh_node(rng);
+  std::vector<char> buf;
+  caf::binary_serializer sink{server.sys, buf};
+  REQUIRE(!sink(std::vector<caf::strong_actor_ptr>{}, caf::make_message(kvmem::read_atom::value,
+                                                                       kvmem::read_op::get(test::K("/x")))));
+  std::string request(buf.begin(), buf.end());
+  std::string frames = handshake(server.sys, me);
+  // One-way sends (no reply to wait for), each from another actor.
+  const std::uint64_t n = 16'385; // guard_limits::max_peer_actors + 1
+  for (std::uint64_t i = 1; i <= n; ++i)
+    frames += encode_header(make_header(basp_op::direct_message, static_cast<std::uint32_t>(request.size()),
+                                        0x1000000000000000, 1000 + i, st.actor()->id())) +
+              request;
+  raw evil{port, frames};
+  CHECK(test::closed_by_peer(evil.fd, 30s));
+  still_serving();
+  std::lock_guard g{log_m};
+  REQUIRE(!log.empty());
+  CHECK_THAT(log.back(), Catch::Contains("more than 16384 of its actors"));
+}
+
 TEST_CASE_METHOD(garbage_fixture, "replayed and mutated real sessions") {
   const auto seed = Catch::rngSeed();
   INFO("seed " << seed);
@@ -378,13 +473,14 @@ TEST_CASE_METHOD(garbage_fixture, "messages CAF cannot decode safely are refused
   }
   SECTION("a down message whose reason holds a config_value") {
     what = "@config_value";
+    // From the peer's own actor to this node: only the reason is wrong.
+    auto peer = fresh_node(rng);
     std::vector<char> nid;
     caf::binary_serializer sink{server.sys, nid};
-    REQUIRE(!sink(client_node.sys.node()));
-    auto payload =
-        std::string(nid.begin(), nid.end()) + std::string(nid.begin(), nid.end()) +
-        std::string(9, '\x01') + bad_config_value;
-    frames = handshake(server.sys, fresh_node(rng)) +
+    REQUIRE(!sink(peer));
+    REQUIRE(!sink(server.sys.node()));
+    auto payload = std::string(nid.begin(), nid.end()) + std::string(9, '\x01') + bad_config_value;
+    frames = handshake(server.sys, peer) +
              encode_header(make_header(basp_op::down_message, static_cast<std::uint32_t>(payload.size()), 0,
                              7, 0)) +
              payload;

@@ -27,9 +27,17 @@
 //   message, a watch's delivery or CAF's info reply. Anything else drops
 //   the connection: the client's calls then fail with `unavailable`.
 // - a down message (either way): two node ids, then an error with a flat
-//   context (or none).
-// Frames whose payload CAF decodes into no message (handshakes, monitor
-// messages) are checked by basp_frame.hpp only.
+//   context (or none); a monitor message: two node ids.
+// - a handshake: the peer's node id (a client's is all its handshake holds;
+//   a server's is followed by its application ids, the published actor's
+//   id and its interface).
+// Identity (when the caller says who speaks, wire::speaker): a peer speaks
+// only for itself. Every node id it names is its own, this node's, or
+// none: in a down or monitor message the first must be its own and the
+// second this node's (CAF relays either to the node named second, and
+// takes a down message as the end of that node's actor, whoever sends it);
+// an actor handle naming any other node is refused (CAF would create a
+// proxy and a route for the invented node and keep both).
 //
 // Layout (CAF 0.17.6 binary serializer, verified on its output by
 // tests/message_schema_test.cpp): a node id is u64 atom of its kind, then
@@ -44,6 +52,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "net/basp_frame.hpp"
 #include "net/message_schema.hpp"
@@ -69,12 +78,6 @@ enum class verdict {
 struct payload_check {
   verdict action = verdict::deliver;
   std::string why; // for drop: what the peer sent
-};
-
-/// The node ids a frame named, for callers that compare them with the
-/// peer's (down messages: the node whose actor went down, twice).
-struct named_nodes {
-  std::optional<wire::node_ref> first, second;
 };
 
 namespace payload_detail {
@@ -113,8 +116,8 @@ inline bool read_stages(wire::cursor& c) {
 // nothing. `unserved`: a client's flat message of no served shape is
 // answered instead of dropping the client.
 inline payload_check check_message(const char* p, std::size_t n, std::span<const shape> shapes,
-                                   bool unserved) {
-  wire::cursor c{p, n};
+                                   bool unserved, const wire::speaker* who) {
+  wire::cursor c{p, n, who};
   if (!read_stages(c))
     return drop(std::string(c.why()) + " in a message's forwarding stack");
   auto message_at = n - c.remaining();
@@ -125,7 +128,7 @@ inline payload_check check_message(const char* p, std::size_t n, std::span<const
     return {};
   }
   if (unserved) {
-    wire::cursor again{p + message_at, n - message_at};
+    wire::cursor again{p + message_at, n - message_at, who};
     wire::read_type_list(again);
     if (read_unserved(again, list) && again.at_end())
       return {verdict::answer, {}};
@@ -133,15 +136,28 @@ inline payload_check check_message(const char* p, std::size_t n, std::span<const
   return drop(describe_refusal(c, list, p, n, message_at));
 }
 
-// A down message's payload: two node ids, then why the actor went down.
-inline payload_check check_down(const char* p, std::size_t n, named_nodes* nodes) {
-  wire::cursor c{p, n};
+// Two node ids that a peer sends about an actor (down and monitor
+// messages): the first must be its own, the second this node's.
+inline std::optional<std::string> check_route(wire::cursor& c, const wire::speaker* who,
+                                              const char* what) {
   auto first = wire::read_node(c);
   auto second = wire::read_node(c);
   if (!first || !second)
-    return drop("a down message with a malformed node id");
-  if (nodes != nullptr)
-    *nodes = {first, second};
+    return std::string(what) + " with a malformed node id (" + c.why() + ")";
+  if (who == nullptr)
+    return std::nullopt;
+  if (*first != who->peer)
+    return std::string(what) + " about another node's actor";
+  if (*second != who->self)
+    return std::string(what) + " for another node";
+  return std::nullopt;
+}
+
+// A down message's payload: two node ids, then why the actor went down.
+inline payload_check check_down(const char* p, std::size_t n, const wire::speaker* who) {
+  wire::cursor c{p, n};
+  if (auto bad = check_route(c, who, "a down message"))
+    return drop(std::move(*bad));
   auto at = n - c.remaining();
   if (!wire::read_error(c)) {
     std::string why = "a down message whose reason is ";
@@ -159,44 +175,90 @@ inline payload_check check_down(const char* p, std::size_t n, named_nodes* nodes
   return {};
 }
 
+// A monitor message's payload: two node ids.
+inline payload_check check_monitor(const char* p, std::size_t n, const wire::speaker* who) {
+  wire::cursor c{p, n};
+  if (auto bad = check_route(c, who, "a monitor message"))
+    return drop(std::move(*bad));
+  if (!c.at_end())
+    return drop("a monitor message with bytes after its end");
+  return {};
+}
+
 } // namespace payload_detail
 
 /// What a kvmem server does with frame h and payload [p, p + n) from a
-/// client. `nodes` (optional) gets the node ids a down message names.
+/// client. `who`: the client's node and this one's (after the handshake;
+/// null: identities unchecked); the client's actor ids the frame names are
+/// added to who->actors.
 inline payload_check check_client_payload(const basp_header& h, const char* p, std::size_t n,
-                                          named_nodes* nodes = nullptr) {
+                                          const wire::speaker* who = nullptr) {
   using namespace payload_detail;
   switch (static_cast<basp_op>(h.operation)) {
     case basp_op::direct_message:
       if ((h.flags & named_receiver_flag) != 0)
-        return check_message(p, n, client_named, false);
+        return check_message(p, n, client_named, false, who);
       if ((h.operation_data & response_flag) != 0)
         return drop("a response from a client (a store asks nothing)");
-      return check_message(p, n, client_messages, true);
+      return check_message(p, n, client_messages, true, who);
     case basp_op::down_message:
-      return check_down(p, n, nodes);
+      return check_down(p, n, who);
+    case basp_op::monitor_message:
+      return check_monitor(p, n, who);
     default:
       return {};
   }
 }
 
 /// What a kvmem client does with frame h and payload [p, p + n) from the
-/// server it connected to.
+/// server it connected to (`who` as above, the server the peer).
 inline payload_check check_server_payload(const basp_header& h, const char* p, std::size_t n,
-                                          named_nodes* nodes = nullptr) {
+                                          const wire::speaker* who = nullptr) {
   using namespace payload_detail;
   switch (static_cast<basp_op>(h.operation)) {
     case basp_op::direct_message:
       if ((h.flags & named_receiver_flag) != 0)
-        return check_message(p, n, server_named, false);
+        return check_message(p, n, server_named, false, who);
       if ((h.operation_data & response_flag) != 0)
-        return check_message(p, n, server_responses, false);
-      return check_message(p, n, server_messages, false);
+        return check_message(p, n, server_responses, false, who);
+      return check_message(p, n, server_messages, false, who);
     case basp_op::down_message:
-      return check_down(p, n, nodes);
+      return check_down(p, n, who);
+    case basp_op::monitor_message:
+      return check_monitor(p, n, who);
     default:
       return {};
   }
+}
+
+/// The node id a peer's handshake (frame h, payload [p, p + n)) claims, or
+/// why it is refused: a client handshake holds only a node id; a server
+/// handshake a node id, its application ids, the published actor's id and
+/// its interface. Either node id must be valid and not `self`'s.
+inline std::variant<wire::node_ref, std::string> handshake_node(const basp_header& h, const char* p,
+                                                                std::size_t n,
+                                                                const wire::node_ref& self) {
+  wire::cursor c{p, n};
+  auto node = wire::read_node(c);
+  if (static_cast<basp_op>(h.operation) == basp_op::server_handshake) {
+    auto strings = [&c](const char* too_many) {
+      auto k = c.count(1024, 1, too_many);
+      for (std::uint64_t i = 0; i < k && c.ok(); ++i)
+        c.string(wire::wire_limits::string_bytes, "an overlong string in a handshake");
+    };
+    strings("too many application ids in a handshake");
+    c.u64();
+    strings("too many interfaces in a handshake");
+  }
+  if (!node || !c.ok())
+    return std::string("a malformed handshake (") + c.why() + ")";
+  if (!c.at_end())
+    return std::string("a handshake with bytes after its end");
+  if (!node->valid)
+    return std::string("a handshake without a node id");
+  if (*node == self)
+    return std::string("a handshake claiming this node's id");
+  return *node;
 }
 
 } // namespace kvmem::detail::net

@@ -181,7 +181,7 @@ result<caf::strong_actor_ptr> connect_guarded(caf::actor_system& sys, const std:
   limits.max_pending_output = 0;
   limits.handshake_timeout = {};
   limits.stall_timeout = {};
-  auto state = std::make_shared<guard_state>(nullptr, sender::server, limits,
+  auto state = std::make_shared<guard_state>(nullptr, node_ref_of(sys.node()), sender::server, limits,
                                              guard_state::log_fn{}, where);
   auto& mm = sys.middleman();
   auto& mx = static_cast<caf::io::network::default_multiplexer&>(mm.backend());

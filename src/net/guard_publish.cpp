@@ -83,7 +83,7 @@ result<std::uint16_t> publish_guarded(caf::actor_system& sys, caf::strong_actor_
   limits.stall_timeout = opts.stall_timeout;
   auto log = opts.log ? opts.log
                       : [](const std::string& line) { fmt::print(stderr, "kvmem: {}\n", line); };
-  auto state = std::make_shared<guard_state>(&sys, sender::client, limits, std::move(log),
+  auto state = std::make_shared<guard_state>(&sys, node_ref_of(sys.node()), sender::client, limits, std::move(log),
                                              fmt::format("{}:{}", opts.bind, actual));
   auto& mm = sys.middleman();
   auto& mx = static_cast<caf::io::network::default_multiplexer&>(mm.backend());

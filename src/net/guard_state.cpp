@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <caf/actor_cast.hpp>
+#include <caf/binary_serializer.hpp>
 #include <caf/io/basp_broker.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/intrusive_ptr.hpp>
@@ -16,6 +17,7 @@
 
 #include "net/guard_doorman.hpp"
 #include "net/guarded_scribe.hpp"
+#include "wire/wire_fields.hpp"
 
 namespace kvmem::detail::net {
 
@@ -25,9 +27,42 @@ std::int64_t unique_handle_id() noexcept {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-guard_state::guard_state(caf::actor_system* sys, sender from, guard_limits limits, log_fn log,
-                         std::string endpoint)
-  : sys_(sys), from_(from), limits_(limits), log_(std::move(log)), endpoint_(std::move(endpoint)) {
+wire::node_ref node_ref_of(const caf::node_id& id) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  if (sink(const_cast<caf::node_id&>(id)))
+    return {};
+  wire::cursor c{buf.data(), buf.size()};
+  return wire::read_node(c).value_or(wire::node_ref{});
+}
+
+namespace {
+std::mutex claims_m;
+// (self, peer), one per connection; searched once per handshake.
+std::vector<std::pair<wire::node_ref, wire::node_ref>> claims;
+} // namespace
+
+bool claim_peer(const wire::node_ref& self, const wire::node_ref& peer) {
+  std::lock_guard g{claims_m};
+  auto claim = std::make_pair(self, peer);
+  if (std::find(claims.begin(), claims.end(), claim) != claims.end())
+    return false;
+  claims.push_back(claim);
+  return true;
+}
+
+void release_peer(const wire::node_ref& self, const wire::node_ref& peer) noexcept {
+  std::lock_guard g{claims_m};
+  auto i = std::find(claims.begin(), claims.end(), std::make_pair(self, peer));
+  if (i != claims.end()) {
+    *i = claims.back();
+    claims.pop_back();
+  }
+}
+
+guard_state::guard_state(caf::actor_system* sys, wire::node_ref self, sender from,
+                         guard_limits limits, log_fn log, std::string endpoint)
+  : sys_(sys), self_(self), from_(from), limits_(limits), log_(std::move(log)), endpoint_(std::move(endpoint)) {
   budget_.limit = limits_.max_buffered;
   if (from_ == sender::client)
     reserve_spare();

@@ -18,6 +18,7 @@
 #include <caf/execution_unit.hpp>
 
 #include "net/frame_filter.hpp"
+#include "wire/wire_cursor.hpp"
 
 namespace kvmem::detail::net {
 
@@ -31,7 +32,21 @@ struct guard_limits {
   std::size_t max_pending_output = std::size_t{64} << 20; // 0: no back-pressure
   std::chrono::milliseconds handshake_timeout{10'000};    // 0: none
   std::chrono::milliseconds stall_timeout{30'000};        // 0: none
+  /// Actors of one peer that this node may know at once: CAF keeps a proxy
+  /// (~0.8 KB) for each actor of the peer that a message came from or
+  /// named, until the peer reports it gone.
+  std::size_t max_peer_actors = 16'384;
 };
+
+/// This node's id as it travels (CAF's binary format, read back).
+wire::node_ref node_ref_of(const caf::node_id& id);
+
+/// Which peer nodes are connected to which local nodes, process-wide: a
+/// node id is claimed by one connection at a time (CAF would ignore a
+/// second handshake with it but then take that connection's down messages
+/// as the first one's). Thread-safe.
+bool claim_peer(const wire::node_ref& self, const wire::node_ref& peer);
+void release_peer(const wire::node_ref& self, const wire::node_ref& peer) noexcept;
 
 /// A handle id for a guarded scribe or doorman that no other connection of
 /// this process ever had. CAF names connections by their file descriptor,
@@ -48,15 +63,17 @@ public:
   using log_fn = std::function<void(const std::string&)>;
   enum class event { refused, fd_limit, dropped, expired, accept_error };
 
-  /// `sys` may be null for a client-side guard (no spawn-server cleanup).
-  guard_state(caf::actor_system* sys, sender from, guard_limits limits, log_fn log,
-              std::string endpoint);
+  /// `sys` may be null for a client-side guard (no spawn-server cleanup);
+  /// `self` is the local node's id.
+  guard_state(caf::actor_system* sys, wire::node_ref self, sender from, guard_limits limits,
+              log_fn log, std::string endpoint);
   ~guard_state();
   guard_state(const guard_state&) = delete;
   guard_state& operator=(const guard_state&) = delete;
 
   const guard_limits& limits() const noexcept { return limits_; }
   sender from() const noexcept { return from_; }
+  const wire::node_ref& self() const noexcept { return self_; }
   byte_budget& budget() noexcept { return budget_; }
   const std::string& endpoint() const noexcept { return endpoint_; }
 
@@ -100,6 +117,7 @@ private:
   void reserve_spare() noexcept;
 
   caf::actor_system* sys_;
+  wire::node_ref self_;
   sender from_;
   guard_limits limits_;
   log_fn log_;

@@ -34,11 +34,15 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
     reply_size_(std::max<std::size_t>(state_->limits().max_pending_output, 64 * 1024)),
     opened_(guard_state::clock::now()), progress_(opened_) {
   header_buf_.reserve(basp_header_size);
+  who_.self = state_->self();
+  who_.actors = &named_;
   stream_.set_owner(this);
   state_->enlist(this);
 }
 
 guarded_scribe::~guarded_scribe() {
+  if (identified_)
+    release_peer(who_.self, who_.peer);
   state_->delist(this);
 }
 
@@ -166,9 +170,15 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
   auto& h = filter_.header();
   // CAF decodes a message's payload trusting it (basp_payload.hpp).
   auto& payload = filter_.payload();
+  auto op = static_cast<basp_op>(h.operation);
+  if ((op == basp_op::client_handshake || op == basp_op::server_handshake) && !identify(ctx))
+    return false;
+  named_.clear();
+  // Every other frame comes after the handshake (frame_rules).
+  const wire::speaker* who = identified_ ? &who_ : nullptr;
   auto check = state_->from() == sender::client
-                   ? check_client_payload(h, payload.data(), payload.size())
-                   : check_server_payload(h, payload.data(), payload.size());
+                   ? check_client_payload(h, payload.data(), payload.size(), who)
+                   : check_server_payload(h, payload.data(), payload.size(), who);
   switch (check.action) {
     case verdict::drop:
       drop(ctx, check.why, guard_state::event::dropped);
@@ -180,6 +190,8 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
     case verdict::deliver:
       break;
   }
+  if (!count_actors(ctx))
+    return false;
   if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
       caf::message_id(h.operation_data).is_request())
     ++requests_;
@@ -197,6 +209,54 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
   }
   filter_.next();
   return true;
+}
+
+bool guarded_scribe::identify(caf::execution_unit* ctx) {
+  auto& payload = filter_.payload();
+  auto claimed = handshake_node(filter_.header(), payload.data(), payload.size(), who_.self);
+  if (auto* why = std::get_if<std::string>(&claimed)) {
+    drop(ctx, *why, guard_state::event::dropped);
+    return false;
+  }
+  auto& node = std::get<wire::node_ref>(claimed);
+  if (identified_) {
+    // A client's second handshake (CAF's select-connection step) repeats it.
+    if (node == who_.peer)
+      return true;
+    drop(ctx, "a second handshake with another node id", guard_state::event::dropped);
+    return false;
+  }
+  if (!claim_peer(who_.self, node)) {
+    drop(ctx, "a handshake with the node id of a peer already connected",
+         guard_state::event::dropped);
+    return false;
+  }
+  who_.peer = node;
+  identified_ = true;
+  return true;
+}
+
+bool guarded_scribe::count_actors(caf::execution_unit* ctx) {
+  // CAF keeps a proxy for the peer's actor that sent a message and for each
+  // one a message names, until the peer sends a down message for it.
+  auto& h = filter_.header();
+  auto op = static_cast<basp_op>(h.operation);
+  if (op == basp_op::down_message) {
+    peer_actors_.erase(h.source_actor);
+    return true;
+  }
+  if (op != basp_op::direct_message)
+    return true;
+  if (h.source_actor != 0)
+    peer_actors_.insert(h.source_actor);
+  peer_actors_.insert(named_.begin(), named_.end());
+  auto limit = state_->limits().max_peer_actors;
+  if (limit == 0 || peer_actors_.size() <= limit)
+    return true;
+  drop(ctx, fmt::format("more than {} of its actors known here at once (CAF keeps a proxy for each)",
+                        limit),
+       guard_state::event::dropped);
+  return false;
 }
 
 void guarded_scribe::answer(const basp_header& h) {

@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/io/network/default_multiplexer.hpp>
@@ -96,6 +97,11 @@ private:
   // dropped, detached or paused (the rest of the input is then kept).
   bool process(caf::execution_unit* ctx, const char* p, const char* end);
   bool deliver(caf::execution_unit* ctx);
+  // The peer's handshake names its node: claimed for this connection.
+  bool identify(caf::execution_unit* ctx);
+  // The peer's actors CAF now keeps a proxy for (or forgot): false if the
+  // peer has too many.
+  bool count_actors(caf::execution_unit* ctx);
   // Answers a request CAF is not shown (basp_payload.hpp, verdict::answer)
   // with unexpected_message, as the store would.
   void answer(const basp_header& h);
@@ -116,6 +122,12 @@ private:
   bool paused_ = false;
   bool dropped_ = false;
   bool first_settled_ = false; // client side: the server's handshake arrived
+  // Who speaks (the peer's node once its handshake arrived, and ours), and
+  // the peer's actor ids the frame being checked named.
+  wire::speaker who_;
+  bool identified_ = false;
+  std::vector<std::uint64_t> named_;
+  std::unordered_set<std::uint64_t> peer_actors_; // those CAF keeps proxies for
   std::vector<char> header_buf_;
   std::vector<char>* delivering_ = &header_buf_;
   std::vector<char> backlog_; // input read while paused

@@ -13,16 +13,40 @@
 // reads. A failed cursor says why in a short static string.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace kvmem::detail::wire {
 
+/// A node id as it travels: its kind (atom("default") or none), process id
+/// and host id. Read so that a caller can compare it with a peer's.
+struct node_ref {
+  bool valid = false; // false: the invalid (none) node id
+  std::uint32_t process = 0;
+  std::array<unsigned char, 20> host{};
+  friend bool operator==(const node_ref&, const node_ref&) = default;
+};
+
+/// Who sent the bytes a cursor reads, for readers that check identities: a
+/// peer may name only its own node, the receiver's, or none (a node id it
+/// made up would make CAF create proxies and routes for it), and the ids of
+/// its own actors it names are collected in `actors` (if set), because CAF
+/// keeps a proxy for each until the peer says it is gone.
+struct speaker {
+  node_ref peer, self;
+  std::vector<std::uint64_t>* actors = nullptr;
+};
+
 class cursor {
 public:
-  cursor(const char* p, std::size_t n) noexcept
-    : p_(reinterpret_cast<const unsigned char*>(p)), end_(p_ + n) {}
+  cursor(const char* p, std::size_t n, const speaker* who = nullptr) noexcept
+    : p_(reinterpret_cast<const unsigned char*>(p)), end_(p_ + n), who_(who) {}
+
+  /// Who sent the bytes, or null (identities unchecked).
+  const speaker* who() const noexcept { return who_; }
 
   bool ok() const noexcept { return why_ == nullptr; }
   /// Why the bytes were refused (the first failure), or null.
@@ -118,6 +142,7 @@ public:
 private:
   const unsigned char* p_;
   const unsigned char* end_;
+  const speaker* who_;
   const char* why_ = nullptr;
 };
 

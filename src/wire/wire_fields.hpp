@@ -15,7 +15,8 @@
 // character) is a std::string (32 bytes) in a vector that grows by
 // doubling; a write_op, read_op, requirement or change takes at least 47,
 // 18, 10 or 14 bytes for at most a few hundred in memory. An actor handle
-// is a proxy if it names another node (CAF creates it; see basp_payload.hpp).
+// is a proxy if it names another node (CAF creates it and keeps it until
+// the peer reports the actor gone; see basp_payload.hpp).
 //
 // tests/message_schema_test.cpp proves the readers agree with the
 // serializer: random valid values of every type are accepted consuming
@@ -63,16 +64,9 @@ using field_reader = bool (*)(cursor&);
 constexpr std::uint64_t atom_none = 0x0f;              // atom(""): no node
 constexpr std::uint64_t atom_default = 0x3e9aab9bac79; // atom("default")
 
-/// A node id as it travels: its kind (atom("default") or none), process id
-/// and host id. Read so that a caller can compare it with a peer's.
-struct node_ref {
-  bool valid = false; // false: the invalid (none) node id
-  std::uint32_t process = 0;
-  std::array<unsigned char, 20> host{};
-  friend bool operator==(const node_ref&, const node_ref&) = default;
-};
-
-/// A node id; kinds CAF 0.17.6 does not make by default (uri) are refused.
+/// A node id; kinds CAF 0.17.6 does not make by default (uri) are refused,
+/// and so is, when the cursor knows who speaks, a node that is neither the
+/// speaker's nor the receiver's.
 inline std::optional<node_ref> read_node(cursor& c) {
   node_ref n;
   auto kind = c.u64();
@@ -85,15 +79,22 @@ inline std::optional<node_ref> read_node(cursor& c) {
   } else if (kind != atom_none) {
     c.fail("a node id of an unknown kind");
   }
+  if (auto* who = c.who(); who != nullptr && n.valid && n != who->peer && n != who->self)
+    c.fail("a node id that is neither the peer's nor this node's");
   if (!c.ok())
     return std::nullopt;
   return n;
 }
 
 /// An actor handle (@actor, @strong_actor_ptr): an actor id, then its node.
+/// The speaker's own actors are noted (speaker::actors).
 inline bool read_actor(cursor& c) {
-  c.u64();
-  return read_node(c).has_value();
+  auto id = c.u64();
+  auto n = read_node(c);
+  if (auto* who = c.who(); n && who != nullptr && who->actors != nullptr && n->valid && id != 0 &&
+                           *n == who->peer)
+    who->actors->push_back(id);
+  return n.has_value();
 }
 
 inline bool read_u8(cursor& c) { return c.u8(), c.ok(); }

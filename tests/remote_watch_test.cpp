@@ -4,6 +4,9 @@
 // last version seen gives no gap and no duplicate.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+#include <fstream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -103,4 +106,85 @@ TEST_CASE_METHOD(served, "a client process killed with SIGKILL: its watch and it
     return i.subscriptions == 0 && i.owned_keys == 0;
   }));
   CHECK(here.exists(K("/svc/child")).value() == std::nullopt);
+}
+
+namespace {
+// This process's resident memory now and at its peak since the last reset
+// (VmRSS, VmHWM; the peak is reset by writing 5 to clear_refs).
+std::size_t watch_status_bytes(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind(field, 0) == 0)
+      return std::stoull(line.substr(std::strlen(field))) * 1024;
+  return 0;
+}
+} // namespace
+
+// Issue 15, finding 7: deliveries are one-way sends, which the guard's
+// back-pressure on requests does not hold back. A stopped process with 500
+// subscriptions, and another client writing 1 MB, made the server hold
+// 566 MB indefinitely. Now the server drops a peer owed more than
+// max_unread_deliveries (64 MiB) of deliveries.
+TEST_CASE_METHOD(test::logged_server, "a stopped subscriber process is dropped before it costs more than the bound") {
+  test::child sub{{KVMEM_WATCH_CHILD, std::to_string(port), "500"}};
+  REQUIRE(sub.line() == "ready");
+  kvmem::client here{server.sys, st};
+  REQUIRE(here.info().value().subscriptions == 500);
+  REQUIRE(::kill(sub.pid, SIGSTOP) == 0);
+  std::ofstream("/proc/self/clear_refs") << "5";
+  auto before = watch_status_bytes("VmRSS:");
+  REQUIRE(c.set(K("/p/big"), std::string(std::size_t{1} << 20, 'x')));
+  // Dropped: its connection closes and its subscriptions end, while it is
+  // still stopped.
+  CHECK(test::eventually([&] { return here.info().value().subscriptions == 0; }));
+  auto grew = watch_status_bytes("VmHWM:") - before;
+  INFO("peak growth " << (grew >> 20) << " MiB");
+  CHECK(grew < (std::size_t{160} << 20)); // 64 MiB of deliveries, a few frames, the value
+  {
+    std::lock_guard g{log_m};
+    REQUIRE(!log.empty());
+    CHECK_THAT(log.back(), Catch::Contains("bytes of watch deliveries, above the limit"));
+  }
+  // Everyone else is served; the owned key of the dropped process is gone.
+  REQUIRE(c.set(K("/p/after"), "1"));
+  CHECK(c.get(K("/p/big")).value().size() == std::size_t{1} << 20);
+  CHECK(test::eventually([&] { return !here.exists(K("/svc/child")).value(); }));
+  ::kill(sub.pid, SIGCONT);
+}
+
+// Below that bound, a peer owed more than max_pending_output that takes
+// nothing for stall_timeout is dropped too (checked as more output arrives).
+TEST_CASE("a stopped subscriber owed more than max_pending_output is dropped after stall_timeout") {
+  test::node server;
+  auto st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, test::served);
+  kvmem::serve_options opts;
+  opts.stall_timeout = std::chrono::milliseconds(50);
+  std::mutex log_m;
+  std::vector<std::string> log;
+  opts.log = [&](const std::string& line) {
+    std::lock_guard g{log_m};
+    log.push_back(line);
+  };
+  auto port = kvmem::publish(server.sys, st, 0, opts).value();
+  {
+    test::child sub{{KVMEM_WATCH_CHILD, std::to_string(port), "10"}};
+    REQUIRE(sub.line() == "ready");
+    kvmem::client here{server.sys, st};
+    REQUIRE(here.info().value().subscriptions == 10);
+    REQUIRE(::kill(sub.pid, SIGSTOP) == 0);
+    // 10 MiB owed: above max_pending_output (4 MiB), below 64 MiB.
+    REQUIRE(here.set(K("/p/big"), std::string(std::size_t{1} << 20, 'x')));
+    int writes = 0;
+    CHECK(test::eventually([&] {
+      REQUIRE(here.set(K("/p/tick"), std::to_string(++writes)));
+      return here.info().value().subscriptions == 0;
+    }));
+    std::lock_guard g{log_m};
+    REQUIRE(!log.empty());
+    CHECK_THAT(log.back(), Catch::Contains("took none of the"));
+    ::kill(sub.pid, SIGCONT);
+  }
+  kvmem::unpublish(server.sys, st, port);
+  caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }

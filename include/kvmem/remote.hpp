@@ -86,14 +86,22 @@ struct serve_options {
   /// While more than this many reply bytes wait for a peer that does not
   /// read them, its next request waits and its connection is not read.
   std::uint64_t max_pending_output = std::uint64_t{4} << 20;
+  /// Watch deliveries cannot wait like replies: a peer is disconnected when
+  /// more than this many bytes of them wait for it (as Redis's pubsub
+  /// output-buffer limit), or when it owes more than max_pending_output and
+  /// has taken nothing for stall_timeout. Its subscriptions end; a watcher
+  /// resumes from the store's history or resyncs (docs/watch.md). 0: no
+  /// limit (the server may hold any amount for a stopped subscriber).
+  std::uint64_t max_unread_deliveries = std::uint64_t{64} << 20;
   /// Connections open at once; more are accepted and closed at once. It is
   /// also kept below the process's file-descriptor limit: when accept() runs
   /// out of descriptors, waiting clients are refused (or wait, if no spare
   /// descriptor can be kept) and the event is logged; the server never spins.
   std::size_t max_connections = 512;
   /// A peer must complete its handshake within this, and may not stall in
-  /// the middle of a frame (or leave its replies unread) for longer than
-  /// stall_timeout; checked whenever a new connection arrives. Zero: none.
+  /// the middle of a frame (or leave what it is owed unread) for longer than
+  /// stall_timeout; checked whenever a new connection arrives or the peer is
+  /// sent something. Zero: none.
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds stall_timeout{30'000};
   /// Where the guard reports dropped and refused connections (rate-limited

@@ -78,6 +78,7 @@ result<std::uint16_t> publish_guarded(caf::actor_system& sys, caf::strong_actor_
   limits.frames.max_frame = opts.max_frame_bytes;
   limits.max_buffered = static_cast<std::size_t>(opts.max_buffered_bytes);
   limits.max_pending_output = static_cast<std::size_t>(opts.max_pending_output);
+  limits.max_owed_deliveries = static_cast<std::size_t>(opts.max_unread_deliveries);
   limits.max_connections = opts.max_connections;
   limits.handshake_timeout = opts.handshake_timeout;
   limits.stall_timeout = opts.stall_timeout;

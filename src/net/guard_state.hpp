@@ -30,6 +30,10 @@ struct guard_limits {
   std::size_t max_connections = 512;
   std::size_t max_buffered = std::size_t{1} << 30;
   std::size_t max_pending_output = std::size_t{64} << 20; // 0: no back-pressure
+  /// Bytes of one-way messages (watch deliveries) a peer may owe at once
+  /// (written by the broker, not yet taken by the peer); beyond, it is
+  /// dropped. 0: no limit.
+  std::size_t max_owed_deliveries = std::size_t{64} << 20;
   std::chrono::milliseconds handshake_timeout{10'000};    // 0: none
   std::chrono::milliseconds stall_timeout{30'000};        // 0: none
   /// Actors of one peer that this node may know at once: CAF keeps a proxy

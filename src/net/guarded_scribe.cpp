@@ -53,13 +53,18 @@ void guarded_scribe::configure_read(caf::io::receive_policy::config) {
   if (launched_)
     return;
   launched_ = true;
+  stream_.ack_writes(broker_acks_ || tracks_output());
   stream_.configure_read(caf::io::receive_policy::at_most(read_chunk));
   stream_.start(this);
 }
 
 void guarded_scribe::ack_writes(bool enable) {
   broker_acks_ = enable;
-  stream_.ack_writes(enable || paused_);
+  stream_.ack_writes(enable || paused_ || tracks_output());
+}
+
+bool guarded_scribe::tracks_output() const noexcept {
+  return state_->from() == sender::client && state_->limits().max_pending_output > 0;
 }
 
 void guarded_scribe::graceful_shutdown() {
@@ -68,18 +73,32 @@ void guarded_scribe::graceful_shutdown() {
 }
 
 std::vector<char>& guarded_scribe::wr_buf() {
+  if (drop_posted_) {
+    // The peer is being dropped: what the broker writes for it now (in the
+    // same turn of the loop, before the drop) is thrown away, not held.
+    discard_.clear();
+    return discard_;
+  }
   scan_output();
   return stream_.wr_buf();
 }
 
 void guarded_scribe::flush() {
+  if (drop_posted_) {
+    discard_.clear();
+    return;
+  }
   scan_output();
   stream_.flush(this);
   out_mark_ = stream_.wr_buf().size(); // 0 if the stream took it for sending
+  if (tracks_output() && !dropped_) {
+    if (auto why = overdue(guard_state::clock::now()); !why.empty())
+      drop_later(std::move(why));
+  }
 }
 
 void guarded_scribe::scan_output() {
-  if (state_->from() != sender::client)
+  if (!tracks_output())
     return;
   // The broker appends whole frames between our wr_buf() and flush() calls;
   // a buffer smaller than the mark was taken by the stream for sending.
@@ -88,15 +107,47 @@ void guarded_scribe::scan_output() {
     out_mark_ = 0;
   while (out_mark_ + basp_header_size <= buf.size()) {
     auto h = decode_header(buf.data() + out_mark_);
-    if (out_mark_ + basp_header_size + h.payload_len > buf.size())
+    std::uint64_t size = basp_header_size + std::uint64_t{h.payload_len};
+    if (out_mark_ + size > buf.size())
       break;
-    if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
-        caf::message_id(h.operation_data).is_response()) {
-      ++replies_;
-      reply_size_ = std::max<std::size_t>(h.payload_len, reply_size_ - reply_size_ / 8);
+    if (appended_ == written_)
+      took_at_ = guard_state::clock::now(); // owed nothing until now
+    appended_ += size;
+    if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message)) {
+      if (caf::message_id(h.operation_data).is_response()) {
+        ++replies_;
+        reply_size_ = std::max<std::size_t>(h.payload_len, reply_size_ - reply_size_ / 8);
+      } else {
+        deliveries_.push_back({appended_, size});
+        owed_deliveries_ += size;
+      }
     }
-    out_mark_ += basp_header_size + h.payload_len;
+    out_mark_ += size;
   }
+}
+
+std::string guarded_scribe::overdue(guard_state::clock::time_point now) const {
+  auto& lim = state_->limits();
+  if (lim.max_owed_deliveries > 0 && owed_deliveries_ > lim.max_owed_deliveries)
+    return fmt::format("owed {} bytes of watch deliveries, above the limit of {}",
+                       owed_deliveries_, lim.max_owed_deliveries);
+  if (lim.stall_timeout.count() > 0 && owed() > lim.max_pending_output &&
+      now - took_at_ > lim.stall_timeout)
+    return fmt::format("took none of the {} bytes owed to it for {} ms", owed(),
+                       lim.stall_timeout.count());
+  return {};
+}
+
+void guarded_scribe::drop_later(std::string why) {
+  if (drop_posted_)
+    return;
+  drop_posted_ = true;
+  auto& mx = stream_.backend();
+  caf::intrusive_ptr<guarded_scribe> self{this};
+  mx.post([self = std::move(self), why = std::move(why), &mx]() mutable {
+    if (!self->detached())
+      self->drop(&mx, why, guard_state::event::expired);
+  });
 }
 
 std::string guarded_scribe::addr() const {
@@ -324,6 +375,20 @@ void guarded_scribe::data_transferred(caf::execution_unit* ctx, std::size_t writ
                                       std::size_t remaining) {
   if (broker_acks_)
     caf::io::scribe::data_transferred(ctx, written, remaining);
+  if (written > 0) {
+    written_ += written;
+    took_at_ = guard_state::clock::now();
+    while (delivered_head_ < deliveries_.size() && deliveries_[delivered_head_].end <= written_)
+      owed_deliveries_ -= deliveries_[delivered_head_++].size;
+    if (delivered_head_ == deliveries_.size()) {
+      deliveries_.clear();
+      delivered_head_ = 0;
+    } else if (delivered_head_ > 1024 && delivered_head_ * 2 > deliveries_.size()) {
+      deliveries_.erase(deliveries_.begin(),
+                        deliveries_.begin() + static_cast<std::ptrdiff_t>(delivered_head_));
+      delivered_head_ = 0;
+    }
+  }
   if (!paused_)
     return;
   paused_since_ = guard_state::clock::now(); // the peer is reading: not stalled
@@ -335,7 +400,7 @@ void guarded_scribe::resume(caf::execution_unit* ctx) {
   if (detached() || dropped_)
     return;
   paused_ = false;
-  stream_.ack_writes(broker_acks_);
+  stream_.ack_writes(broker_acks_ || tracks_output());
   std::vector<char> held;
   held.swap(backlog_);
   // The backlog first, and reading again only if it did not pause us anew:
@@ -365,6 +430,8 @@ void guarded_scribe::expire(caf::execution_unit* ctx, guard_state::clock::time_p
   else if (paused_ && past(paused_since_, lim.stall_timeout))
     drop(ctx, fmt::format("took none of its replies for {} ms", lim.stall_timeout.count()),
          guard_state::event::expired);
+  else if (auto why = tracks_output() ? overdue(now) : std::string{}; !why.empty())
+    drop(ctx, why, guard_state::event::expired);
 }
 
 } // namespace kvmem::detail::net

@@ -19,7 +19,10 @@
 // to 64 (4 at first). Replies are counted in the output the
 // broker writes; a peer that sends requests and never reads the replies
 // cannot make the server hold more than about max_pending_output plus a few
-// replies.
+// replies. One-way messages (watch deliveries) cannot wait: a peer is
+// dropped when more than max_owed_deliveries of them wait for it, or when
+// it owes more than max_pending_output and has taken nothing for
+// stall_timeout (checked as output arrives, and by the sweep).
 //
 // Version-fragile: relies on CAF 0.17.6's scribe/stream/event_handler
 // contracts (scribe::consume reads rd_buf(); a stream passivates when
@@ -112,6 +115,14 @@ private:
   // Counts the replies among the frames the broker wrote since last time.
   void scan_output();
   void pause(const char* p, const char* end);
+  // Bytes written by the broker and not yet taken by the peer.
+  std::uint64_t owed() const noexcept { return appended_ - written_; }
+  // Why the peer must go for what it owes at `now`, or empty.
+  std::string overdue(guard_state::clock::time_point now) const;
+  // Drops the peer on the multiplexer's next turn (not inside the broker's
+  // own write).
+  void drop_later(std::string why);
+  bool tracks_output() const noexcept;
   void resume(caf::execution_unit* ctx);
 
   std::shared_ptr<guard_state> state_;
@@ -133,6 +144,19 @@ private:
   std::vector<char> backlog_; // input read while paused
   std::size_t out_mark_ = 0;  // output bytes already scanned for replies
   std::uint64_t requests_ = 0, replies_ = 0;
+  // Output: bytes the broker appended and the peer took, the one-way
+  // messages among them not yet taken (end offset, size), and when the
+  // peer last took a byte (or was last owed nothing).
+  std::uint64_t appended_ = 0, written_ = 0;
+  struct owed_frame {
+    std::uint64_t end, size;
+  };
+  std::vector<owed_frame> deliveries_; // a queue: [delivered_head_, end)
+  std::size_t delivered_head_ = 0;
+  std::uint64_t owed_deliveries_ = 0;
+  guard_state::clock::time_point took_at_;
+  bool drop_posted_ = false;
+  std::vector<char> discard_; // the broker's output once a drop is posted
   // The size of recent replies: the largest, decaying by 1/8 per reply. It
   // starts at max_pending_output (4 requests in flight), so a new peer opens
   // up to 64 only after ~30 small replies, whatever arrives first.

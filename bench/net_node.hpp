@@ -25,10 +25,13 @@ struct net_node {
   caf::actor_system sys{init(cfg)};
 };
 
-/// A served store: the child process and the port it serves on.
+/// A served store: the child process and the port it serves on (guarded,
+/// as `kvmem serve`), and a second port serving the same store without the
+/// guard (serve_options::guard = false), to measure what the guard costs.
 struct served_store {
   child_process process;
   std::uint16_t port = 0;
+  std::uint16_t unguarded_port = 0;
 };
 
 /// Starts `kvmem_bench --serve-child`; nullopt (and a line saying why,
@@ -41,7 +44,11 @@ inline std::optional<served_store> start_served_store(const char* who) {
                line.value_or("nothing"));
     return std::nullopt;
   }
-  return served_store{std::move(*server), static_cast<std::uint16_t>(std::stoul(line->substr(5)))};
+  std::size_t end = 0;
+  auto port = static_cast<std::uint16_t>(std::stoul(line->substr(5), &end));
+  auto rest = line->substr(5 + end);
+  auto unguarded = rest.empty() ? std::uint16_t{0} : static_cast<std::uint16_t>(std::stoul(rest));
+  return served_store{std::move(*server), port, unguarded};
 }
 
 } // namespace bench

@@ -72,6 +72,7 @@ bool redis_batch(resp_client& c, const dataset& d, std::size_t read, std::size_t
 
 struct figures {
   std::vector<double> get, set, batch; // us/op per round
+  std::vector<double> guarded, unguarded; // the guard's cost: get + set pairs
 };
 
 } // namespace
@@ -99,6 +100,12 @@ void run_remote(const options& o, report& rep) {
     return;
   }
   kvmem::client far{node.sys, *remote};
+  // The same store through its unguarded port, from a node of its own.
+  net_node bare_node;
+  std::optional<kvmem::client> bare;
+  if (served->unguarded_port != 0)
+    if (auto r = kvmem::remote_store(bare_node.sys, "127.0.0.1", served->unguarded_port))
+      bare.emplace(bare_node.sys, *r);
 
   // Memory per key: resident growth of each server process while 10^6 keys
   // are loaded through its own protocol.
@@ -150,6 +157,24 @@ void run_remote(const options& o, report& rep) {
         }).has_value();
       });
     };
+    if (bare) {
+      // Guarded and unguarded, alternating in short runs, same keys.
+      auto pair = [&](kvmem::client& c, bool& ok) {
+        return us(n / 2, [&](std::size_t i) {
+          ok &= c.get(d.keys[key(i)]).has_value();
+          ok &= c.set(d.keys[key(i)], d.value_bytes).has_value();
+        });
+      };
+      bool bare_ok = true;
+      fk.unguarded.push_back(pair(*bare, bare_ok));
+      fk.guarded.push_back(pair(far, far_ok));
+      if (!bare_ok) {
+        fmt::print("NET: a request to the unguarded port failed; no guard row\n");
+        bare.reset();
+        fk.guarded.clear();
+        fk.unguarded.clear();
+      }
+    }
     fl.batch.push_back(kv_batch(local, local_ok));
     fk.batch.push_back(kv_batch(far, far_ok));
     if (redis_ok)
@@ -188,6 +213,11 @@ void run_remote(const options& o, report& rep) {
       "remote time / local time", "local: a message to a default (detached) store");
   add("remote batch vs local batch, 1 read + 100 sets", fk.batch, fl.batch, "same op, local",
       "remote time / local time", "local: a default store in this process");
+  if (!fk.guarded.empty() && fk.guarded.size() == fk.unguarded.size())
+    add("remote get + set, guarded vs unguarded port, same store", fk.guarded, fk.unguarded,
+        "serve_options::guard = false", "guarded time / unguarded time",
+        "the guard's per-request cost: its frame, schema and identity checks and output "
+        "accounting; two clients of the same server process, alternating runs");
   if (kv_loaded && redis_ok && k0 > 0 && k1 > 0 && r0 > 0 && r1 > 0) {
     double kb = static_cast<double>(k1 - k0) / static_cast<double>(d.size());
     double rb = static_cast<double>(r1 - r0) / static_cast<double>(d.size());

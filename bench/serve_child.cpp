@@ -1,7 +1,8 @@
 // kvmem_bench --serve-child: the NET rows' server process. It serves an
 // empty store exactly as `kvmem serve` does (cli/serve.cpp: enable_remote,
-// the sharing scheduler, the store on the scheduler, 127.0.0.1), prints
-// "port <P>" on stdout, and exits when its stdin closes (the benchmark
+// the sharing scheduler, the store on the scheduler, 127.0.0.1), and the
+// same store without the guard on a second port, prints "port <P> <U>" on
+// stdout, and exits when its stdin closes (the benchmark
 // closes it, or dies: the child also has PR_SET_PDEATHSIG).
 #include <unistd.h>
 
@@ -33,7 +34,10 @@ int serve_child() {
     std::fflush(stderr);
     std::_Exit(1);
   }
-  fmt::print("port {}\n", *port);
+  kvmem::serve_options bare;
+  bare.guard = false;
+  auto unguarded = kvmem::publish(sys, s, 0, bare);
+  fmt::print("port {} {}\n", *port, unguarded ? *unguarded : 0);
   std::fflush(stdout);
   char buf[64];
   while (read(STDIN_FILENO, buf, sizeof buf) > 0) {

@@ -198,6 +198,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           verdict::deliver ||
       check_server_payload(make_header(basp_op::direct_message, 0, 0x1000000000000000, 0, 9), p, n).action ==
           verdict::deliver;
+  // Identity (a peer speaks only for itself) only ever refuses more: what
+  // passes as a given peer's passes unchecked; down, monitor and handshake
+  // payloads from a peer never name a node other than the two, and a
+  // handshake never claims none or this node.
+  static std::vector<std::uint64_t> named;
+  static const kvmem::detail::wire::speaker who = [] {
+    kvmem::detail::wire::speaker w;
+    w.peer = {true, 7, {}};
+    w.self = {true, 8, {}};
+    w.actors = &named;
+    return w;
+  }();
+  named.clear();
+  auto as_peer =
+      check_client_payload(make_header(basp_op::direct_message, 0, 0x1000000000000001, 9, 6), p, n, &who);
+  KVMEM_FUZZ_CHECK(as_peer.action != verdict::deliver ||
+                       check_client_payload(make_header(basp_op::direct_message, 0, 0x1000000000000001, 9, 6),
+                                            p, n)
+                               .action == verdict::deliver,
+                   "a message passes as a peer's but not unchecked");
+  for (auto op : {basp_op::down_message, basp_op::monitor_message}) {
+    auto h = make_header(op, 0, 0, 7, 0);
+    if (check_client_payload(h, p, n, &who).action == verdict::deliver) {
+      kvmem::detail::wire::cursor c{p, n};
+      auto first = kvmem::detail::wire::read_node(c);
+      auto second = kvmem::detail::wire::read_node(c);
+      KVMEM_FUZZ_CHECK(first == who.peer && second == who.self,
+                       "a down or monitor message about another node passed");
+    }
+  }
+  for (auto op : {basp_op::client_handshake, basp_op::server_handshake}) {
+    auto claimed = handshake_node(make_header(op, 0, 3), p, n, who.self);
+    if (auto* node = std::get_if<kvmem::detail::wire::node_ref>(&claimed))
+      KVMEM_FUZZ_CHECK(node->valid && *node != who.self, "a handshake claimed none or this node");
+  }
   if (!delivered)
     return 0; // the guard drops the peer, or answers without CAF
   kvmem_fuzz::server_system(); // started on the main thread, once

@@ -54,18 +54,29 @@ struct logged_server {
   kvmem::store st = kvmem::spawn_store(server.sys, kvmem::system_clock{}, test::served);
   std::vector<std::string> log;
   std::mutex log_m;
-  kvmem::serve_options opts = [this] {
-    kvmem::serve_options o;
+  kvmem::serve_options opts;
+  std::uint16_t port = kvmem::publish(server.sys, st, 0, opts).value();
+  node client_node;
+  kvmem::store remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
+  kvmem::client c{client_node.sys, remote};
+
+  logged_server() : logged_server(kvmem::serve_options{}) {}
+  /// Served with `o` (its log replaced by `log`).
+  explicit logged_server(kvmem::serve_options o) : opts(logged(std::move(o))) {}
+  logged_server(const logged_server&) = delete;
+  logged_server& operator=(const logged_server&) = delete;
+
+  kvmem::serve_options logged(kvmem::serve_options o) {
     o.log = [this](const std::string& line) {
       std::lock_guard g{log_m};
       log.push_back(line);
     };
     return o;
-  }();
-  std::uint16_t port = kvmem::publish(server.sys, st, 0, opts).value();
-  node client_node;
-  kvmem::store remote = kvmem::remote_store(client_node.sys, "127.0.0.1", port).value();
-  kvmem::client c{client_node.sys, remote};
+  }
+  std::string last_log() {
+    std::lock_guard g{log_m};
+    return log.empty() ? std::string{} : log.back();
+  }
 
   ~logged_server() {
     kvmem::unpublish(server.sys, st, port);
@@ -86,6 +97,20 @@ inline int tcp_to(std::uint16_t port) {
     ::close(fd);
     return -1;
   }
+  return fd;
+}
+
+/// A socket listening on 127.0.0.1 at a free port (set in `port`).
+inline int listen_loopback(std::uint16_t& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1) != 0)
+    return -1;
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port = ntohs(addr.sin_port);
   return fd;
 }
 

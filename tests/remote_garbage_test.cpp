@@ -80,15 +80,8 @@ struct recorder {
   std::string sent;
   std::thread th;
   explicit recorder(std::uint16_t target) {
-    lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(lfd, 1) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
+    lfd = test::listen_loopback(port);
+    REQUIRE(lfd >= 0);
     th = std::thread([this, target] {
       int c = ::accept(lfd, nullptr, nullptr);
       int s = test::tcp_to(target);

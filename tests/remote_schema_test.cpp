@@ -122,10 +122,6 @@ struct schema_fixture : test::logged_server {
     kvmem::client oc{other.sys, r};
     REQUIRE(oc.list(K("/data")).value().size() == 20);
   }
-  std::string last_log() {
-    std::lock_guard g{log_m};
-    return log.empty() ? std::string{} : log.back();
-  }
 };
 
 } // namespace
@@ -224,15 +220,8 @@ struct schema_mitm {
   std::thread th;
 
   explicit schema_mitm(std::uint16_t target) {
-    lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(lfd, 1) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
+    lfd = test::listen_loopback(port);
+    REQUIRE(lfd >= 0);
     th = std::thread([this, target] { run(target); });
   }
   ~schema_mitm() {

@@ -185,6 +185,19 @@ inline payload_check check_monitor(const char* p, std::size_t n, const wire::spe
   return {};
 }
 
+// What either side does with a frame other than a direct message.
+inline payload_check check_control(const basp_header& h, const char* p, std::size_t n,
+                                   const wire::speaker* who) {
+  switch (static_cast<basp_op>(h.operation)) {
+    case basp_op::down_message:
+      return check_down(p, n, who);
+    case basp_op::monitor_message:
+      return check_monitor(p, n, who);
+    default:
+      return {}; // handshakes (handshake_node) and heartbeats: basp_frame.hpp
+  }
+}
+
 } // namespace payload_detail
 
 /// What a kvmem server does with frame h and payload [p, p + n) from a
@@ -194,20 +207,13 @@ inline payload_check check_monitor(const char* p, std::size_t n, const wire::spe
 inline payload_check check_client_payload(const basp_header& h, const char* p, std::size_t n,
                                           const wire::speaker* who = nullptr) {
   using namespace payload_detail;
-  switch (static_cast<basp_op>(h.operation)) {
-    case basp_op::direct_message:
-      if ((h.flags & named_receiver_flag) != 0)
-        return check_message(p, n, client_named, false, who);
-      if ((h.operation_data & response_flag) != 0)
-        return drop("a response from a client (a store asks nothing)");
-      return check_message(p, n, client_messages, true, who);
-    case basp_op::down_message:
-      return check_down(p, n, who);
-    case basp_op::monitor_message:
-      return check_monitor(p, n, who);
-    default:
-      return {};
-  }
+  if (static_cast<basp_op>(h.operation) != basp_op::direct_message)
+    return check_control(h, p, n, who);
+  if ((h.flags & named_receiver_flag) != 0)
+    return check_message(p, n, client_named, false, who);
+  if ((h.operation_data & response_flag) != 0)
+    return drop("a response from a client (a store asks nothing)");
+  return check_message(p, n, client_messages, true, who);
 }
 
 /// What a kvmem client does with frame h and payload [p, p + n) from the
@@ -215,20 +221,13 @@ inline payload_check check_client_payload(const basp_header& h, const char* p, s
 inline payload_check check_server_payload(const basp_header& h, const char* p, std::size_t n,
                                           const wire::speaker* who = nullptr) {
   using namespace payload_detail;
-  switch (static_cast<basp_op>(h.operation)) {
-    case basp_op::direct_message:
-      if ((h.flags & named_receiver_flag) != 0)
-        return check_message(p, n, server_named, false, who);
-      if ((h.operation_data & response_flag) != 0)
-        return check_message(p, n, server_responses, false, who);
-      return check_message(p, n, server_messages, false, who);
-    case basp_op::down_message:
-      return check_down(p, n, who);
-    case basp_op::monitor_message:
-      return check_monitor(p, n, who);
-    default:
-      return {};
-  }
+  if (static_cast<basp_op>(h.operation) != basp_op::direct_message)
+    return check_control(h, p, n, who);
+  if ((h.flags & named_receiver_flag) != 0)
+    return check_message(p, n, server_named, false, who);
+  if ((h.operation_data & response_flag) != 0)
+    return check_message(p, n, server_responses, false, who);
+  return check_message(p, n, server_messages, false, who);
 }
 
 /// The node id a peer's handshake (frame h, payload [p, p + n)) claims, or

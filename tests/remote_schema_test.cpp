@@ -16,6 +16,7 @@
 #include <caf/node_id.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "eventually.hpp"
 #include "net/basp_frame.hpp"
 #include "net_fixture.hpp"
 
@@ -176,6 +177,32 @@ TEST_CASE_METHOD(schema_fixture, "keys of millions of empty segments or too many
   // The frame itself is held once or twice while it arrives.
   CHECK(schema_peak_bytes() < before + 3 * key.size() + (64u << 20));
   CHECK_THAT(last_log(), Catch::Contains(what));
+}
+
+// One-way messages are not held back by replies: a peer could queue any
+// amount of them, decoded, in the store's mailbox. Small ones (what kvmem's
+// clients send one way: acknowledgements, unpin, unwatch) pass; above
+// 64 KiB the peer is dropped.
+TEST_CASE_METHOD(schema_fixture, "one-way messages above 64 KiB are refused and small ones served") {
+  std::string atom;
+  for (int i = 7; i >= 0; --i)
+    atom.push_back(static_cast<char>(static_cast<std::uint64_t>(caf::atom_value{kvmem::set_atom::value}) >> (8 * i)));
+  auto set_of = [&](const std::string& name, std::size_t size) {
+    std::vector<char> v;
+    caf::binary_serializer sink{server.sys, v};
+    REQUIRE(!sink(test::K(name), kvmem::bytes{std::string(size, 'o')}));
+    return std::string(1, '\0') + schema_msg_header("@<>+@atom+kvmem::key+kvmem::bytes") + atom +
+           std::string(v.begin(), v.end());
+  };
+  const std::uint64_t one_way = 0x1000000000000000; // no request id: nothing waits
+  schema_raw small{port, schema_handshake(server.sys, 75) + schema_frame(set_of("/oneway/small", 100), 5, store_id, one_way)};
+  CHECK(test::eventually([&] { return c.exists(K("/oneway/small")).value().has_value(); }));
+  schema_raw big{port, schema_handshake(server.sys, 76) +
+                           schema_frame(set_of("/oneway/big", 100 * 1024), 5, store_id, one_way)};
+  CHECK(test::closed_by_peer(big.fd, 10s));
+  CHECK_THAT(last_log(), Catch::Contains("a one-way message of"));
+  still_serving();
+  CHECK(!c.exists(K("/oneway/big")).value());
 }
 
 namespace {

@@ -50,6 +50,33 @@ void register_types(caf::actor_system_config& cfg);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, key& x) {
+  if constexpr (std::is_same_v<Inspector, caf::deserializer>) {
+    // Loading: the segment count is checked against what is left of the
+    // message (each segment takes at least 2 bytes) and reserved exactly,
+    // and each segment is checked as it arrives, so a bad key costs at most
+    // what it holds up to its first bad segment (CAF's own sequence loader
+    // grows the vector by doubling and validates only at the end).
+    std::size_t n = 0;
+    if (auto e = f.begin_sequence(n))
+      return e;
+    if (auto* bin = dynamic_cast<caf::binary_deserializer*>(&f); bin && n > bin->remaining() / 2)
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::key: more segments than bytes");
+    std::vector<std::string> segs;
+    segs.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string seg;
+      if (auto e = f(seg))
+        return e;
+      if (seg.empty() || seg.find('/') != std::string::npos)
+        return caf::make_error(caf::sec::invalid_argument, "kvmem::key: invalid segment");
+      segs.push_back(std::move(seg));
+    }
+    if (auto e = f.end_sequence())
+      return e;
+    if (!key::from_segments(std::move(segs), &x))
+      return caf::make_error(caf::sec::invalid_argument, "kvmem::key: invalid segment");
+    return caf::none;
+  }
   std::vector<std::string> segs;
   if constexpr (Inspector::reads_state)
     segs = x.segments();

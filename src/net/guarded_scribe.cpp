@@ -17,6 +17,9 @@ namespace kvmem::detail::net {
 namespace {
 // What one read may bring in: also the stream's (permanent) read buffer.
 constexpr std::size_t read_chunk = 64 * 1024;
+// The largest one-way message a client may send a store (acknowledgements,
+// unpin and unwatch take a few dozen bytes).
+constexpr std::uint32_t max_one_way_bytes = 64 * 1024;
 } // namespace
 
 void guard_stream::removed_from_loop(caf::io::network::operation op) {
@@ -116,6 +119,14 @@ void guarded_scribe::scan_output() {
     if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message)) {
       if (caf::message_id(h.operation_data).is_response()) {
         ++replies_;
+        if (!in_flight_.empty()) {
+          in_flight_bytes_ -= in_flight_.front();
+          in_flight_.pop_front();
+        }
+        if (replies_ >= requests_) { // replies may come out of order: resync
+          in_flight_.clear();
+          in_flight_bytes_ = 0;
+        }
         reply_size_ = std::max<std::size_t>(h.payload_len, reply_size_ - reply_size_ / 8);
       } else {
         deliveries_.push_back({appended_, size});
@@ -243,9 +254,25 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
   }
   if (!count_actors(ctx))
     return false;
-  if (h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
-      caf::message_id(h.operation_data).is_request())
-    ++requests_;
+  if (state_->from() == sender::client &&
+      h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
+      (h.flags & named_receiver_flag) == 0) {
+    if (caf::message_id(h.operation_data).is_request()) {
+      // Decoded by CAF and queued for the store until it replies.
+      ++requests_;
+      in_flight_.push_back(h.payload_len);
+      in_flight_bytes_ += h.payload_len;
+    } else if (h.payload_len > max_one_way_bytes) {
+      // A one-way message is not held back by any reply: a peer could queue
+      // any amount of them in the store's mailbox.
+      drop(ctx,
+           fmt::format("a one-way message of {} bytes (above {}; a larger one must be a "
+                       "request, which waits for its reply)",
+                       h.payload_len, max_one_way_bytes),
+           guard_state::event::dropped);
+      return false;
+    }
+  }
   header_buf_.assign(filter_.header_bytes(), filter_.header_bytes() + basp_header_size);
   delivering_ = &header_buf_;
   caf::io::scribe::consume(ctx, nullptr, basp_header_size);
@@ -315,6 +342,7 @@ void guarded_scribe::answer(const basp_header& h) {
     return; // a message nobody waits for: dropped, as the store would
   // Counted as a request delivered, and its reply as a reply (scan_output).
   ++requests_;
+  in_flight_.push_back(0);
   auto frame = unexpected_message_reply(h);
   auto& out = wr_buf();
   out.insert(out.end(), frame.begin(), frame.end());
@@ -354,13 +382,15 @@ bool guarded_scribe::must_pause() {
   auto& h = filter_.header();
   return h.operation == static_cast<std::uint8_t>(basp_op::direct_message) &&
          caf::message_id(h.operation_data).is_request() &&
-         requests_ - replies_ >= in_flight_limit();
+         (requests_ - replies_ >= in_flight_limit() ||
+          (requests_ > replies_ && in_flight_bytes_ >= limit));
 }
 
 bool guarded_scribe::may_resume() {
   scan_output();
   return stream_.wr_buf().size() <= state_->limits().max_pending_output / 2 &&
-         requests_ - replies_ < in_flight_limit();
+         requests_ - replies_ < in_flight_limit() &&
+         (requests_ == replies_ || in_flight_bytes_ < state_->limits().max_pending_output);
 }
 
 void guarded_scribe::pause(const char* p, const char* end) {

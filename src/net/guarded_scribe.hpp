@@ -19,7 +19,11 @@
 // to 64 (4 at first). Replies are counted in the output the
 // broker writes; a peer that sends requests and never reads the replies
 // cannot make the server hold more than about max_pending_output plus a few
-// replies. One-way messages (watch deliveries) cannot wait: a peer is
+// replies. A request waits too while the requests in flight hold more than
+// max_pending_output bytes (so a peer has at most that much, or one
+// request, decoded and queued for the store); a one-way message above
+// 64 KiB drops the peer (nothing would hold such messages back). One-way
+// messages to the peer (watch deliveries) cannot wait: a peer is
 // dropped when more than max_owed_deliveries of them wait for it, or when
 // it owes more than max_pending_output and has taken nothing for
 // stall_timeout (checked as output arrives, and by the sweep).
@@ -31,6 +35,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -144,6 +149,10 @@ private:
   std::vector<char> backlog_; // input read while paused
   std::size_t out_mark_ = 0;  // output bytes already scanned for replies
   std::uint64_t requests_ = 0, replies_ = 0;
+  // The sizes of the requests in flight (oldest first; a reply retires the
+  // oldest) and their sum.
+  std::deque<std::uint32_t> in_flight_;
+  std::uint64_t in_flight_bytes_ = 0;
   // Output: bytes the broker appended and the peer took, the one-way
   // messages among them not yet taken (end offset, size), and when the
   // peer last took a byte (or was last owed nothing).

@@ -615,6 +615,9 @@ TEST_CASE_METHOD(wire_schema_fixture, "a handshake names the peer's node, which 
   std::uint64_t aid = 6;
   auto hs = peer + bytes_of(sys, apps) + bytes_of(sys, aid) + bytes_of(sys, ifs);
   CHECK(std::holds_alternative<kvmem::detail::wire::node_ref>(node_of(server, hs)));
+  // A server may be this very node (a process connecting to its own port).
+  auto own = self_bytes + bytes_of(sys, apps) + bytes_of(sys, aid) + bytes_of(sys, ifs);
+  CHECK(std::holds_alternative<kvmem::detail::wire::node_ref>(node_of(server, own)));
   CHECK(std::holds_alternative<std::string>(node_of(server, hs.substr(0, hs.size() - 1))));
   CHECK(std::holds_alternative<std::string>(node_of(server, hs + "y")));
 }

@@ -145,6 +145,25 @@ inline bool closed_by_peer(int fd, std::chrono::milliseconds wait) {
   }
 }
 
+/// Sends `bytes` to 127.0.0.1:port from a child process (another process
+/// id, as another program on this host would be) and returns whether the
+/// server closed that connection within `wait`.
+inline bool closed_for_other_process(std::uint16_t port, const std::string& bytes,
+                                     std::chrono::milliseconds wait) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Only system calls from here: the parent has threads.
+    int fd = tcp_to(port);
+    if (fd < 0 || !send_all(fd, bytes))
+      ::_exit(2);
+    ::_exit(closed_by_peer(fd, wait) ? 0 : 1);
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid)
+    return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /// Waits until fd has something to read (or the peer closed it), for at
 /// most `wait`; true if so. Reads nothing.
 inline bool readable(int fd, std::chrono::milliseconds wait) {

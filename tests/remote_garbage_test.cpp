@@ -226,12 +226,17 @@ TEST_CASE_METHOD(garbage_fixture, "every malformed header shape before and after
     CHECK(test::closed_by_peer(r.fd, 10s));
 }
 
-TEST_CASE_METHOD(garbage_fixture, "a peer claiming the node id of a connected client") {
-  std::vector<raw> open;
+// Another process claiming a connected client's node id is refused (the
+// kernel says it does not hold the connection); the client itself
+// reconnecting replaces its old connection (remote_schema_test's relay).
+TEST_CASE_METHOD(garbage_fixture, "another process claiming the node id of a connected client") {
   for (int i = 0; i < 5; ++i) {
-    open.emplace_back(port, handshake(server.sys, client_node.sys.node()) +
-                                encode_header(make_header(basp_op::heartbeat, 0)));
+    CHECK(test::closed_for_other_process(port,
+                                         handshake(server.sys, client_node.sys.node()) +
+                                             encode_header(make_header(basp_op::heartbeat, 0)),
+                                         10s));
     still_serving();
+    CHECK_THAT(last_log(), Catch::Contains("already connected"));
   }
 }
 
@@ -266,8 +271,11 @@ TEST_CASE_METHOD(garbage_fixture, "a peer speaks only for itself") {
     frames = handshake(server.sys, me) + down(me, victim);
     what = "for another node";
   }
-  SECTION("a handshake with a connected client's node id, then its down message") {
-    frames = handshake(server.sys, victim) + down(victim, server.sys.node());
+  SECTION("another process: a handshake with a connected client's node id, then its down message") {
+    // From a process of its own: in this one, the kernel could not tell
+    // the attacker from the client.
+    CHECK(test::closed_for_other_process(port, handshake(server.sys, victim) + down(victim, server.sys.node()),
+                                         10s));
     what = "already connected";
   }
   SECTION("a monitor message about another node's actor") {
@@ -293,8 +301,10 @@ TEST_CASE_METHOD(garbage_fixture, "a peer speaks only for itself") {
              payload;
     what = "neither the peer's nor this node's";
   }
-  raw evil{port, frames};
-  CHECK(test::closed_by_peer(evil.fd, 10s));
+  if (!frames.empty()) {
+    raw evil{port, frames};
+    CHECK(test::closed_by_peer(evil.fd, 10s));
+  }
   // The owner is alive and connected: its key stays, and stays its own.
   still_serving();
   CHECK(c.get(test::K("/owned/lease")).value() == "held");
@@ -302,6 +312,62 @@ TEST_CASE_METHOD(garbage_fixture, "a peer speaks only for itself") {
   std::lock_guard g{log_m};
   REQUIRE(!log.empty());
   CHECK_THAT(log.back(), Catch::Contains(what));
+}
+
+// The lockout an outside run found: every process of a host shares CAF's
+// host id, so another process can claim the node id a client will have
+// (its process id) before it connects. The client connecting replaces the
+// squatter: the kernel says which process holds which connection.
+TEST_CASE_METHOD(garbage_fixture, "a node id claimed by another process before its client connects") {
+  test::node victim; // its node id: this process's id and its host id
+  std::vector<char> buf;
+  caf::binary_serializer sink{server.sys, buf};
+  REQUIRE(!sink(std::vector<caf::strong_actor_ptr>{},
+                caf::make_message(kvmem::read_atom::value, kvmem::read_op::get(test::K("/alive")))));
+  auto frames = handshake(server.sys, victim.sys.node()) +
+                encode_header(make_header(basp_op::direct_message, static_cast<std::uint32_t>(buf.size()),
+                                          0x1000000000000001, 77, st.actor()->id())) +
+                std::string(buf.begin(), buf.end());
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  pid_t squatter = ::fork();
+  if (squatter == 0) {
+    // Only system calls from here: the parent has threads. The squatter
+    // holds the claim once the store answered its request (the server's
+    // handshake, then the reply), then waits to be dropped.
+    int fd = test::tcp_to(port);
+    if (fd < 0 || !test::send_all(fd, frames))
+      ::_exit(2);
+    std::size_t got = 0, want = 0;
+    char in[4096];
+    while (want == 0 || got < want) {
+      auto n = ::recv(fd, in, sizeof in, 0);
+      if (n <= 0)
+        ::_exit(3);
+      if (got == 0 && n >= 8) // the server handshake's length, then a reply's header
+        want = kvmem::detail::net::basp_header_size + (static_cast<std::size_t>(static_cast<unsigned char>(in[4])) << 24 |
+                                   static_cast<std::size_t>(static_cast<unsigned char>(in[5])) << 16 |
+                                   static_cast<std::size_t>(static_cast<unsigned char>(in[6])) << 8 |
+                                   static_cast<unsigned char>(in[7])) +
+               kvmem::detail::net::basp_header_size;
+      got += static_cast<std::size_t>(n);
+    }
+    (void)::write(ready[1], "r", 1);
+    ::_exit(test::closed_by_peer(fd, std::chrono::seconds(20)) ? 0 : 1);
+  }
+  ::close(ready[1]);
+  char r = 0;
+  REQUIRE(::read(ready[0], &r, 1) == 1); // the squatter holds the claim
+  ::close(ready[0]);
+  // The client connects with the node id the squatter claimed: served.
+  auto remote = kvmem::remote_store(victim.sys, "127.0.0.1", port);
+  REQUIRE(remote);
+  kvmem::client vc{victim.sys, *remote};
+  CHECK(vc.get(test::K("/alive")).value() == "0");
+  int status = 0;
+  REQUIRE(::waitpid(squatter, &status, 0) == squatter);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0)); // the squatter was dropped
+  still_serving();
 }
 
 // Each actor of a peer that a message came from is a proxy CAF keeps until

@@ -281,3 +281,14 @@ TEST_CASE("publishing refuses non-loopback addresses unless allowed; connecting 
   CHECK(refused.error().code == errc::unavailable);
   caf::anon_send_exit(st.actor(), caf::exit_reason::user_shutdown);
 }
+
+// The guard's identity check must not refuse a process its own server: CAF
+// recognizes its own node in the server's handshake, closes the connection
+// and hands out the local actor.
+TEST_CASE_METHOD(remote_fixture, "a node reaching its own served store gets it") {
+  auto own = kvmem::remote_store(server.sys, "127.0.0.1", port);
+  REQUIRE(own);
+  kvmem::client c{server.sys, *own};
+  REQUIRE(c.set(K("/own"), "1"));
+  CHECK(kvmem::client{server.sys, local}.get(K("/own")).value() == "1");
+}

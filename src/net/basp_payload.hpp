@@ -233,7 +233,7 @@ inline payload_check check_server_payload(const basp_header& h, const char* p, s
 /// The node id a peer's handshake (frame h, payload [p, p + n)) claims, or
 /// why it is refused: a client handshake holds only a node id; a server
 /// handshake a node id, its application ids, the published actor's id and
-/// its interface. Either node id must be valid and not `self`'s.
+/// its interface. The node id must be valid, and a client's not `self`'s.
 inline std::variant<wire::node_ref, std::string> handshake_node(const basp_header& h, const char* p,
                                                                 std::size_t n,
                                                                 const wire::node_ref& self) {
@@ -255,8 +255,11 @@ inline std::variant<wire::node_ref, std::string> handshake_node(const basp_heade
     return std::string("a handshake with bytes after its end");
   if (!node->valid)
     return std::string("a handshake without a node id");
-  if (*node == self)
-    return std::string("a handshake claiming this node's id");
+  // A server with this node's id is this process's own (CAF then closes
+  // the connection and hands out the local actor); a client never is.
+  if (*node == self && static_cast<basp_op>(h.operation) == basp_op::client_handshake)
+    return std::string("a client handshake with this node's id (this process reaching its own "
+                       "port is handed its local actor; the connection is not needed)");
   return *node;
 }
 

@@ -37,27 +37,41 @@ wire::node_ref node_ref_of(const caf::node_id& id) {
 }
 
 namespace {
+struct claim {
+  wire::node_ref self, peer;
+  guarded_scribe* by;
+};
 std::mutex claims_m;
-// (self, peer), one per connection; searched once per handshake.
-std::vector<std::pair<wire::node_ref, wire::node_ref>> claims;
+std::vector<claim> claims; // one per connection; searched once per handshake
 } // namespace
 
-bool claim_peer(const wire::node_ref& self, const wire::node_ref& peer) {
+guarded_scribe* peer_holder(const wire::node_ref& self, const wire::node_ref& peer) {
   std::lock_guard g{claims_m};
-  auto claim = std::make_pair(self, peer);
-  if (std::find(claims.begin(), claims.end(), claim) != claims.end())
-    return false;
-  claims.push_back(claim);
-  return true;
+  for (auto& c : claims)
+    if (c.self == self && c.peer == peer)
+      return c.by;
+  return nullptr;
 }
 
-void release_peer(const wire::node_ref& self, const wire::node_ref& peer) noexcept {
+void hold_peer(const wire::node_ref& self, const wire::node_ref& peer, guarded_scribe* by) {
   std::lock_guard g{claims_m};
-  auto i = std::find(claims.begin(), claims.end(), std::make_pair(self, peer));
-  if (i != claims.end()) {
-    *i = claims.back();
-    claims.pop_back();
-  }
+  for (auto& c : claims)
+    if (c.self == self && c.peer == peer) {
+      c.by = by;
+      return;
+    }
+  claims.push_back({self, peer, by});
+}
+
+void release_peer(const wire::node_ref& self, const wire::node_ref& peer,
+                  const guarded_scribe* by) noexcept {
+  std::lock_guard g{claims_m};
+  for (auto& c : claims)
+    if (c.self == self && c.peer == peer && c.by == by) {
+      c = claims.back();
+      claims.pop_back();
+      return;
+    }
 }
 
 guard_state::guard_state(caf::actor_system* sys, wire::node_ref self, sender from,

@@ -45,12 +45,16 @@ struct guard_limits {
 /// This node's id as it travels (CAF's binary format, read back).
 wire::node_ref node_ref_of(const caf::node_id& id);
 
-/// Which peer nodes are connected to which local nodes, process-wide: a
-/// node id is claimed by one connection at a time (CAF would ignore a
-/// second handshake with it but then take that connection's down messages
-/// as the first one's). Thread-safe.
-bool claim_peer(const wire::node_ref& self, const wire::node_ref& peer);
-void release_peer(const wire::node_ref& self, const wire::node_ref& peer) noexcept;
+/// Which connection speaks for which peer node, per local node, process-wide:
+/// a node id is held by one connection at a time (CAF ignores a second
+/// handshake with it but then takes that connection's down messages as the
+/// first one's). All connections of one local node live on its multiplexer
+/// thread; the registry itself is thread-safe.
+guarded_scribe* peer_holder(const wire::node_ref& self, const wire::node_ref& peer);
+void hold_peer(const wire::node_ref& self, const wire::node_ref& peer, guarded_scribe* by);
+/// Forgets the claim if `by` still holds it.
+void release_peer(const wire::node_ref& self, const wire::node_ref& peer,
+                  const guarded_scribe* by) noexcept;
 
 /// A handle id for a guarded scribe or doorman that no other connection of
 /// this process ever had. CAF names connections by their file descriptor,

@@ -11,6 +11,7 @@
 
 #include "net/basp_payload.hpp"
 #include "net/basp_reply.hpp"
+#include "net/peer_process.hpp"
 
 namespace kvmem::detail::net {
 
@@ -45,7 +46,7 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
 
 guarded_scribe::~guarded_scribe() {
   if (identified_)
-    release_peer(who_.self, who_.peer);
+    release_peer(who_.self, who_.peer, this);
   state_->delist(this);
 }
 
@@ -304,10 +305,27 @@ bool guarded_scribe::identify(caf::execution_unit* ctx) {
     drop(ctx, "a second handshake with another node id", guard_state::event::dropped);
     return false;
   }
-  if (!claim_peer(who_.self, node)) {
-    drop(ctx, "a handshake with the node id of a peer already connected",
-         guard_state::event::dropped);
-    return false;
+  if (node != who_.self) {
+    // Node ids are guessable (a process id, and a host id every process of
+    // a host shares), so a claim the kernel confirms (the process named
+    // holds the peer's end of this connection) outranks one it cannot: the
+    // process itself connecting again replaces its old connection (lost,
+    // or a relay's, or a squatter's), and nobody else can take a node id
+    // that a connection holds. Unconfirmed claims (remote peers, relays)
+    // are first come, first served.
+    auto* holder = peer_holder(who_.self, node);
+    if (holder != nullptr && holder != this) {
+      if (process_holds_peer(fd(), node.process) != ownership::holds) {
+        drop(ctx, "a handshake with the node id of a peer already connected",
+             guard_state::event::dropped);
+        return false;
+      }
+      // Both connections live on this multiplexer thread.
+      caf::intrusive_ptr<guarded_scribe> old{holder};
+      old->drop(ctx, "replaced by a new connection of the same process",
+                guard_state::event::dropped);
+    }
+    hold_peer(who_.self, node, this);
   }
   who_.peer = node;
   identified_ = true;
@@ -354,6 +372,8 @@ void guarded_scribe::drop(caf::execution_unit* ctx, const std::string& why,
   if (dropped_)
     return;
   dropped_ = true;
+  if (identified_)
+    release_peer(who_.self, who_.peer, this); // a new connection may take it now
   auto first = filter_.first_bytes();
   state_->record_drop(why, describe_bytes(first.data(), first.size()));
   auto peer = addr();

@@ -12,28 +12,14 @@
 #include <kvmem/actor_client.hpp>
 
 #include "data.hpp"
+#include "naive_actor.hpp"
 #include "store_env.hpp"
 
 namespace bench {
 
 namespace {
 
-using naive_actor =
-    caf::typed_actor<caf::replies_to<caf::put_atom, std::string, std::string>::with<bool>>;
 using echo_actor = caf::typed_actor<caf::replies_to<int>::with<int>>;
-
-struct naive_state {
-  std::map<std::string, std::string> m;
-};
-
-naive_actor::behavior_type naive_impl(naive_actor::stateful_pointer<naive_state> self,
-                                      std::shared_ptr<std::map<std::string, std::string>> init) {
-  self->state.m = std::move(*init);
-  return {[=](caf::put_atom, const std::string& k, const std::string& v) {
-    self->state.m[k] = v;
-    return true;
-  }};
-}
 
 echo_actor::behavior_type echo_impl(echo_actor::pointer, int) {
   return {[](int x) { return x; }};

@@ -94,6 +94,7 @@ void run_batches(const options&, report&);
 void run_contention(const options&, report&);
 void run_lmdb(const options&, report&);
 void run_remote(const options&, report&);
+void run_allocs(const options&, report&);
 void run_feeds(const options&, report&);
 
 } // namespace bench

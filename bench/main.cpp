@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       }
     } else {
       fmt::print("usage: kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only GROUPS] [--seed N]\n"
-                 "groups: memory tree reads blocking batches async contention feeds lmdb remote\n");
+                 "groups: memory tree reads blocking batches async contention feeds lmdb remote allocs\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
       {"memory", run_memory},     {"tree", run_tree},   {"reads", run_reads},
       {"blocking", run_blocking}, {"batches", run_batches}, {"async", run_async},
       {"contention", run_contention}, {"feeds", run_feeds}, {"lmdb", run_lmdb},
-      {"remote", run_remote}};
+      {"remote", run_remote}, {"allocs", run_allocs}};
   report rep{o};
   rep.header();
   auto t0 = clock_type::now();

@@ -10,15 +10,20 @@
 // length; the filter must never hold more than 64 KiB plus twice the payload
 // bytes that arrived, nor charge a shared budget beyond its limit, and must
 // return every charged byte. describe_bytes must describe any prefix briefly.
+// Each frame then goes through the guard's next steps (handshake_node, the
+// payload checks as the peer the handshake named): no crash, and no down or
+// monitor message about a node other than the peer's passes.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <variant>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "net/basp_frame.hpp"
+#include "net/basp_payload.hpp"
 #include "net/frame_filter.hpp"
 
 #include "fuzz_check.hpp"
@@ -53,6 +58,10 @@ outcome run(std::string_view stream, sender from, frame_limits limits, byte_budg
             std::optional<cuts> cut) {
   outcome out;
   frame_filter f{from, limits, budget};
+  const kvmem::detail::wire::node_ref self_node{true, 8, {}};
+  std::vector<std::uint64_t> named;
+  kvmem::detail::wire::speaker who{{}, self_node, &named};
+  bool identified = false;
   const char* p = stream.data();
   const char* const end = p + stream.size();
   std::size_t steps = 0;
@@ -87,6 +96,30 @@ outcome run(std::string_view stream, sender from, frame_limits limits, byte_budg
                        "frame {} is not the stream's bytes at offset {}", out.frames.size(), out.consumed);
       KVMEM_FUZZ_CHECK(h.payload_len <= std::max(limits.max_frame, limits.max_control),
                        "a frame above the limits");
+      // What the guard does next with the frame: a handshake names the
+      // peer, every later payload is checked as that peer's (issue 15's
+      // identity rules); none of it may crash or pass a foreign node.
+      const auto op = static_cast<basp_op>(h.operation);
+      if (op == basp_op::client_handshake || op == basp_op::server_handshake) {
+        auto claimed = handshake_node(h, f.payload().data(), f.payload().size(), self_node);
+        if (auto* node = std::get_if<kvmem::detail::wire::node_ref>(&claimed); node && !identified) {
+          who.peer = *node;
+          identified = true;
+        }
+      } else {
+        named.clear();
+        auto check = from == sender::client
+                         ? check_client_payload(h, f.payload().data(), f.payload().size(), identified ? &who : nullptr)
+                         : check_server_payload(h, f.payload().data(), f.payload().size(), identified ? &who : nullptr);
+        if (check.action == verdict::deliver && identified &&
+            (op == basp_op::down_message || op == basp_op::monitor_message)) {
+          kvmem::detail::wire::cursor c{f.payload().data(), f.payload().size()};
+          auto first = kvmem::detail::wire::read_node(c);
+          auto second = kvmem::detail::wire::read_node(c);
+          KVMEM_FUZZ_CHECK(first == who.peer && second == who.self,
+                           "a down or monitor message about another node passed");
+        }
+      }
       out.consumed += frame.size();
       KVMEM_FUZZ_CHECK(static_cast<std::size_t>(p - stream.data()) == out.consumed,
                        "the filter consumed bytes beyond its frame");

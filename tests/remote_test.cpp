@@ -292,3 +292,16 @@ TEST_CASE_METHOD(remote_fixture, "a node reaching its own served store gets it")
   REQUIRE(c.set(K("/own"), "1"));
   CHECK(kvmem::client{server.sys, local}.get(K("/own")).value() == "1");
 }
+
+// A node connecting to a server it is already connected to: CAF closes the
+// second connection and hands out the first one's actor; both handles work.
+TEST_CASE_METHOD(remote_fixture, "a node connecting twice to one server keeps both handles working") {
+  kvmem::client first{client_node.sys, remote};
+  REQUIRE(first.set(K("/twice/a"), "1"));
+  auto again = kvmem::remote_store(client_node.sys, "127.0.0.1", port);
+  REQUIRE(again);
+  kvmem::client second{client_node.sys, *again};
+  REQUIRE(second.set(K("/twice/b"), "2"));
+  CHECK(first.get(K("/twice/b")).value() == "2");
+  CHECK(second.get(K("/twice/a")).value() == "1");
+}

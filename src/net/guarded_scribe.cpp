@@ -45,7 +45,7 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
 }
 
 guarded_scribe::~guarded_scribe() {
-  if (identified_)
+  if (identified_ && !second_ && !held_ && !holding_)
     release_peer(who_.self, who_.peer, this);
   state_->delist(this);
 }
@@ -236,6 +236,11 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
   auto op = static_cast<basp_op>(h.operation);
   if ((op == basp_op::client_handshake || op == basp_op::server_handshake) && !identify(ctx))
     return false;
+  if (second_ && op != basp_op::server_handshake) {
+    drop(ctx, "a frame on a second connection to a server already connected",
+         guard_state::event::dropped);
+    return false;
+  }
   named_.clear();
   // Every other frame comes after the handshake (frame_rules).
   const wire::speaker* who = identified_ ? &who_ : nullptr;
@@ -274,20 +279,48 @@ bool guarded_scribe::deliver(caf::execution_unit* ctx) {
       return false;
     }
   }
-  header_buf_.assign(filter_.header_bytes(), filter_.header_bytes() + basp_header_size);
+  if (held_) {
+    // The process named by the handshake held back in identify() uses this
+    // connection: its old one goes, and CAF sees the handshake now.
+    if (!take_over(ctx))
+      return false;
+  } else if (holding_) {
+    holding_ = false; // the handshake held back: nothing else to send yet
+    held_ = true;
+    filter_.next();
+    return true;
+  }
+  if (!pass(ctx, filter_.header_bytes(), filter_.payload()))
+    return false;
+  filter_.next();
+  return true;
+}
+
+bool guarded_scribe::pass(caf::execution_unit* ctx, const char* header, std::vector<char>& payload) {
+  header_buf_.assign(header, header + basp_header_size);
   delivering_ = &header_buf_;
   caf::io::scribe::consume(ctx, nullptr, basp_header_size);
   if (detached())
     return false;
-  if (h.payload_len > 0) {
-    delivering_ = &filter_.payload();
-    caf::io::scribe::consume(ctx, nullptr, delivering_->size());
+  if (!payload.empty()) {
+    delivering_ = &payload;
+    caf::io::scribe::consume(ctx, nullptr, payload.size());
     delivering_ = &header_buf_;
     if (detached())
       return false;
   }
-  filter_.next();
   return true;
+}
+
+bool guarded_scribe::take_over(caf::execution_unit* ctx) {
+  held_ = false;
+  if (auto* holder = peer_holder(who_.self, who_.peer); holder != nullptr && holder != this) {
+    // Both connections live on this multiplexer thread.
+    caf::intrusive_ptr<guarded_scribe> old{holder};
+    old->drop(ctx, "replaced by a new connection of the same process", guard_state::event::dropped);
+  }
+  hold_peer(who_.self, who_.peer, this);
+  return pass(ctx, held_header_.data(), held_payload_);
 }
 
 bool guarded_scribe::identify(caf::execution_unit* ctx) {
@@ -313,17 +346,49 @@ bool guarded_scribe::identify(caf::execution_unit* ctx) {
     // or a relay's, or a squatter's), and nobody else can take a node id
     // that a connection holds. Unconfirmed claims (remote peers, relays)
     // are first come, first served.
+    // A node id with this node's host id names a process of this host
+    // (CAF 0.17.6 derives the host id from the machine, per actor system
+    // of a process, so a program's first system shares it with the
+    // server's): one that does not hold this connection is an impostor.
+    // Other node ids cannot be checked (another host, a relay): first come,
+    // first served, unless the kernel confirms a later claim.
+    if (node.host == who_.self.host && state_->from() == sender::client &&
+        process_holds_peer(fd(), node.process) == ownership::does_not) {
+      drop(ctx,
+           fmt::format("a handshake with the node id of process {} of this host, which does not "
+                       "hold this connection",
+                       node.process),
+           guard_state::event::dropped);
+      return false;
+    }
     auto* holder = peer_holder(who_.self, node);
+    if (holder != nullptr && holder != this && state_->from() == sender::server) {
+      // A client's second connection to a server it is connected to: CAF
+      // closes it after this handshake and hands out the first one's actor.
+      // It speaks for nobody: anything after the handshake drops it.
+      who_.peer = node;
+      identified_ = true;
+      second_ = true;
+      return true;
+    }
     if (holder != nullptr && holder != this) {
       if (process_holds_peer(fd(), node.process) != ownership::holds) {
         drop(ctx, "a handshake with the node id of a peer already connected",
              guard_state::event::dropped);
         return false;
       }
-      // Both connections live on this multiplexer thread.
-      caf::intrusive_ptr<guarded_scribe> old{holder};
-      old->drop(ctx, "replaced by a new connection of the same process",
-                guard_state::event::dropped);
+      // The process itself, connecting again. Either its old connection is
+      // lost (or a relay's, or a squatter's) and it will use this one, or
+      // this one is redundant and CAF on its side closes it after the
+      // server's handshake. So the handshake is held back until the peer
+      // sends anything else (take_over), and the old connection stays
+      // until then.
+      who_.peer = node;
+      identified_ = true;
+      holding_ = true;
+      held_header_.assign(filter_.header_bytes(), filter_.header_bytes() + basp_header_size);
+      held_payload_ = filter_.payload();
+      return true;
     }
     hold_peer(who_.self, node, this);
   }
@@ -372,7 +437,7 @@ void guarded_scribe::drop(caf::execution_unit* ctx, const std::string& why,
   if (dropped_)
     return;
   dropped_ = true;
-  if (identified_)
+  if (identified_ && !second_ && !held_ && !holding_)
     release_peer(who_.self, who_.peer, this); // a new connection may take it now
   auto first = filter_.first_bytes();
   state_->record_drop(why, describe_bytes(first.data(), first.size()));

@@ -37,6 +37,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -107,6 +108,10 @@ private:
   bool deliver(caf::execution_unit* ctx);
   // The peer's handshake names its node: claimed for this connection.
   bool identify(caf::execution_unit* ctx);
+  // Hands one frame to the broker; false if that closed the connection.
+  bool pass(caf::execution_unit* ctx, const char* header, std::vector<char>& payload);
+  // The held handshake's process uses this connection: its old one goes.
+  bool take_over(caf::execution_unit* ctx);
   // The peer's actors CAF now keeps a proxy for (or forgot): false if the
   // peer has too many.
   bool count_actors(caf::execution_unit* ctx);
@@ -142,6 +147,12 @@ private:
   // the peer's actor ids the frame being checked named.
   wire::speaker who_;
   bool identified_ = false;
+  bool second_ = false; // a client's second connection to its server (CAF closes it)
+  // A handshake with a node id another connection holds, from the process
+  // it names: held back until the peer sends anything else (take_over).
+  bool holding_ = false, held_ = false;
+  std::string held_header_;
+  std::vector<char> held_payload_;
   std::vector<std::uint64_t> named_;
   std::unordered_set<std::uint64_t> peer_actors_; // those CAF keeps proxies for
   std::vector<char> header_buf_;

@@ -44,6 +44,14 @@ std::string handshake(caf::actor_system& sys, const caf::node_id& nid) {
          std::string(payload.begin(), payload.end());
 }
 
+// A direct message's payload as CAF writes it: no forwarding stage, then m.
+std::string garbage_payload(caf::actor_system& sys, const caf::message& m) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE(!sink(std::vector<caf::strong_actor_ptr>{}, const_cast<caf::message&>(m)));
+  return {buf.begin(), buf.end()};
+}
+
 caf::node_id fresh_node(std::mt19937& rng) {
   caf::node_id::default_data::host_id_type host;
   for (auto& b : host)
@@ -290,7 +298,7 @@ TEST_CASE_METHOD(garbage_fixture, "a peer speaks only for itself") {
     kvmem::commit cm;
     cm.ops.push_back(kvmem::write_op::set(test::K("/owned/other"), "v"));
     cm.owners.emplace_back(test::K("/owned/other"), owner);
-    auto payload = bytes(std::vector<caf::strong_actor_ptr>{}, caf::make_message(kvmem::commit_atom::value, cm));
+    auto payload = garbage_payload(server.sys, caf::make_message(kvmem::commit_atom::value, cm));
     auto victim_bytes = bytes(victim);
     auto at = payload.rfind(victim_bytes);
     REQUIRE(at != std::string::npos);
@@ -309,9 +317,7 @@ TEST_CASE_METHOD(garbage_fixture, "a peer speaks only for itself") {
   still_serving();
   CHECK(c.get(test::K("/owned/lease")).value() == "held");
   CHECK(!c.exists(test::K("/owned/other")).value());
-  std::lock_guard g{log_m};
-  REQUIRE(!log.empty());
-  CHECK_THAT(log.back(), Catch::Contains(what));
+  CHECK_THAT(last_log(), Catch::Contains(what));
 }
 
 // The lockout an outside run found: every process of a host shares CAF's
@@ -320,10 +326,7 @@ TEST_CASE_METHOD(garbage_fixture, "a peer speaks only for itself") {
 // squatter: the kernel says which process holds which connection.
 TEST_CASE_METHOD(garbage_fixture, "a node id claimed by another process before its client connects") {
   test::node victim; // its node id: this process's id and its host id
-  std::vector<char> buf;
-  caf::binary_serializer sink{server.sys, buf};
-  REQUIRE(!sink(std::vector<caf::strong_actor_ptr>{},
-                caf::make_message(kvmem::read_atom::value, kvmem::read_op::get(test::K("/alive")))));
+  auto request = garbage_payload(server.sys, caf::make_message(kvmem::read_atom::value, kvmem::read_op::get(test::K("/alive"))));
   // (The squatter's request comes from an actor id the client does not
   // use: a squatter that spoke as the client's own actors before it came
   // can disturb their replies after the takeover. On a real host it cannot
@@ -331,9 +334,9 @@ TEST_CASE_METHOD(garbage_fixture, "a node id claimed by another process before i
   // the kernel check refuses the squatter at its handshake. In one process
   // every actor system has a host id of its own.)
   auto frames = handshake(server.sys, victim.sys.node()) +
-                encode_header(make_header(basp_op::direct_message, static_cast<std::uint32_t>(buf.size()),
+                encode_header(make_header(basp_op::direct_message, static_cast<std::uint32_t>(request.size()),
                                           0x1000000000000001, 1000000, st.actor()->id())) +
-                std::string(buf.begin(), buf.end());
+                request;
   int ready[2];
   REQUIRE(::pipe(ready) == 0);
   pid_t squatter = ::fork();
@@ -382,11 +385,7 @@ TEST_CASE_METHOD(garbage_fixture, "a node id claimed by another process before i
 TEST_CASE_METHOD(garbage_fixture, "a peer naming more live actors than the limit is dropped") {
   std::mt19937 rng(Catch::rngSeed() + 6);
   auto me = fresh_node(rng);
-  std::vector<char> buf;
-  caf::binary_serializer sink{server.sys, buf};
-  REQUIRE(!sink(std::vector<caf::strong_actor_ptr>{}, caf::make_message(kvmem::read_atom::value,
-                                                                       kvmem::read_op::get(test::K("/x")))));
-  std::string request(buf.begin(), buf.end());
+  auto request = garbage_payload(server.sys, caf::make_message(kvmem::read_atom::value, kvmem::read_op::get(test::K("/x"))));
   std::string frames = handshake(server.sys, me);
   // One-way sends (no reply to wait for), each from another actor.
   const std::uint64_t n = 16'385; // guard_limits::max_peer_actors + 1
@@ -397,9 +396,7 @@ TEST_CASE_METHOD(garbage_fixture, "a peer naming more live actors than the limit
   raw evil{port, frames};
   CHECK(test::closed_by_peer(evil.fd, 30s));
   still_serving();
-  std::lock_guard g{log_m};
-  REQUIRE(!log.empty());
-  CHECK_THAT(log.back(), Catch::Contains("more than 16384 of its actors"));
+  CHECK_THAT(last_log(), Catch::Contains("more than 16384 of its actors"));
 }
 
 TEST_CASE_METHOD(garbage_fixture, "replayed and mutated real sessions") {
@@ -553,9 +550,7 @@ TEST_CASE_METHOD(garbage_fixture, "messages CAF cannot decode safely are refused
   raw evil{port, frames};
   CHECK(test::closed_by_peer(evil.fd, 10s));
   still_serving();
-  std::lock_guard g{log_m};
-  REQUIRE(!log.empty());
-  CHECK_THAT(log.back(), Catch::Contains(what));
+  CHECK_THAT(last_log(), Catch::Contains(what));
 }
 
 // What only a store sends (src/wire/wire_types.hpp, marked `reply`) is
@@ -589,7 +584,5 @@ TEST_CASE_METHOD(garbage_fixture, "a server refuses every type that only a store
   raw evil{port, direct_message(server.sys, rng, dest, encode(msg))};
   CHECK(test::closed_by_peer(evil.fd, 10s));
   still_serving();
-  std::lock_guard g{log_m};
-  REQUIRE(!log.empty());
-  CHECK_THAT(log.back(), Catch::Contains(name));
+  CHECK_THAT(last_log(), Catch::Contains(name));
 }

@@ -45,7 +45,7 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
 }
 
 guarded_scribe::~guarded_scribe() {
-  if (identified_ && !second_ && !held_ && !holding_)
+  if (claimed_)
     release_peer(who_.self, who_.peer, this);
   state_->delist(this);
 }
@@ -320,6 +320,7 @@ bool guarded_scribe::take_over(caf::execution_unit* ctx) {
     old->drop(ctx, "replaced by a new connection of the same process", guard_state::event::dropped);
   }
   hold_peer(who_.self, who_.peer, this);
+  claimed_ = true;
   return pass(ctx, held_header_.data(), held_payload_);
 }
 
@@ -391,6 +392,7 @@ bool guarded_scribe::identify(caf::execution_unit* ctx) {
       return true;
     }
     hold_peer(who_.self, node, this);
+    claimed_ = true;
   }
   who_.peer = node;
   identified_ = true;
@@ -437,8 +439,9 @@ void guarded_scribe::drop(caf::execution_unit* ctx, const std::string& why,
   if (dropped_)
     return;
   dropped_ = true;
-  if (identified_ && !second_ && !held_ && !holding_)
+  if (claimed_)
     release_peer(who_.self, who_.peer, this); // a new connection may take it now
+  claimed_ = false;
   auto first = filter_.first_bytes();
   state_->record_drop(why, describe_bytes(first.data(), first.size()));
   auto peer = addr();

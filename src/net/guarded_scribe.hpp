@@ -148,6 +148,7 @@ private:
   wire::speaker who_;
   bool identified_ = false;
   bool second_ = false; // a client's second connection to its server (CAF closes it)
+  bool claimed_ = false; // this connection holds who_.peer's claim (hold_peer)
   // A handshake with a node id another connection holds, from the process
   // it names: held back until the peer sends anything else (take_over).
   bool holding_ = false, held_ = false;

@@ -136,11 +136,22 @@ struct store_options {
   /// are buffered and again by the store at commit; batch_too_large beyond.
   std::size_t max_batch_writes = 1'000'000;
   std::uint64_t max_batch_bytes = std::uint64_t{1} << 30;
-  /// Run the store on its own thread (spawn<detached>). A blocking client's
-  /// round trip then costs two thread wake-ups, like a condition variable
-  /// ping-pong, instead of waiting for a work-stealing worker to poll; see
-  /// docs/benchmarks.md. Set false to run the store on CAF's scheduler.
-  bool detached = true;
+  /// Run the store on its own thread (spawn<detached>) instead of on CAF's
+  /// scheduler. The default (false) serves both kinds of client at full
+  /// speed: actor clients on CAF's workers reach it without a thread switch,
+  /// and blocking clients run it themselves when it is idle (caller_runs).
+  /// A detached store costs actor clients a thread switch per request (20x
+  /// slower on this machine); it suits a store whose clients are all
+  /// blocking threads and that must never run on theirs. See docs/design.md.
+  bool detached = false;
+  /// For a store on CAF's scheduler: a blocking client (kvmem::client, its
+  /// batches and watchers) whose request finds the store idle runs the store
+  /// on its own thread until that request is answered (at most 16 messages,
+  /// other clients' included; then CAF's scheduler takes over), instead of
+  /// waking a CAF worker that may be asleep. The store stays one actor run
+  /// by one thread at a time. Set false to keep store code off client
+  /// threads (each blocking call then waits for a worker: ~70 us idle).
+  bool caller_runs = true;
   /// Run each batch actor on its own thread. Needed whenever a batch
   /// function may block (e.g. call a blocking client); tests on CAF's
   /// deterministic test coordinator set it false.
@@ -148,6 +159,7 @@ struct store_options {
   /// After replying to a write, a detached store polls its mailbox for up to
   /// this many microseconds before its thread goes to sleep, so that a
   /// client's next request finds it awake (no wake-up on either side).
+  /// Detached stores only.
   std::uint32_t linger_us = 20;
   /// Versions retained for reads at a version, diffs, and watchers resuming
   /// from an older version: the last `history_versions`, and those younger

@@ -14,6 +14,7 @@ caller::caller(caf::actor_system& sys, caf::strong_actor_ptr target, caller_opti
         [w = std::weak_ptr<reply_slot>(slot_)](const caf::error& why) {
           if (auto s = w.lock())
             s->fail(why);
-        }) {}
+        },
+        opts.run_inline) {}
 
 } // namespace kvmem::detail

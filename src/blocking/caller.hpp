@@ -25,6 +25,7 @@ namespace kvmem::detail {
 struct caller_options {
   std::chrono::milliseconds timeout{0}; // per call; zero = none
   std::uint32_t spin_us = 50;           // see spin_advisor
+  bool run_inline = false;              // see inline_unit (a local store)
 };
 
 class caller {

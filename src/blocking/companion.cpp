@@ -34,8 +34,9 @@ private:
 } // namespace
 
 companion::companion(caf::actor_system& sys, caf::strong_actor_ptr target, deliver_fn deliver,
-                     gone_fn gone)
+                     gone_fn gone, bool run_inline)
   : target_(std::move(target)),
+    unit_(run_inline ? std::make_unique<inline_unit>(sys, target_->get()) : nullptr),
     cb_(std::make_shared<callbacks>(std::move(deliver), std::move(gone))) {
   handle_ = sys.spawn<caf::actor_companion, caf::hidden>();
   self_ = caf::actor_cast<caf::actor_companion*>(handle_);

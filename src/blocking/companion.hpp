@@ -13,6 +13,10 @@
 // the deliverer was preempted by the owner's own wake-up (~0.4 ms measured
 // per blocking batch). After destruction neither callback runs again.
 //
+// With `run_inline`, the owner's sends run a local target that they wake
+// (a store on CAF's scheduler with nothing else to do) on the owner's
+// thread (inline_unit.hpp): its reply is then delivered before send returns.
+//
 // Not thread-safe: one owner thread (the callbacks run on other threads and
 // must synchronise with it themselves).
 #pragma once
@@ -27,6 +31,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/mailbox_element.hpp>
 
+#include "blocking/inline_unit.hpp"
+
 namespace kvmem::detail {
 
 class companion {
@@ -34,7 +40,8 @@ public:
   using deliver_fn = std::function<void(caf::mailbox_element_ptr)>;
   using gone_fn = std::function<void(const caf::error&)>;
 
-  companion(caf::actor_system& sys, caf::strong_actor_ptr target, deliver_fn deliver, gone_fn gone);
+  companion(caf::actor_system& sys, caf::strong_actor_ptr target, deliver_fn deliver, gone_fn gone,
+            bool run_inline = false);
   ~companion();
   companion(const companion&) = delete;
   companion& operator=(const companion&) = delete;
@@ -45,12 +52,19 @@ public:
     return self_->new_request_id(caf::message_priority::normal);
   }
 
-  /// Sends xs... to the target as this companion, with id `mid`.
+  /// Sends xs... to the target as this companion, with id `mid`; with
+  /// run_inline, runs the target here if this send woke it.
   template <class... Ts>
   void send(caf::message_id mid, Ts&&... xs) {
-    target_->enqueue(caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(handle_), mid,
-                                               {}, std::forward<Ts>(xs)...),
-                     nullptr);
+    auto m = caf::make_mailbox_element(caf::actor_cast<caf::strong_actor_ptr>(handle_), mid, {},
+                                       std::forward<Ts>(xs)...);
+    if (!unit_) {
+      target_->enqueue(std::move(m), nullptr);
+      return;
+    }
+    unit_->arm();
+    target_->enqueue(std::move(m), unit_.get());
+    unit_->run_woken();
   }
 
   /// The companion as an actor handle (to name it as an owner, say).
@@ -60,6 +74,7 @@ public:
 
 private:
   caf::strong_actor_ptr target_;
+  std::unique_ptr<inline_unit> unit_; // with run_inline
   std::shared_ptr<callbacks> cb_;
   caf::actor handle_;
   caf::actor_companion* self_ = nullptr;

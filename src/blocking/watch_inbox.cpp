@@ -39,7 +39,8 @@ struct watch_inbox::shared {
   }
 };
 
-watch_inbox::watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store, bool local)
+watch_inbox::watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store, bool local,
+                         bool run_inline)
   : local_(local), s_(std::make_shared<shared>()),
     companion_(
         sys, std::move(store),
@@ -50,7 +51,8 @@ watch_inbox::watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store, bo
         [w = std::weak_ptr<shared>(s_)](const caf::error& why) {
           if (auto s = w.lock())
             s->fail(why);
-        }) {}
+        },
+        run_inline) {}
 
 watch_inbox::~watch_inbox() {
   if (subscribed_)

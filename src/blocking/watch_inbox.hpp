@@ -23,7 +23,8 @@ class watch_inbox {
 public:
   /// `local`: the store is in this process (the watch's start and its
   /// deliveries then come with the store's root).
-  watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store, bool local);
+  /// `run_inline`: acknowledgements run an idle local store here (inline_unit.hpp).
+  watch_inbox(caf::actor_system& sys, caf::strong_actor_ptr store, bool local, bool run_inline);
   ~watch_inbox(); // unsubscribes, then stops the companion
   watch_inbox(const watch_inbox&) = delete;
   watch_inbox& operator=(const watch_inbox&) = delete;

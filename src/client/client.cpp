@@ -21,7 +21,15 @@ struct client::impl {
   impl(caf::actor_system& sys, store s, client_options opts)
     : sys(sys), target(std::move(s)), opts(opts),
       calls(std::in_place, sys, caf::actor_cast<caf::strong_actor_ptr>(target.actor()),
-            detail::caller_options{timeout(), opts.spin_us}) {}
+            caller_options()) {}
+
+  /// A local store on CAF's scheduler is run by the caller it wakes
+  /// (inline_unit.hpp) unless its options say otherwise.
+  detail::caller_options caller_options() const {
+    auto& o = target.options();
+    bool inline_ok = target.is_local() && !o.detached && o.caller_runs;
+    return {timeout(), opts.spin_us, inline_ok};
+  }
 
   std::chrono::milliseconds timeout() const {
     return opts.timeout.count() > 0 ? opts.timeout : target.call_timeout();
@@ -204,7 +212,7 @@ result<version_t> client::batch_version(std::function<void(batch_view&)> body, i
   // The batch's own actor, spawned for it: its requests and replies are the
   // batch's. f runs on this (the caller's) thread, which waits anyway.
   detail::caller batch_actor{p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor()),
-                             {p_->timeout(), p_->opts.spin_us}, *p_->calls};
+                             p_->caller_options(), *p_->calls};
   detail::batch_runner runner{p_->target, std::move(body), retries};
   auto r = detail::drive_blocking(runner, batch_actor);
   if (r)
@@ -221,7 +229,7 @@ result<watcher> client::watch(const key& prefix, std::optional<version_t> from,
     return *e;
   auto in = std::make_unique<detail::watch_inbox>(
       p_->sys, caf::actor_cast<caf::strong_actor_ptr>(p_->target.actor()),
-      detail::store_access::local(p_->target) != nullptr);
+      detail::store_access::local(p_->target) != nullptr, p_->caller_options().run_inline);
   auto r = in->subscribe(watch_request{prefix, from, window}, p_->timeout());
   if (!r)
     return std::move(r).error();

@@ -20,7 +20,7 @@ namespace {
 // The store's side: the write_scope protocol (reclaim, edit, publish).
 void write_versions(published& p, kvmem::version_t last, std::atomic<bool>& done) {
   for (kvmem::version_t v = 1; v <= last; ++v) {
-    auto held = p.reclaim();
+    auto held = p.reclaim(); // what a write_scope keeps: the held snapshot or the spare
     auto old = p.publish(std::make_shared<const kvmem::local_snapshot>(kvmem::local_snapshot{v, kvmem::tree{}}));
   }
   done = true;

@@ -85,11 +85,13 @@ public:
   // owner (invalid_argument); the batch then fails with that error even if
   // f ignores it. Errors of the writes themselves
   // (not_found, value_expected, ...) are known only at commit.
-  result<void> set(const key& k, bytes v);
-  result<void> set_partial(const key& k, std::uint64_t offset, bytes data);
-  result<void> remove(const key& k);
-  result<void> rename(const key& src, const key& dst);
-  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime = {});
+  // Keys are taken by value and moved into the buffered write: pass a
+  // temporary, or std::move a key you no longer need, to copy nothing.
+  result<void> set(key k, bytes v);
+  result<void> set_partial(key k, std::uint64_t offset, bytes data);
+  result<void> remove(key k);
+  result<void> rename(key src, key dst);
+  result<void> allocate(key k, std::uint64_t size, std::optional<ptime> mtime = {});
   /// Any write, as a value.
   result<void> write(write_op w);
   /// A set that makes `owner` the key's owner (store.hpp, keys owned by an

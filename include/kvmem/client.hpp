@@ -76,18 +76,21 @@ public:
   result<entry_stat> stat(const key& k) { return read_as<entry_stat>(read(read_op::stat(k))); }
 
   // --- Mirage_kv.RW: each write is one message and one new version ------------
-  result<void> set(const key& k, bytes v);
-  result<void> set_partial(const key& k, std::uint64_t offset, bytes data);
-  result<void> remove(const key& k);
-  result<void> rename(const key& src, const key& dst);
-  result<void> allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime = {});
+  // Keys and values are taken by value and moved into the message: pass a
+  // temporary, or std::move a key you no longer need, and the write copies
+  // nothing (a value's bytes are shared, never copied).
+  result<void> set(key k, bytes v);
+  result<void> set_partial(key k, std::uint64_t offset, bytes data);
+  result<void> remove(key k);
+  result<void> rename(key src, key dst);
+  result<void> allocate(key k, std::uint64_t size, std::optional<ptime> mtime = {});
 
   // --- conditional writes: applied only if `e` holds for the key (for rename:
   // the source) when the store applies them; else version_mismatch naming the
   // key, the expected and the actual version (or absence), and nothing changes.
-  result<void> set(const key& k, bytes v, expect e);
-  result<void> remove(const key& k, expect e);
-  result<void> rename(const key& src, const key& dst, expect e);
+  result<void> set(key k, bytes v, expect e);
+  result<void> remove(key k, expect e);
+  result<void> rename(key src, key dst, expect e);
   /// Any write as a value (write_op.hpp), conditional or not.
   result<void> write(write_op w);
 

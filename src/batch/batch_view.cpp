@@ -71,7 +71,7 @@ result<void> batch_view::write(write_op w) {
   return {};
 }
 
-result<void> batch_view::set(const key& k, bytes v) { return write(write_op::set(k, std::move(v))); }
+result<void> batch_view::set(key k, bytes v) { return write(write_op::set(std::move(k), std::move(v))); }
 
 result<void> batch_view::set_owned(const key& k, bytes v, caf::actor owner) {
   if (!owner)
@@ -82,18 +82,18 @@ result<void> batch_view::set_owned(const key& k, bytes v, caf::actor owner) {
   return r;
 }
 
-result<void> batch_view::set_partial(const key& k, std::uint64_t offset, bytes data) {
-  return write(write_op::set_partial(k, offset, std::move(data)));
+result<void> batch_view::set_partial(key k, std::uint64_t offset, bytes data) {
+  return write(write_op::set_partial(std::move(k), offset, std::move(data)));
 }
 
-result<void> batch_view::remove(const key& k) { return write(write_op::remove(k)); }
+result<void> batch_view::remove(key k) { return write(write_op::remove(std::move(k))); }
 
-result<void> batch_view::rename(const key& src, const key& dst) {
-  return write(write_op::rename(src, dst));
+result<void> batch_view::rename(key src, key dst) {
+  return write(write_op::rename(std::move(src), std::move(dst)));
 }
 
-result<void> batch_view::allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime) {
-  return write(write_op::allocate(k, size, mtime));
+result<void> batch_view::allocate(key k, std::uint64_t size, std::optional<ptime> mtime) {
+  return write(write_op::allocate(std::move(k), size, mtime));
 }
 
 } // namespace kvmem

@@ -145,14 +145,14 @@ result<read_result> client::read(const read_op& op) {
   return p_->read(op);
 }
 
-result<void> client::set(const key& k, bytes v, expect e) {
-  return write(write_op::set(k, std::move(v), e));
+result<void> client::set(key k, bytes v, expect e) {
+  return write(write_op::set(std::move(k), std::move(v), e));
 }
 
-result<void> client::remove(const key& k, expect e) { return write(write_op::remove(k, e)); }
+result<void> client::remove(key k, expect e) { return write(write_op::remove(std::move(k), e)); }
 
-result<void> client::rename(const key& src, const key& dst, expect e) {
-  return write(write_op::rename(src, dst, e));
+result<void> client::rename(key src, key dst, expect e) {
+  return write(write_op::rename(std::move(src), std::move(dst), e));
 }
 
 result<void> client::write(write_op w) {
@@ -162,41 +162,41 @@ result<void> client::write(write_op w) {
   return p_->write(write_atom::value, std::move(w));
 }
 
-result<void> client::set(const key& k, bytes v) {
+result<void> client::set(key k, bytes v) {
   use_guard in_use{p_.get()};
   if (auto e = in_use.refused())
     return *e;
-  return p_->write(set_atom::value, k, std::move(v));
+  return p_->write(set_atom::value, std::move(k), std::move(v));
 }
 
-result<void> client::set_partial(const key& k, std::uint64_t offset, bytes data) {
+result<void> client::set_partial(key k, std::uint64_t offset, bytes data) {
   use_guard in_use{p_.get()};
   if (auto e = in_use.refused())
     return *e;
-  return p_->write(set_partial_atom::value, k, offset, std::move(data));
+  return p_->write(set_partial_atom::value, std::move(k), offset, std::move(data));
 }
 
-result<void> client::remove(const key& k) {
+result<void> client::remove(key k) {
   use_guard in_use{p_.get()};
   if (auto e = in_use.refused())
     return *e;
-  return p_->write(remove_atom::value, k);
+  return p_->write(remove_atom::value, std::move(k));
 }
 
-result<void> client::rename(const key& src, const key& dst) {
+result<void> client::rename(key src, key dst) {
   use_guard in_use{p_.get()};
   if (auto e = in_use.refused())
     return *e;
-  return p_->write(rename_atom::value, src, dst);
+  return p_->write(rename_atom::value, std::move(src), std::move(dst));
 }
 
-result<void> client::allocate(const key& k, std::uint64_t size, std::optional<ptime> mtime) {
+result<void> client::allocate(key k, std::uint64_t size, std::optional<ptime> mtime) {
   use_guard in_use{p_.get()};
   if (auto e = in_use.refused())
     return *e;
   if (mtime)
-    return p_->write(allocate_atom::value, k, size, *mtime);
-  return p_->write(allocate_atom::value, k, size);
+    return p_->write(allocate_atom::value, std::move(k), size, *mtime);
+  return p_->write(allocate_atom::value, std::move(k), size);
 }
 
 result<version_t> client::batch_version(std::function<void(batch_view&)> body, int retries) {

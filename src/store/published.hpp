@@ -51,15 +51,26 @@ public:
     }
   }
 
-  /// Store side only: takes the current snapshot out of the slot. Returns it
-  /// if a reader may still hold it (the caller must keep the root's nodes
-  /// immutable, which the tree's path copying does by itself), or null if it
-  /// was unread and has been dropped. Follow with publish().
-  std::shared_ptr<const local_snapshot> reclaim() {
+  /// What reclaim() took out of the slot: the snapshot if a reader may still
+  /// hold it (the caller keeps it until after its reply, and the root's nodes
+  /// immutable, which the tree's path copying does by itself); or, if nobody
+  /// had loaded it, its object emptied for the next publish (no allocation
+  /// per write): its root is dropped, so the store's root is ours alone.
+  struct reclaimed {
+    std::shared_ptr<const local_snapshot> held;
+    std::shared_ptr<local_snapshot> spare;
+  };
+
+  /// Store side only: takes the current snapshot out of the slot (see
+  /// reclaimed). Follow with publish().
+  reclaimed reclaim() {
     auto s = current_.exchange(nullptr, std::memory_order_acq_rel);
-    if (s && s.use_count() == 1)
-      s.reset(); // nobody loaded it and nobody can now: its root is ours alone
-    return s;
+    if (!s || s.use_count() != 1)
+      return {std::move(s), nullptr};
+    // Nobody loaded it and nobody can now: the object is ours to reuse.
+    auto spare = std::const_pointer_cast<local_snapshot>(std::move(s));
+    spare->root = tree{};
+    return {nullptr, std::move(spare)};
   }
 
   /// Store side only: makes `s` current, then its version visible. Returns

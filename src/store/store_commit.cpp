@@ -3,6 +3,7 @@
 // before the reply — and how the store lingers after replying.
 #include <thread>
 
+#include <caf/mailbox_element.hpp>
 #include <fmt/core.h>
 
 #include "store/commit_record.hpp"
@@ -19,31 +20,44 @@ namespace {
 
 // Takes the published snapshot back for the duration of a write (see
 // published.hpp) and publishes the store's root again when the write is
-// done, whatever its outcome. The snapshot to publish is allocated first, so
+// done, whatever its outcome. The snapshot to publish is the reclaimed one's
+// object when nobody held it, else allocated before the tree changes, so
 // that publishing cannot fail once the tree has changed. What a reader may
 // still hold, and the previous version's nodes, are released only after the
 // reply is out (off the writer's round trip).
 class write_scope {
 public:
   explicit write_scope(store_self self)
-    : self_(self), next_(std::make_shared<local_snapshot>()), held_(self->state.pub->reclaim()) {}
+    : self_(self), next_(self->state.pub->reclaim()) {
+    // The snapshot to publish: the reclaimed one's object if nobody held it,
+    // else a new one (allocated before the tree changes).
+    held_ = std::move(next_.held);
+    if (next_.spare)
+      return;
+    try {
+      next_.spare = std::make_shared<local_snapshot>();
+    } catch (...) {
+      (void)self->state.pub->publish(held_); // readers must not wait on an empty slot
+      throw;
+    }
+  }
   ~write_scope() { publish(); }
   write_scope(const write_scope&) = delete;
   write_scope& operator=(const write_scope&) = delete;
 
   /// Publishes the store's current root (once); call before replying.
   void publish() noexcept {
-    if (!next_)
+    if (!next_.spare)
       return;
     auto& st = self_->state;
-    next_->version = st.version;
-    next_->root = st.root;
-    previous_ = st.pub->publish(std::move(next_));
+    next_.spare->version = st.version;
+    next_.spare->root = st.root;
+    previous_ = st.pub->publish(std::move(next_.spare));
   }
 
 private:
   store_self self_;
-  std::shared_ptr<local_snapshot> next_;
+  published::reclaimed next_; // its spare: what publish() publishes
   std::shared_ptr<const local_snapshot> held_;
   std::shared_ptr<const local_snapshot> previous_;
 };
@@ -152,12 +166,25 @@ std::optional<error> admit(store_self self, const commit& c, const tree* base_ro
 
 // Replies to the current request, if `reply`; a reply that cannot even be
 // allocated is lost (the store goes on: CAF 0.17.6 would end an actor whose
-// handler throws).
+// handler throws). The reply is one mailbox element holding the value, as
+// response_promise::deliver would send it but without its separate message
+// (one allocation per write instead of two); a request with a forwarding
+// stack (none of kvmem's) goes through the promise.
 template <class T>
 void answer(store_self self, bool reply, T&& x) noexcept {
   if (!reply)
     return;
   try {
+    auto* req = self->current_mailbox_element();
+    if (req != nullptr && req->stages.empty() && req->mid.is_request() && !req->mid.is_answered()) {
+      auto response = req->mid.response_id(); // before marking: the flag would show in it
+      req->mid.mark_as_answered();
+      if (req->sender)
+        req->sender->enqueue(
+            caf::make_mailbox_element(self->ctrl(), response, {}, std::forward<T>(x)),
+            self->context());
+      return;
+    }
     self->make_response_promise<version_t>().deliver(std::forward<T>(x));
   } catch (...) {
   }

@@ -142,10 +142,23 @@ struct local_snapshot {
   tree root;
 };
 
-/// A batch's commit with the root its reads saw (for validating them).
+/// A batch's writes already applied by the batch itself, on its own thread,
+/// to a copy of the root its reads saw: c.ops in order, every entry stamped
+/// `at` (the store's clock when the batch committed, version c.base + 1).
+struct applied_writes {
+  tree root;
+  stamp at;
+  bool changed = false; // whether any write changed the tree
+};
+
+/// A batch's commit with the root its reads saw (for validating them) and,
+/// optionally, its writes already applied: a store still at c.base that
+/// describes no events adopts that root (O(1)) instead of applying c.ops
+/// again; otherwise it applies c.ops to its current root as usual.
 struct local_commit {
   commit c;
   tree base_root;
+  std::optional<applied_writes> applied{};
 };
 
 /// A watch whose deliveries come as local_changes.

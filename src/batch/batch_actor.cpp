@@ -96,7 +96,7 @@ void drive(self_ptr self, batch_runner::step s) {
         return finish(self, error::make(errc::unavailable, "the client went away during the batch"));
       if (auto base = r.take_base_root())
         self->request(r.target().actor(), caf::infinite, commit_atom::value,
-                      local_commit{r.take_commit(), std::move(*base)})
+                      local_commit{r.take_commit(), std::move(*base), r.take_applied()})
             .then([=](version_t v) { on_commit_reply(self, v); },
                   [=](caf::error& e) { on_commit_reply(self, from_caf(e)); });
       else

@@ -83,9 +83,35 @@ batch_runner::step batch_runner::run_body(version_t base, tree root, pin pinned,
   if (!batch_access::wrote(view))
     return finish(base); // read-only: nothing to commit, nothing to conflict with
   commit_ = batch_access::take_commit(view);
-  if (!remote)
+  if (!remote) {
     base_root_ = std::move(batch_access::root(view));
+    applied_ = apply_here(base, *base_root_);
+  }
   return step::commit;
+}
+
+// A store in this process: apply the commit's writes here, on the batch's
+// thread, to a copy of the root its reads saw, so that a store still at
+// `base` adopts the result instead of applying them again (handled once).
+// Not when the store describes its commits as events (it would apply them
+// again anyway), and not if any write fails here: the store then applies
+// them itself and reports the failure as usual.
+std::optional<applied_writes> batch_runner::apply_here(version_t base, const tree& root) const {
+  auto* local = store_access::local(target_);
+  if (local == nullptr || local->describes_commits())
+    return std::nullopt;
+  try {
+    applied_writes out{root, stamp{local->clock().now(), base + 1}, false};
+    for (auto& w : commit_.ops) {
+      auto r = apply(out.root, w, out.at, nullptr);
+      if (!r)
+        return std::nullopt;
+      out.changed = out.changed || *r;
+    }
+    return out;
+  } catch (...) { // out of memory here: the store applies them itself
+    return std::nullopt;
+  }
 }
 
 batch_runner::step batch_runner::committed(result<version_t> r) {
@@ -107,7 +133,8 @@ result<version_t> drive_blocking(batch_runner& r, caller& c) {
       case batch_runner::step::commit: {
         auto base = r.take_base_root();
         s = r.committed(base ? c.call<version_t>(commit_atom::value,
-                                                 local_commit{r.take_commit(), std::move(*base)})
+                                                 local_commit{r.take_commit(), std::move(*base),
+                                                              r.take_applied()})
                              : c.call<version_t>(commit_atom::value, r.take_commit()));
         if (auto held = r.release_pin()) // the answered attempt's
           c.send(unpin_atom::value, *held);

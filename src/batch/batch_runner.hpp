@@ -56,6 +56,11 @@ public:
   /// For a store in this process, the root the attempt read: send the
   /// commit with it, as a local_commit (take it before take_commit()).
   std::optional<tree> take_base_root() noexcept { return std::exchange(base_root_, std::nullopt); }
+  /// For a store in this process, the attempt's writes already applied to a
+  /// copy of that root, if they could be (send them in the local_commit).
+  std::optional<applied_writes> take_applied() noexcept {
+    return std::exchange(applied_, std::nullopt);
+  }
   /// The store's answer to the commit: done, or (on conflict) the next
   /// attempt, which for a local store runs f at once.
   step committed(result<version_t> r);
@@ -69,6 +74,7 @@ private:
   step next_attempt();
   step run_body(version_t base, tree root, pin pinned, message_reads* remote);
   step finish(result<version_t> r);
+  std::optional<applied_writes> apply_here(version_t base, const tree& root) const;
 
   store target_;
   batch_body body_;
@@ -78,6 +84,7 @@ private:
   std::optional<pin> pin_; // the pinned snapshot of the current attempt
   commit commit_;
   std::optional<tree> base_root_;
+  std::optional<applied_writes> applied_;
   result<version_t> outcome_{version_t{0}};
 };
 

@@ -23,15 +23,27 @@
 #include <thread>
 
 #include "core/cpu_relax.hpp"
+#include "kvmem/clock.hpp"
 #include "kvmem/messages.hpp"
 
 namespace kvmem::detail {
 
 class published {
 public:
-  explicit published(local_snapshot first)
+  explicit published(local_snapshot first, any_clock clock = {})
     : current_(std::make_shared<const local_snapshot>(std::move(first))),
-      version_(current_.load()->version) {}
+      version_(current_.load()->version), clock_(std::move(clock)) {}
+
+  /// The store's clock: a batch in this process stamps the writes it applies
+  /// to its own copy with it (batch_runner.cpp).
+  const any_clock& clock() const noexcept { return clock_; }
+
+  /// Whether the store describes its commits as events (someone watches or
+  /// owns a key), as of the last publish: a batch then does not apply its
+  /// writes itself, as the store would apply them again. A hint only.
+  bool describes_commits() const noexcept { return describes_.load(std::memory_order_relaxed); }
+  /// Store side only.
+  void describes_commits(bool yes) noexcept { describes_.store(yes, std::memory_order_relaxed); }
 
   /// The version of the snapshot being published or last published
   /// (acquire): never older than a snapshot any reader has loaded, and
@@ -92,6 +104,8 @@ public:
 private:
   std::atomic<std::shared_ptr<const local_snapshot>> current_;
   alignas(64) std::atomic<version_t> version_;
+  any_clock clock_;
+  std::atomic<bool> describes_{false};
 };
 
 /// A reader's cached view of a published store: refresh() returns the

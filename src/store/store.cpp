@@ -123,8 +123,9 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
           return to_caf(r.error());
         return std::move(*r);
       },
-      [=](commit_atom, const local_commit& lc) {
-        return detail::commit_batch(self, lc.c, &lc.base_root);
+      [=](commit_atom, local_commit& lc) {
+        return detail::commit_batch(self, lc.c, &lc.base_root,
+                                    lc.applied ? &*lc.applied : nullptr);
       },
       [=](watch_atom, const local_watch& w) -> caf::result<local_watch_started> {
         caf::typed_response_promise<local_watch_started> rp;
@@ -147,7 +148,7 @@ store spawn_store(caf::actor_system& sys, any_clock clock, store_options opts) {
 
 store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts) {
   initial.set_capacity(opts.capacity);
-  auto pub = std::make_shared<detail::published>(local_snapshot{0, initial});
+  auto pub = std::make_shared<detail::published>(local_snapshot{0, initial}, clock);
   store_actor a = opts.detached ? sys.spawn<caf::detached>(store_impl, std::move(initial),
                                                            std::move(clock), opts, pub)
                                 : sys.spawn(store_impl, std::move(initial), std::move(clock), opts,

@@ -52,6 +52,7 @@ public:
     auto& st = self_->state;
     next_.spare->version = st.version;
     next_.spare->root = st.root;
+    st.pub->describes_commits(st.wants_events());
     previous_ = st.pub->publish(std::move(next_.spare));
   }
 
@@ -130,6 +131,16 @@ result<bool> apply_all(store_state& st, const write_op* ops, std::size_t n, cons
     st.root = std::move(next);
   }
   return any;
+}
+
+// Makes the batch's own result the store's root (see commit_span): O(1),
+// cannot fail.
+result<bool> adopt_applied(store_state& st, applied_writes& a, tree& retired) noexcept {
+  if (!a.changed)
+    return false;
+  retired = std::move(st.root);
+  st.root = std::move(a.root);
+  return true;
 }
 
 // May batch commit `c`, made against version c.base, apply now? Its
@@ -218,7 +229,8 @@ void follow(store_self self, const commit_record& rec, bool changed, bool descri
 // memory included) is the commit's error and changes nothing; after it,
 // the commit stands and is published.
 caf::result<version_t> commit_span(store_self self, const commit* c, const tree* base_root,
-                                   const write_op* ops, std::size_t n, bool reply,
+                                   applied_writes* applied, const write_op* ops, std::size_t n,
+                                   bool reply,
                                    const std::vector<std::pair<key, caf::actor>>& owners) {
   auto& st = self->state;
   bool changed = false;
@@ -230,13 +242,20 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const tree*
       if (auto e = admit(self, *c, base_root))
         return to_caf(*e);
     tree retired; // the previous root, freed after the reply (as the scope's snapshots)
-    commit_record rec{{st.clock.now(), st.version + 1}, {ops, n}, {}};
     const bool describe = st.wants_events() || !owners.empty();
+    // A batch that applied its writes itself to the root the store still
+    // has: adopt its tree (its stamps are this version's) instead of
+    // applying the writes again. Sound because nothing committed since its
+    // snapshot, and it applied exactly c.ops, in order, stamped version + 1.
+    const bool adopt = applied != nullptr && c != nullptr && c->base == st.version && !describe &&
+                       applied->at.version == st.version + 1;
+    commit_record rec{{adopt ? applied->at.time : st.clock.now(), st.version + 1}, {ops, n}, {}};
     std::optional<tree> before;
     if (needs_root_before(st))
       before = st.root; // a held-back watcher diffs from here later
     write_scope scope{self};
-    auto r = apply_all(st, ops, n, rec.at, retired, describe ? &rec.effects : nullptr);
+    auto r = adopt ? adopt_applied(st, *applied, retired)
+                   : apply_all(st, ops, n, rec.at, retired, describe ? &rec.effects : nullptr);
     if (!r) {
       scope.publish();
       answer(self, reply, to_caf(r.error()));
@@ -262,8 +281,9 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const tree*
 
 } // namespace
 
-caf::result<version_t> commit_batch(store_self self, const commit& c, const tree* base_root) {
-  return commit_span(self, &c, base_root, c.ops.data(), c.ops.size(), true, c.owners);
+caf::result<version_t> commit_batch(store_self self, const commit& c, const tree* base_root,
+                                    applied_writes* applied) {
+  return commit_span(self, &c, base_root, applied, c.ops.data(), c.ops.size(), true, c.owners);
 }
 
 caf::result<version_t> commit_single(store_self self, write_op w, std::optional<caf::actor> owner) {
@@ -278,12 +298,12 @@ caf::result<version_t> commit_single(store_self self, write_op w, std::optional<
                                 "(set, set_partial, allocate)"));
     owners.emplace_back(w.path, std::move(*owner));
   }
-  return commit_span(self, nullptr, nullptr, &w, 1, true, owners);
+  return commit_span(self, nullptr, nullptr, nullptr, &w, 1, true, owners);
 }
 
 void commit_internal(store_self self, std::vector<write_op> ops) {
   if (!ops.empty())
-    (void)commit_span(self, nullptr, nullptr, ops.data(), ops.size(), false, {});
+    (void)commit_span(self, nullptr, nullptr, nullptr, ops.data(), ops.size(), false, {});
 }
 
 } // namespace kvmem::detail

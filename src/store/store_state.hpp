@@ -106,7 +106,11 @@ caf::error internal_error(const char* what);
 /// root its reads saw) or else its pin. Every write — single or batch —
 /// goes through here: same limits, same application, same publishing
 /// (before the reply), same reply.
-caf::result<version_t> commit_batch(store_self self, const commit& c, const tree* base_root);
+/// `applied`: c.ops already applied by the batch to a copy of base_root
+/// (messages.hpp); adopted if the store is still at c.base and describes no
+/// events, else ignored.
+caf::result<version_t> commit_batch(store_self self, const commit& c, const tree* base_root,
+                                    applied_writes* applied = nullptr);
 /// One write, unconditional on the store's version (its own precondition, if
 /// any, is checked as it is applied); with `owner`, the key becomes its.
 caf::result<version_t> commit_single(store_self self, write_op w,

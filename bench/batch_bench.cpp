@@ -89,16 +89,16 @@ void run_batches(const options& o, report& rep) {
   }
   auto sm = median(single), bm = median(batched[0]);
   rep.add({"T5", "1000 sets: one batch vs 1000 blocking sets", "us", bm, "1000 blocking sets", sm,
-           sm / bm, "blocking time / batch time", goal::at_least, 30,
-           "the batch: its actor (a companion spawned for it), f buffering 1000 sets, one commit "
-           "applying them to a copy of the root, publishing"});
+           sm / bm, "blocking time / batch time", goal::none, 0,
+           "the batch: its actor (a companion spawned for it), f buffering 1000 sets and applying "
+           "them to its own copy of the snapshot, one commit the store adopts, publishing"});
   for (std::size_t i = 0; i < 2; ++i) {
     auto b = median(batched[i]), t = median(in_place[i]);
     rep.add({"T5",
              fmt::format("{} sets in one dictionary of 10^6: one batch vs raw in-place tree sets",
                          sizes[i]),
              "us", b, "raw tree::set, in place", t, b / t, "batch time / raw tree time",
-             sizes[i] == 1000 ? goal::at_most : goal::none, 2.0,
+             sizes[i] == 1000 ? goal::at_most : goal::none, 1.5,
              fmt::format("{:.3f} us per write in the batch, {:.3f} raw (no messages, no path "
                          "copies); the same raw sets on a copy of the tree, old root kept as a "
                          "commit keeps it: {:.1f} us",

@@ -210,7 +210,7 @@ void run_remote(const options& o, report& rep) {
       "remote time / local time",
       "local: a default store in this process, read from its published root (no message)");
   add("remote set vs local set, random key of 10^6", fk.set, fl.set, "same op, local",
-      "remote time / local time", "local: a message to a default (detached) store");
+      "remote time / local time", "local: a message to a default store (run by the calling thread when idle)");
   add("remote batch vs local batch, 1 read + 100 sets", fk.batch, fl.batch, "same op, local",
       "remote time / local time", "local: a default store in this process");
   if (!fk.guarded.empty() && fk.guarded.size() == fk.unguarded.size())

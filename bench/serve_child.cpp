@@ -25,8 +25,7 @@ int serve_child() {
   }
   cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system sys{cfg};
-  kvmem::store_options opts;
-  opts.detached = false;
+  kvmem::store_options opts; // on the scheduler, as `kvmem serve`
   auto s = kvmem::spawn_store(sys, kvmem::system_clock{}, opts);
   auto port = kvmem::publish(sys, s, 0);
   if (!port) {

@@ -24,8 +24,7 @@ int serve(const serve_args& args) {
   const tls_options& tls = args.tls;
   // Only remote clients reach this store, through the middleman's brokers,
   // which are scheduled actors: the store is best on the scheduler too (no
-  // thread of its own to wake; see docs/remote.md).
-  opts.detached = false;
+  // thread of its own to wake; see docs/remote.md), which is the default.
   opts.history_versions = args.history_versions;
   opts.history_age = args.history_age;
   stop_signals stop; // before any thread starts

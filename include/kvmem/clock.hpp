@@ -17,7 +17,11 @@
 
 namespace kvmem {
 
-/// A source of POSIX time stamps. now() must be callable from any thread.
+/// A source of POSIX time stamps. now() must be callable from any thread,
+/// concurrently: the store is run by whichever thread serves it (a CAF
+/// worker, or a blocking client's own thread: store_options::caller_runs),
+/// and a batch in the store's process reads it on its own thread when it
+/// applies its writes itself (docs/design.md, "Batches handled once").
 template <class C>
 concept clock = requires(C& c) {
   { c.now() } -> std::same_as<ptime>;

@@ -23,26 +23,60 @@ const tree* retained_root(const store_state& st, version_t v) {
 
 // Whether a delivery needs the root to read contents from: a dictionary
 // moved in or appearing (values travel in their events).
-bool needs_root(const change_list& events) {
+bool needs_root(const event_list& events) {
   for (auto& e : events)
     if ((e.op == change_op::rename_in || e.op == change_op::dictionary) && e.what == kind::dictionary)
       return true;
   return false;
 }
 
-void send(store_self self, std::uint64_t id, subscription& sub, change_list events,
+// Keeps st.full_live — subscriptions the next commit that concerns them
+// would hold back, so that the commit must keep the root it starts from —
+// exact, so that needs_root_before is O(1).
+void recount(store_state& st, subscription& sub) noexcept {
+  const bool f = !sub.behind && sub.full();
+  if (f != sub.counted_full) {
+    sub.counted_full = f;
+    if (f)
+      ++st.full_live;
+    else
+      --st.full_live;
+  }
+}
+
+// A held-back subscription leaves the prefix index (best effort: if that
+// fails for want of memory it stays, and commits skip it as held back).
+void unindex(store_state& st, std::uint64_t id, subscription& sub) noexcept {
+  if (!sub.indexed)
+    return;
+  try {
+    st.subs_by_prefix.remove(sub.prefix, id);
+    sub.indexed = false;
+  } catch (...) {
+  }
+}
+
+// ... and returns to it before it is sent anything again (may throw: then
+// it stays held back, and the next acknowledgement tries again).
+void reindex(store_state& st, std::uint64_t id, subscription& sub) {
+  if (sub.indexed)
+    return;
+  st.subs_by_prefix.add(sub.prefix, id);
+  sub.indexed = true;
+}
+
+void send(store_self self, std::uint64_t id, subscription& sub, event_list events,
           bool coalesced, bool resync) {
   auto& st = self->state;
   changes c;
   c.id = id;
-  c.seq = ++sub.sent;
+  c.seq = sub.sent + 1;
   c.from = sub.delivered;
   c.to = st.version;
   c.coalesced = coalesced;
   c.resync = resync;
   const bool with_root = sub.local && (resync || needs_root(events));
   c.events = std::move(events);
-  sub.delivered = st.version;
   // Anonymous: the store's typed handle cannot send to an untyped actor; the
   // subscription id says where a delivery comes from.
   auto to = caf::actor_cast<caf::actor>(sub.subscriber);
@@ -51,6 +85,10 @@ void send(store_self self, std::uint64_t id, subscription& sub, change_list even
                    local_changes{std::move(c), with_root ? std::optional<tree>{st.root} : std::nullopt});
   else
     caf::anon_send(to, changes_atom::value, std::move(c));
+  // Counted once sent: a send that failed (out of memory) leaves no gap.
+  ++sub.sent;
+  sub.delivered = st.version;
+  recount(st, sub);
 }
 
 // A held-back subscriber has room again: one delivery for everything it
@@ -61,6 +99,7 @@ void catch_up(store_self self, std::uint64_t id, subscription& sub) {
   if (sub.full())
     return;
   if (sub.resync_pending) {
+    reindex(st, id, sub);
     sub.resync_pending = false;
     --self->state.resyncs_pending;
     sub.behind.reset();
@@ -69,10 +108,12 @@ void catch_up(store_self self, std::uint64_t id, subscription& sub) {
   }
   if (!sub.behind)
     return;
+  reindex(st, id, sub);
   auto d = diff(*sub.behind, st.root, sub.prefix, st.version);
   sub.behind.reset();
+  recount(st, sub);
   if (!d.empty())
-    send(self, id, sub, std::move(d), true, false);
+    send(self, id, sub, event_list{std::move(d)}, true, false);
 }
 
 // Removes subscription `id` from the store's tables (not from subs_by_actor).
@@ -80,10 +121,13 @@ void forget(store_state& st, std::uint64_t id) {
   auto i = st.subs.find(id);
   if (i == st.subs.end())
     return;
-  st.subs_by_prefix.remove(i->second.prefix, id);
+  if (i->second.indexed)
+    st.subs_by_prefix.remove(i->second.prefix, id);
   st.by_node.give_back(i->second.subscriber->node(), node_quota::subscriptions);
   if (i->second.resync_pending)
     --st.resyncs_pending;
+  if (i->second.counted_full)
+    --st.full_live;
   st.subs.erase(i);
 }
 
@@ -178,7 +222,7 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
     } else {
       reply(local_watch_started{{id, *req.from}, *old});
       sub.delivered = *req.from;
-      send(self, id, sub, std::move(d), true, false);
+      send(self, id, sub, event_list{std::move(d)}, true, false);
     }
   } else {
     // Not retained: the feed starts at `from` and its first delivery is an
@@ -192,7 +236,9 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
 
 void ack(store_self self, std::uint64_t id, std::uint64_t seq) {
   if (auto* sub = owned_sub(self, id)) {
+    // Cumulative: everything up to seq (never beyond what was sent).
     sub->acked = std::max(sub->acked, std::min(seq, sub->sent));
+    recount(self->state, *sub);
     catch_up(self, id, *sub);
   }
 }
@@ -221,37 +267,54 @@ void drop_subscriptions_of(store_self self, const caf::actor_addr& who) {
   st.subs_by_actor.erase(i);
 }
 
-bool needs_root_before(const store_state& st) noexcept {
-  for (auto& [id, sub] : st.subs)
-    if (!sub.behind && sub.full())
-      return true;
-  return false;
-}
+bool needs_root_before(const store_state& st) noexcept { return st.full_live > 0; }
 
 void after_commit(store_self self, const commit_record& rec, const std::optional<tree>& before) {
   auto& st = self->state;
   retain_version(st, rec.at.time);
   if (st.subs.empty())
     return;
-  // Who each event concerns, through the prefix index: the subscriptions at
-  // the event's key or above it, and those below it. O(key length) per
-  // event (subscription_index.hpp), not O(S).
-  std::map<std::uint64_t, change_list> mine;
-  for (auto& e : rec.effects)
-    st.subs_by_prefix.for_each_concerned(e.path, [&](std::uint64_t id) { mine[id].push_back(e); });
   if (st.resyncs_pending > 0)
     for (auto& [id, sub] : st.subs)
       if (sub.resync_pending)
         catch_up(self, id, sub); // a delivery was lost: resync now if there is room
-  for (auto& [id, list] : mine) {
+  if (rec.effects.empty())
+    return;
+  // The commit's events, once, shared by every delivery they go into.
+  auto shared = std::make_shared<const change_list>(rec.effects);
+  // Who each event concerns, through the prefix index: the subscriptions at
+  // the event's key or above it, and those below it. O(key length) per
+  // event (subscription_index.hpp), plus one step per live subscription
+  // concerned: held-back ones are not in the index.
+  auto& ids = st.concerned;
+  ids.clear();
+  std::map<std::uint64_t, std::vector<std::uint32_t>> picks; // a subset of the events, by subscription
+  if (shared->size() == 1) {
+    st.subs_by_prefix.for_each_concerned(shared->front().path, [&](std::uint64_t id) { ids.push_back(id); });
+  } else {
+    for (std::uint32_t j = 0; j < shared->size(); ++j)
+      st.subs_by_prefix.for_each_concerned((*shared)[j].path, [&](std::uint64_t id) {
+        auto& p = picks[id];
+        if (p.empty())
+          ids.push_back(id);
+        p.push_back(j);
+      });
+  }
+  for (auto id : ids) {
     auto& sub = st.subs.at(id);
-    if (sub.behind || sub.resync_pending)
-      continue; // held back: its diff (or resync) covers this commit too
+    if (sub.behind || sub.resync_pending || sub.delivered == st.version)
+      continue; // held back (its diff covers this commit), or just resynced past it
     if (sub.full()) {
       sub.behind = before; // the prefix as of `delivered`: unchanged since
+      recount(st, sub);
+      unindex(st, id, sub);
       continue;
     }
-    send(self, id, sub, std::move(list), false, false);
+    if (auto p = picks.find(id); p != picks.end() && p->second.size() < shared->size())
+      send(self, id, sub, event_list{std::vector{event_list::segment{shared, std::move(p->second)}}},
+           false, false);
+    else
+      send(self, id, sub, event_list{shared}, false, false);
   }
 }
 

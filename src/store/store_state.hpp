@@ -54,6 +54,11 @@ struct store_state {
     /// A delivery was lost (out of memory after a commit): the next one is
     /// an explicit resync from `delivered` to the store's version.
     bool resync_pending = false;
+    /// In subs_by_prefix: a held-back subscription (`behind` set) is taken
+    /// out, so that a commit costs nothing for it (it catches up by a diff).
+    bool indexed = true;
+    /// Counted in full_live: full, and not yet held back.
+    bool counted_full = false;
     bool full() const noexcept { return sent - acked >= window; }
   };
   std::map<std::uint64_t, subscription> subs;
@@ -61,6 +66,8 @@ struct store_state {
   subscription_index subs_by_prefix; // to find who an event concerns
   std::uint64_t next_sub = 1;
   std::size_t resyncs_pending = 0; // subscriptions with resync_pending set
+  std::size_t full_live = 0;       // subscriptions with counted_full set
+  std::vector<std::uint64_t> concerned; // after_commit's scratch: who a commit concerns
   // Retained versions, oldest first (store_options::history_*).
   struct retained {
     version_t version;

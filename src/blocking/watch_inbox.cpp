@@ -106,10 +106,16 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
   // would keep an old state alive and make every write copy its path.
   start_root_.reset();
   delivery_root_.reset();
-  // One cumulative ack per half window of deliveries taken: the store holds
-  // a feed back only once a whole window is unacknowledged, so this never
-  // stalls it, and it costs the store one ack per window/2 deliveries.
-  if (taken_ - acked_ >= std::max<std::uint32_t>(1, window_ / 2)) {
+  // One cumulative ack for what was taken, once nothing more is queued (the
+  // store gathers commits for a subscriber with deliveries unacknowledged,
+  // so it must hear when this one is ready for more) or half the window is
+  // unacknowledged.
+  bool drained;
+  {
+    std::lock_guard g{s_->m};
+    drained = s_->queue.empty();
+  }
+  if (taken_ > acked_ && (drained || taken_ - acked_ >= std::max<std::uint32_t>(1, window_ / 2))) {
     companion_.send(caf::make_message_id(), ack_atom::value, started_.id, taken_);
     acked_ = taken_;
   }

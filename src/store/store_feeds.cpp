@@ -1,6 +1,8 @@
-// Change feeds and history: subscriptions, deliveries with flow control
-// (held back beyond a window, then one coalesced diff), resuming from a
-// retained version or an explicit resync, reads at a version, diffs.
+// Change feeds and history: subscriptions, deliveries with flow control (a
+// commit goes at once to a subscriber with nothing unacknowledged; the
+// others gather it from a shared log until they acknowledge, or as one
+// coalesced diff if the log dropped it), resuming from a retained version
+// or an explicit resync, reads at a version, diffs.
 #include <caf/send.hpp>
 #include <fmt/core.h>
 
@@ -8,6 +10,8 @@
 #include "store/store_state.hpp"
 
 namespace kvmem::detail {
+
+feed_log_limits feed_log_bounds;
 
 namespace {
 
@@ -21,6 +25,7 @@ const tree* retained_root(const store_state& st, version_t v) {
   return i != st.history.end() && i->version == v ? &i->root : nullptr;
 }
 
+
 // Whether a delivery needs the root to read contents from: a dictionary
 // moved in or appearing (values travel in their events).
 bool needs_root(const event_list& events) {
@@ -30,46 +35,35 @@ bool needs_root(const event_list& events) {
   return false;
 }
 
-// Keeps st.full_live — subscriptions the next commit that concerns them
-// would hold back, so that the commit must keep the root it starts from —
-// exact, so that needs_root_before is O(1).
-void recount(store_state& st, subscription& sub) noexcept {
-  const bool f = !sub.behind && sub.full();
-  if (f != sub.counted_full) {
-    sub.counted_full = f;
-    if (f)
-      ++st.full_live;
-    else
-      --st.full_live;
+// Whether an event at `path` concerns a subscription at `prefix`: at or
+// above it, or below it.
+bool concerns(const key& prefix, const key& path) noexcept {
+  return prefix.is_prefix_of(path) || path.is_prefix_of(prefix);
+}
+
+std::size_t bytes_of(const change_list& events) noexcept {
+  std::size_t n = 0;
+  for (auto& e : events) {
+    n += sizeof(change) + e.value.size();
+    for (auto& seg : e.path.segments())
+      n += seg.size();
   }
+  return n;
 }
 
-// A held-back subscription leaves the prefix index (best effort: if that
-// fails for want of memory it stays, and commits skip it as held back).
-void unindex(store_state& st, std::uint64_t id, subscription& sub) noexcept {
-  if (!sub.indexed)
-    return;
-  try {
-    st.subs_by_prefix.remove(sub.prefix, id);
-    sub.indexed = false;
-  } catch (...) {
-  }
+// Keeps st.busy (subscriptions with deliveries unacknowledged) exact; called
+// with the subscription's idleness before a change.
+void rebusy(store_state& st, const subscription& sub, bool was_idle) noexcept {
+  if (was_idle && !sub.idle())
+    ++st.busy;
+  else if (!was_idle && sub.idle())
+    --st.busy;
 }
 
-// ... and returns to it before it is sent anything again (may throw: then
-// it stays held back, and the next acknowledgement tries again).
-void reindex(store_state& st, std::uint64_t id, subscription& sub) {
-  if (sub.indexed)
-    return;
-  st.subs_by_prefix.add(sub.prefix, id);
-  sub.indexed = true;
-}
-
-void send(store_self self, std::uint64_t id, subscription& sub, event_list events,
-          bool coalesced, bool resync) {
+void send(store_self self, subscription& sub, event_list events, bool coalesced, bool resync) {
   auto& st = self->state;
   changes c;
-  c.id = id;
+  c.id = sub.id;
   c.seq = sub.sent + 1;
   c.from = sub.delivered;
   c.to = st.version;
@@ -77,6 +71,11 @@ void send(store_self self, std::uint64_t id, subscription& sub, event_list event
   c.resync = resync;
   const bool with_root = sub.local && (resync || needs_root(events));
   c.events = std::move(events);
+  // Its root, in case the log drops what it misses while it cannot be sent
+  // anything (taken before sending: a failure leaves the subscription as it was).
+  std::optional<tree> behind;
+  if (sub.sent + 1 - sub.acked >= sub.window)
+    behind = st.root;
   // Anonymous: the store's typed handle cannot send to an untyped actor; the
   // subscription id says where a delivery comes from.
   auto to = caf::actor_cast<caf::actor>(sub.subscriber);
@@ -86,34 +85,99 @@ void send(store_self self, std::uint64_t id, subscription& sub, event_list event
   else
     caf::anon_send(to, changes_atom::value, std::move(c));
   // Counted once sent: a send that failed (out of memory) leaves no gap.
+  const bool was_idle = sub.idle();
   ++sub.sent;
-  sub.delivered = st.version;
-  recount(st, sub);
+  rebusy(st, sub, was_idle);
+  sub.delivered = sub.seen = st.version;
+  sub.behind = std::move(behind);
 }
 
-// A held-back subscriber has room again: one delivery for everything it
-// missed, as a diff of its prefix (nothing, if the prefix did not change);
-// or, after a lost delivery, a resync.
-void catch_up(store_self self, std::uint64_t id, subscription& sub) {
+// What `sub` has gathered since it last read the log, from the log: the
+// shared lists (or the events of them that concern it). Requires
+// log_covers(st, sub).
+event_list from_log(const store_state& st, const subscription& sub) {
+  std::vector<event_list::segment> parts;
+  auto i = st.log.begin() + static_cast<std::ptrdiff_t>(sub.seen + 1 - st.log.front().version);
+  for (; i != st.log.end(); ++i) {
+    auto& l = *i->events;
+    event_list::segment part{i->events, {}};
+    bool all = true;
+    for (std::uint32_t j = 0; j < l.size(); ++j)
+      if (concerns(sub.prefix, l[j].path))
+        part.pick.push_back(j);
+      else
+        all = false;
+    if (all)
+      part.pick.clear();
+    else if (part.pick.empty())
+      continue;
+    parts.push_back(std::move(part));
+  }
+  return event_list{std::move(parts)};
+}
+
+bool log_covers(const store_state& st, const subscription& sub) noexcept {
+  if (sub.seen == st.version)
+    return true;
+  return !st.log.empty() && st.log.front().version <= sub.seen + 1 &&
+         st.log.back().version == st.version;
+}
+
+// Sends `sub` what it gathered, if its window has room: the per-commit
+// events from the log, or — if the log dropped them meanwhile — one
+// coalesced diff of its prefix since its last delivery; after a lost
+// delivery, a resync. Nothing if nothing under its prefix changed.
+void catch_up(store_self self, subscription& sub) {
   auto& st = self->state;
   if (sub.full())
     return;
   if (sub.resync_pending) {
-    reindex(st, id, sub);
     sub.resync_pending = false;
     --self->state.resyncs_pending;
-    sub.behind.reset();
-    send(self, id, sub, {}, false, true);
+    send(self, sub, {}, false, true);
     return;
   }
-  if (!sub.behind)
+  if (sub.seen == st.version)
     return;
-  reindex(st, id, sub);
-  auto d = diff(*sub.behind, st.root, sub.prefix, st.version);
-  sub.behind.reset();
-  recount(st, sub);
-  if (!d.empty())
-    send(self, id, sub, event_list{std::move(d)}, true, false);
+  if (log_covers(st, sub)) {
+    auto events = from_log(st, sub);
+    if (!events.empty())
+      return send(self, sub, std::move(events), false, false);
+    sub.seen = st.version; // nothing under its prefix: the next delivery starts at `delivered`
+    sub.behind.reset();    // it has room: the log keeps what it needs from here
+  } else if (sub.behind) {
+    auto d = diff(*sub.behind, st.root, sub.prefix, st.version);
+    if (!d.empty())
+      return send(self, sub, event_list{std::move(d)}, true, false);
+    sub.seen = st.version;
+    sub.behind.reset();
+  } else {
+    // Cannot happen (the log keeps what a subscription with room needs);
+    // should it, an explicit resync rather than a gap.
+    send(self, sub, {}, false, true);
+  }
+}
+
+// After a commit: keeps the log for the subscriptions that read it — none
+// left: empty; past its bounds: the older half dropped, after sending each
+// subscription that needs it (and has room) what it gathered.
+void trim_log(store_self self) {
+  auto& st = self->state;
+  if (st.busy == 0) {
+    st.log.clear();
+    st.log_bytes = 0;
+    return;
+  }
+  if (st.log.size() <= feed_log_bounds.commits && st.log_bytes <= feed_log_bounds.bytes)
+    return;
+  const version_t cut = st.log[st.log.size() / 2].version; // keep what follows
+  for (auto& [id, sub] : st.subs)
+    if (!sub.idle() && sub.seen < cut && !sub.full())
+      catch_up(self, sub);
+  while (!st.log.empty() && st.log.front().version <= cut) {
+    st.log_bytes -= st.log.front().bytes;
+    st.log.pop_front();
+  }
 }
 
 // Removes subscription `id` from the store's tables (not from subs_by_actor).
@@ -121,13 +185,13 @@ void forget(store_state& st, std::uint64_t id) {
   auto i = st.subs.find(id);
   if (i == st.subs.end())
     return;
-  if (i->second.indexed)
-    st.subs_by_prefix.remove(i->second.prefix, id);
-  st.by_node.give_back(i->second.subscriber->node(), node_quota::subscriptions);
-  if (i->second.resync_pending)
+  auto& sub = i->second;
+  st.subs_by_prefix.remove(sub.prefix, &sub);
+  st.by_node.give_back(sub.subscriber->node(), node_quota::subscriptions);
+  if (sub.resync_pending)
     --st.resyncs_pending;
-  if (i->second.counted_full)
-    --st.full_live;
+  if (!sub.idle())
+    --st.busy;
   st.subs.erase(i);
 }
 
@@ -196,14 +260,21 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
     return error::make(
         errc::invalid_argument,
         fmt::format("cannot watch from version {}: the store is at {}", *req.from, st.version));
-  auto id = st.next_sub++;
-  st.subs_by_prefix.add(req.prefix, id);
-  st.by_node.take(sender->node(), node_quota::subscriptions);
+  auto id = st.next_sub;
   auto& sub = st.subs[id];
+  try {
+    st.subs_by_prefix.add(req.prefix, &sub);
+  } catch (...) {
+    st.subs.erase(id);
+    throw;
+  }
+  ++st.next_sub;
+  st.by_node.take(sender->node(), node_quota::subscriptions);
+  sub.id = id;
   sub.subscriber = sender;
   sub.prefix = req.prefix;
   sub.window = req.window;
-  sub.delivered = st.version;
+  sub.delivered = sub.seen = st.version;
   sub.local = local;
   auto& mine = st.subs_by_actor[sender->address()];
   if (mine.empty() && !st.holds_any(sender->address()))
@@ -221,15 +292,15 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
       reply(local_watch_started{{id, st.version}, st.root});
     } else {
       reply(local_watch_started{{id, *req.from}, *old});
-      sub.delivered = *req.from;
-      send(self, id, sub, event_list{std::move(d)}, true, false);
+      sub.delivered = sub.seen = *req.from;
+      send(self, sub, event_list{std::move(d)}, true, false);
     }
   } else {
     // Not retained: the feed starts at `from` and its first delivery is an
     // explicit resync to the current version (no root at `from` to give).
     reply(local_watch_started{{id, *req.from}, std::nullopt});
-    sub.delivered = *req.from;
-    send(self, id, sub, {}, false, true);
+    sub.delivered = sub.seen = *req.from;
+    send(self, sub, {}, false, true);
   }
   return std::nullopt;
 }
@@ -237,9 +308,13 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
 void ack(store_self self, std::uint64_t id, std::uint64_t seq) {
   if (auto* sub = owned_sub(self, id)) {
     // Cumulative: everything up to seq (never beyond what was sent).
+    const bool was_idle = sub->idle();
+    const auto before = sub->acked;
     sub->acked = std::max(sub->acked, std::min(seq, sub->sent));
-    recount(self->state, *sub);
-    catch_up(self, id, *sub);
+    rebusy(self->state, *sub, was_idle);
+    if (sub->acked > before)
+      catch_up(self, *sub); // what it gathered meanwhile, if there is room now
+    trim_log(self);
   }
 }
 
@@ -267,55 +342,58 @@ void drop_subscriptions_of(store_self self, const caf::actor_addr& who) {
   st.subs_by_actor.erase(i);
 }
 
-bool needs_root_before(const store_state& st) noexcept { return st.full_live > 0; }
+bool needs_root_before(const store_state&) noexcept { return false; }
 
-void after_commit(store_self self, const commit_record& rec, const std::optional<tree>& before) {
+void after_commit(store_self self, const commit_record& rec, const std::optional<tree>&) {
   auto& st = self->state;
   retain_version(st, rec.at.time);
   if (st.subs.empty())
     return;
+  // The commit's events, once, shared by every delivery they go into.
+  auto shared = std::make_shared<const change_list>(rec.effects);
+  if (st.busy > 0) { // someone will read them from the log
+    const auto bytes = bytes_of(*shared);
+    st.log.push_back({st.version, shared, bytes});
+    st.log_bytes += bytes;
+  }
   if (st.resyncs_pending > 0)
     for (auto& [id, sub] : st.subs)
       if (sub.resync_pending)
-        catch_up(self, id, sub); // a delivery was lost: resync now if there is room
-  if (rec.effects.empty())
-    return;
-  // The commit's events, once, shared by every delivery they go into.
-  auto shared = std::make_shared<const change_list>(rec.effects);
+        catch_up(self, sub); // a delivery was lost: resync now if there is room
   // Who each event concerns, through the prefix index: the subscriptions at
-  // the event's key or above it, and those below it. O(key length) per
-  // event (subscription_index.hpp), plus one step per live subscription
-  // concerned: held-back ones are not in the index.
-  auto& ids = st.concerned;
-  ids.clear();
-  std::map<std::uint64_t, std::vector<std::uint32_t>> picks; // a subset of the events, by subscription
+  // the event's key or above it, and those below it; O(key length) per
+  // event (subscription_index.hpp) plus a step per subscription concerned.
+  // Only an idle one is sent the commit now: the others gather it in the
+  // log and get it with whatever else they miss when they acknowledge.
+  auto& who = st.concerned;
+  who.clear();
+  std::map<subscription*, std::vector<std::uint32_t>> picks; // a part of the events, by subscription
   if (shared->size() == 1) {
-    st.subs_by_prefix.for_each_concerned(shared->front().path, [&](std::uint64_t id) { ids.push_back(id); });
+    st.subs_by_prefix.for_each_concerned(shared->front().path, [&](subscription* sub) {
+      if (sub->idle())
+        who.push_back(sub);
+    });
   } else {
     for (std::uint32_t j = 0; j < shared->size(); ++j)
-      st.subs_by_prefix.for_each_concerned((*shared)[j].path, [&](std::uint64_t id) {
-        auto& p = picks[id];
+      st.subs_by_prefix.for_each_concerned((*shared)[j].path, [&](subscription* sub) {
+        if (!sub->idle())
+          return;
+        auto& p = picks[sub];
         if (p.empty())
-          ids.push_back(id);
+          who.push_back(sub);
         p.push_back(j);
       });
   }
-  for (auto id : ids) {
-    auto& sub = st.subs.at(id);
-    if (sub.behind || sub.resync_pending || sub.delivered == st.version)
-      continue; // held back (its diff covers this commit), or just resynced past it
-    if (sub.full()) {
-      sub.behind = before; // the prefix as of `delivered`: unchanged since
-      recount(st, sub);
-      unindex(st, id, sub);
-      continue;
-    }
-    if (auto p = picks.find(id); p != picks.end() && p->second.size() < shared->size())
-      send(self, id, sub, event_list{std::vector{event_list::segment{shared, std::move(p->second)}}},
+  for (auto* sub : who) {
+    if (sub->resync_pending || sub->seen == st.version || !sub->idle())
+      continue; // resynced past this commit already
+    if (auto p = picks.find(sub); p != picks.end() && p->second.size() < shared->size())
+      send(self, *sub, event_list{std::vector{event_list::segment{shared, std::move(p->second)}}},
            false, false);
     else
-      send(self, id, sub, event_list{shared}, false, false);
+      send(self, *sub, event_list{shared}, false, false);
   }
+  trim_log(self);
 }
 
 void recover_feeds(store_self self) noexcept {

@@ -52,7 +52,7 @@ caf::behavior subscriber(caf::event_based_actor* self, kvmem::store_actor store,
       [=](kvmem::changes_atom, const kvmem::changes& d) {
         probe->delivered(d.to, d.events.size());
         // Cumulative acks, one per half window (docs/watch.md): the store
-        // holds the feed back only at a whole window unacknowledged.
+        // gathers commits for a subscriber with that much unacknowledged.
         if (d.seq - *acked >= window / 2) {
           self->send(store, kvmem::ack_atom::value, d.id, d.seq);
           *acked = d.seq;

@@ -53,10 +53,10 @@ std::size_t bytes_of(const change_list& events) noexcept {
 
 // Keeps st.busy (subscriptions with deliveries unacknowledged) exact; called
 // with the subscription's idleness before a change.
-void rebusy(store_state& st, const subscription& sub, bool was_idle) noexcept {
-  if (was_idle && !sub.idle())
+void rebusy(store_state& st, const subscription& sub, bool was_eager) noexcept {
+  if (was_eager && !sub.eager())
     ++st.busy;
-  else if (!was_idle && sub.idle())
+  else if (!was_eager && sub.eager())
     --st.busy;
 }
 
@@ -85,9 +85,9 @@ void send(store_self self, subscription& sub, event_list events, bool coalesced,
   else
     caf::anon_send(to, changes_atom::value, std::move(c));
   // Counted once sent: a send that failed (out of memory) leaves no gap.
-  const bool was_idle = sub.idle();
+  const bool was_eager = sub.eager();
   ++sub.sent;
-  rebusy(st, sub, was_idle);
+  rebusy(st, sub, was_eager);
   sub.delivered = sub.seen = st.version;
   sub.behind = std::move(behind);
 }
@@ -172,7 +172,7 @@ void trim_log(store_self self) {
     return;
   const version_t cut = st.log[st.log.size() / 2].version; // keep what follows
   for (auto& [id, sub] : st.subs)
-    if (!sub.idle() && sub.seen < cut && !sub.full())
+    if (!sub.eager() && sub.seen < cut && !sub.full())
       catch_up(self, sub);
   while (!st.log.empty() && st.log.front().version <= cut) {
     st.log_bytes -= st.log.front().bytes;
@@ -190,7 +190,7 @@ void forget(store_state& st, std::uint64_t id) {
   st.by_node.give_back(sub.subscriber->node(), node_quota::subscriptions);
   if (sub.resync_pending)
     --st.resyncs_pending;
-  if (!sub.idle())
+  if (!sub.eager())
     --st.busy;
   st.subs.erase(i);
 }
@@ -308,11 +308,11 @@ std::optional<error> watch(store_self self, const watch_request& req, bool local
 void ack(store_self self, std::uint64_t id, std::uint64_t seq) {
   if (auto* sub = owned_sub(self, id)) {
     // Cumulative: everything up to seq (never beyond what was sent).
-    const bool was_idle = sub->idle();
+    const bool was_eager = sub->eager();
     const auto before = sub->acked;
     sub->acked = std::max(sub->acked, std::min(seq, sub->sent));
-    rebusy(self->state, *sub, was_idle);
-    if (sub->acked > before)
+    rebusy(self->state, *sub, was_eager);
+    if (!was_eager && sub->acked > before)
       catch_up(self, *sub); // what it gathered meanwhile, if there is room now
     trim_log(self);
   }
@@ -370,13 +370,13 @@ void after_commit(store_self self, const commit_record& rec, const std::optional
   std::map<subscription*, std::vector<std::uint32_t>> picks; // a part of the events, by subscription
   if (shared->size() == 1) {
     st.subs_by_prefix.for_each_concerned(shared->front().path, [&](subscription* sub) {
-      if (sub->idle())
+      if (sub->eager())
         who.push_back(sub);
     });
   } else {
     for (std::uint32_t j = 0; j < shared->size(); ++j)
       st.subs_by_prefix.for_each_concerned((*shared)[j].path, [&](subscription* sub) {
-        if (!sub->idle())
+        if (!sub->eager())
           return;
         auto& p = picks[sub];
         if (p.empty())
@@ -385,7 +385,7 @@ void after_commit(store_self self, const commit_record& rec, const std::optional
       });
   }
   for (auto* sub : who) {
-    if (sub->resync_pending || sub->seen == st.version || !sub->idle())
+    if (sub->resync_pending || sub->seen == st.version || !sub->eager())
       continue; // resynced past this commit already
     if (auto p = picks.find(sub); p != picks.end() && p->second.size() < shared->size())
       send(self, *sub, event_list{std::vector{event_list::segment{shared, std::move(p->second)}}},

@@ -3,6 +3,7 @@
 // write path) and store_pins.cpp (pinned snapshots).
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -59,9 +60,10 @@ struct store_state {
     /// an explicit resync from `delivered` to the store's version.
     bool resync_pending = false;
     bool full() const noexcept { return sent - acked >= window; }
-    /// Nothing unacknowledged: a commit that concerns it is sent at once;
-    /// otherwise it gathers in the log until the subscriber acknowledges.
-    bool idle() const noexcept { return sent == acked; }
+    /// Less than half its window unacknowledged: a commit that concerns it
+    /// is sent at once; otherwise it gathers in the log until the subscriber
+    /// acknowledges (which it does by half its window at the latest).
+    bool eager() const noexcept { return sent - acked < std::max<std::uint32_t>(1, window / 2); }
   };
   std::map<std::uint64_t, subscription> subs; // node-based: the index points into it
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> subs_by_actor;
@@ -79,7 +81,7 @@ struct store_state {
   };
   std::deque<logged> log;
   std::size_t log_bytes = 0;
-  std::size_t busy = 0; // subscriptions that are not idle()
+  std::size_t busy = 0; // subscriptions that are not eager(): they read the log
   std::vector<subscription*> concerned; // after_commit's scratch: who a commit concerns
   // Retained versions, oldest first (store_options::history_*).
   struct retained {

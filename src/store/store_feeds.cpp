@@ -98,6 +98,7 @@ void send(store_self self, subscription& sub, event_list events, bool coalesced,
 event_list from_log(const store_state& st, const subscription& sub) {
   std::vector<event_list::segment> parts;
   auto i = st.log.begin() + static_cast<std::ptrdiff_t>(sub.seen + 1 - st.log.front().version);
+  parts.reserve(static_cast<std::size_t>(st.log.end() - i));
   for (; i != st.log.end(); ++i) {
     auto& l = *i->events;
     event_list::segment part{i->events, {}};

@@ -4,6 +4,8 @@
 // owned by an actor.
 #include <catch2/catch.hpp>
 
+#include <mutex>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
@@ -117,6 +119,53 @@ TEST_CASE_METHOD(store_fixture, "a watcher that reads late gets what it gathered
   CHECK(seen.size() == 6); // k0..k5 now, k6 removed after it was set
   CHECK(seen[K("/p/k0")] == "49");
   nothing_before_marker(c, w, K("/p"), 51);
+}
+
+TEST_CASE_METHOD(store_fixture, "a subscriber acking only every fourth delivery (half its window) "
+                                "receives every write, in order") {
+  struct seen {
+    std::mutex m;
+    std::vector<changes> got;
+    std::uint64_t acks = 0;
+  };
+  auto log = std::make_shared<seen>();
+  auto sub = sys.spawn([=](caf::event_based_actor* self, kvmem::store st) -> caf::behavior {
+    self->request(st.actor(), caf::infinite, kvmem::watch_atom::value,
+                  kvmem::watch_request{K("/p"), std::nullopt, 8})
+        .then([](const kvmem::watch_started&) {});
+    auto acked = std::make_shared<std::uint64_t>(0);
+    return {[=](kvmem::changes_atom, const changes& d) {
+      std::lock_guard g{log->m};
+      log->got.push_back(d);
+      if (d.seq - *acked >= 4) { // never when idle: only at half the window
+        self->send(st.actor(), kvmem::ack_atom::value, d.id, d.seq);
+        *acked = d.seq;
+        ++log->acks;
+      }
+    }};
+  }, s);
+  kvmem::client c{sys, s};
+  REQUIRE(eventually([&] { return c.info().value().subscriptions == 1; }));
+  for (int i = 1; i <= 300; ++i)
+    REQUIRE(c.set(K(fmt::format("/p/k{}", i % 10)), std::to_string(i)));
+  const auto last = c.last_version();
+  auto reached = [&] {
+    std::lock_guard g{log->m};
+    return !log->got.empty() && log->got.back().to == last;
+  };
+  REQUIRE(eventually(reached));
+  std::lock_guard g{log->m};
+  kvmem::version_t to = 0, v = 0;
+  for (std::size_t i = 0; i < log->got.size(); ++i) {
+    auto& d = log->got[i];
+    CHECK((d.seq == i + 1 && d.from == to && !d.resync));
+    for (auto& e : d.events)
+      CHECK(e.version == ++v); // every write once, in order (nothing coalesced here)
+    to = d.to;
+  }
+  CHECK(v == last);
+  CHECK(log->acks <= log->got.size() / 4);
+  caf::anon_send_exit(sub, caf::exit_reason::kill);
 }
 
 TEST_CASE_METHOD(store_fixture, "a subscriber that never acknowledges gets at most its window") {

@@ -42,14 +42,21 @@ namespace {
 
 caf::behavior subscriber(caf::event_based_actor* self, kvmem::store_actor store, kvmem::key prefix,
                          std::shared_ptr<feed_probe> probe) {
+  constexpr std::uint32_t window = 16;
+  auto acked = std::make_shared<std::uint64_t>(0);
   self->request(store, std::chrono::seconds(30), kvmem::watch_atom::value,
-                kvmem::watch_request{std::move(prefix), std::nullopt, 16})
+                kvmem::watch_request{std::move(prefix), std::nullopt, window})
       .then([=](const kvmem::watch_started& w) { probe->started(w.version, true); },
             [=](caf::error&) { probe->started(0, false); });
   return {
       [=](kvmem::changes_atom, const kvmem::changes& d) {
         probe->delivered(d.to, d.events.size());
-        self->send(store, kvmem::ack_atom::value, d.id, d.seq);
+        // Cumulative acks, one per half window (docs/watch.md): the store
+        // gathers commits for a subscriber with that much unacknowledged.
+        if (d.seq - *acked >= window / 2) {
+          self->send(store, kvmem::ack_atom::value, d.id, d.seq);
+          *acked = d.seq;
+        }
       },
   };
 }

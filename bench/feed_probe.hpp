@@ -1,6 +1,7 @@
 // A subscriber actor for the change-feed benchmarks: it watches a prefix,
-// acknowledges every delivery at once, and records (for the thread that
-// drives the writes) the highest version delivered and when it arrived.
+// acknowledges deliveries cumulatively (one ack per half window), and
+// records (for the thread that drives the writes) the highest version
+// delivered and when it arrived.
 #pragma once
 
 #include <atomic>

@@ -55,7 +55,9 @@ std::string event_json(const change& e, event_form f) {
 
 namespace {
 
-void print_json_array(const change_list& events, event_form f, std::FILE* out) {
+// A diff (change_list) or a delivery's events (event_list).
+template <class Events>
+void print_json_array(const Events& events, event_form f, std::FILE* out) {
   std::fputc('[', out);
   bool first = true;
   for (auto& e : events) {

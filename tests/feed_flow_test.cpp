@@ -1,11 +1,13 @@
 // Feed flow control, step by step on CAF's deterministic test coordinator
-// (watch.hpp, messages.hpp): a subscriber holds at most its window of
-// unacknowledged deliveries, one per write; what the store holds back
-// meanwhile comes, once an acknowledgement makes room, as one coalesced
-// delivery — the diff of the prefix since the last delivery — or as nothing
-// if the prefix ended up unchanged; acknowledgements count only from the
-// subscriber and only up to what was sent; a start the store no longer
-// retains is an explicit resync, a retained one a coalesced catch-up.
+// (watch.hpp, messages.hpp): a commit goes at once to a subscriber with
+// nothing unacknowledged; one with a delivery unacknowledged gathers commits
+// (from the store's shared log) and gets them as one delivery, per write,
+// when it acknowledges; acknowledgements are cumulative and count only from
+// the subscriber and only up to what was sent; past the log's bounds a
+// subscriber with room is sent what it gathered, and one whose window is
+// full catches up by one coalesced diff; every subscriber a commit concerns
+// receives the same shared list; a start the store no longer retains is an
+// explicit resync, a retained one a coalesced catch-up.
 //
 // Nothing here waits: the store runs only inside sched.run(), after which
 // everything it would send has been sent, so the deliveries a subscriber
@@ -17,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "coordinator_fixture.hpp"
+#include "store/store_state.hpp"
 
 namespace {
 
@@ -42,6 +45,11 @@ struct feed_fixture : test::coordinator_fixture {
   /// Subscribes `sub` to `prefix`; the reply must be the first thing it gets.
   kvmem::result<kvmem::watch_started> watch(std::string_view prefix, std::uint32_t window,
                                             std::optional<version_t> from = std::nullopt) {
+    return watch_as(sub, prefix, window, from);
+  }
+  kvmem::result<kvmem::watch_started> watch_as(caf::scoped_actor& sub, std::string_view prefix,
+                                               std::uint32_t window,
+                                               std::optional<version_t> from = std::nullopt) {
     sub->send(s.actor(), kvmem::watch_atom::value, kvmem::watch_request{K(prefix), from, window});
     sched.run();
     std::optional<kvmem::result<kvmem::watch_started>> out;
@@ -54,7 +62,8 @@ struct feed_fixture : test::coordinator_fixture {
 
   /// The deliveries the subscriber holds, in the order they came, taken out
   /// of its mailbox (after running everything: all the store sent).
-  std::vector<changes> deliveries() {
+  std::vector<changes> deliveries() { return deliveries_of(sub); }
+  std::vector<changes> deliveries_of(caf::scoped_actor& sub) {
     sched.run();
     std::vector<changes> out;
     for (bool more = true; more;)
@@ -91,40 +100,72 @@ struct feed_history_fixture : feed_fixture {
   feed_history_fixture() : feed_fixture({.history_versions = 100}) {}
 };
 
+// The store's shared log bounded at four commits (restored after the test).
+struct small_log_fixture : feed_fixture {
+  small_log_fixture() { kvmem::detail::feed_log_bounds.commits = 4; }
+  ~small_log_fixture() { kvmem::detail::feed_log_bounds = {}; }
+};
+
 } // namespace
 
-TEST_CASE_METHOD(feed_fixture, "a subscriber holds at most its window of deliveries, one per write") {
+TEST_CASE_METHOD(feed_fixture, "a subscriber with a delivery unacknowledged gathers commits and gets "
+                               "them, per write, as one delivery when it acknowledges") {
   auto w = watch("/p", 3).value();
   CHECK(w.version == 0);
   for (int i = 1; i <= 5; ++i)
     REQUIRE(set(fmt::format("/p/k{}", i), fmt::format("v{}", i)) == static_cast<version_t>(i));
-  auto d = deliveries();
-  REQUIRE(d.size() == 3);
-  for (std::size_t i = 0; i < 3; ++i) {
-    INFO("delivery " << i + 1);
-    auto v = static_cast<version_t>(i + 1);
-    CHECK(d[i].id == w.id);
-    CHECK(d[i].seq == i + 1);
-    CHECK((d[i].from == v - 1 && d[i].to == v));
-    CHECK_FALSE(d[i].coalesced);
-    CHECK_FALSE(d[i].resync);
-    CHECK(d[i].events == kvmem::change_list{set_event(v, fmt::format("/p/k{}", v), fmt::format("v{}", v))});
-  }
-  // However many more writes come, nothing more until an acknowledgement.
-  for (int i = 0; i < 10; ++i)
-    set("/p/more", std::to_string(i));
+  auto first = delivery(); // nothing was unacknowledged: the first write at once
+  CHECK((first.id == w.id && first.seq == 1 && first.from == 0 && first.to == 1));
+  CHECK_FALSE(first.coalesced);
+  CHECK_FALSE(first.resync);
+  CHECK(first.events == kvmem::change_list{set_event(1, "/p/k1", "v1")});
+  ack(w.id, 1);
+  auto rest = delivery(); // the four others, each with its version
+  CHECK((rest.seq == 2 && rest.from == 1 && rest.to == 5 && !rest.coalesced));
+  kvmem::change_list want;
+  for (version_t v = 2; v <= 5; ++v)
+    want.push_back(set_event(v, fmt::format("/p/k{}", v), fmt::format("v{}", v)));
+  CHECK(rest.events == want);
+  CHECK(rest.events.shared_lists().size() == 4); // the commits' own lists
+  set("/p/more", "1"); // delivery 2 is unacknowledged: gathered
   CHECK(deliveries().empty());
   CHECK(ask<kvmem::store_info>(kvmem::info_atom::value).value().subscriptions == 1);
 }
 
-TEST_CASE_METHOD(feed_fixture, "an acknowledgement releases one coalesced delivery: the diff since the last one") {
-  auto w = watch("/p", 2).value();
-  set("/p/a", "1");  // 1
-  set("/p/b", "1");  // 2
-  auto first = deliveries();
-  REQUIRE(first.size() == 2); // the window is full
-  // Held back: a new key, rewrites, a key set and removed again, a write
-  // elsewhere, a removal, a new dictionary.
+TEST_CASE_METHOD(feed_fixture, "every subscriber a commit concerns receives the same shared list; a "
+                               "narrower one a part of it") {
+  caf::scoped_actor other{sys, true}, narrow{sys, true};
+  watch("/p", 4).value();
+  watch_as(other, "/p", 4).value();
+  watch_as(narrow, "/p/a", 4).value();
+  kvmem::commit c{0, {kvmem::write_op::set(K("/p/a"), "1"), kvmem::write_op::set(K("/p/b"), "2")}};
+  REQUIRE(ask<version_t>(kvmem::commit_atom::value, c).value() == 1);
+  auto mine = delivery();
+  auto theirs = deliveries_of(other);
+  auto part = deliveries_of(narrow);
+  REQUIRE((theirs.size() == 1 && part.size() == 1));
+  const kvmem::change_list both{set_event(1, "/p/a", "1"), set_event(1, "/p/b", "2")};
+  CHECK(mine.events == both);
+  CHECK(theirs[0].events == both);
+  CHECK(part[0].events == kvmem::change_list{set_event(1, "/p/a", "1")});
+  // One list, made once by the store: the same object in all three.
+  auto l = mine.events.shared_lists();
+  REQUIRE(l.size() == 1);
+  CHECK(theirs[0].events.shared_lists() == l);
+  CHECK(part[0].events.shared_lists() == l);
+  CHECK(&mine.events[1] == &theirs[0].events[1]); // not a copy of the event
+}
+
+TEST_CASE_METHOD(small_log_fixture, "past the log's bounds a subscriber whose window is full gets one "
+                                    "coalesced delivery: the diff since the last one") {
+  auto w = watch("/p", 1).value();
+  set("/p/a", "1"); // 1
+  REQUIRE(delivery().seq == 1);
+  ack(w.id, 1);
+  set("/p/b", "1"); // 2
+  REQUIRE(delivery().seq == 2); // the window is full
+  // Held back while the log drops them: a new key, rewrites, a key set and
+  // removed again, a write elsewhere, a removal, a new dictionary.
   set("/p/e", "1");   // 3
   set("/p/a", "2");   // 4
   set("/p/a", "3");   // 5
@@ -134,7 +175,7 @@ TEST_CASE_METHOD(feed_fixture, "an acknowledgement releases one coalesced delive
   remove("/p/b");     // 9
   set("/p/d/e", "1"); // 10
   CHECK(deliveries().empty());
-  ack(w.id, 1);
+  ack(w.id, 2);
   auto r = delivery(); // one, though there were eight writes
   CHECK(r.seq == 3);
   CHECK((r.from == 2 && r.to == 10)); // contiguous with the last delivery; all eight accounted for
@@ -148,47 +189,54 @@ TEST_CASE_METHOD(feed_fixture, "an acknowledgement releases one coalesced delive
                         change{10, change_op::dictionary, K("/p/d"), kind::dictionary, {}, {}},
                         set_event(10, "/p/e", "1"),
                     });
-  // Deliveries 2 and 3 are unacknowledged: the window is full again.
-  set("/p/a", "4"); // 11
+  set("/p/a", "4"); // 11: delivery 3 is unacknowledged, the window full
   CHECK(deliveries().empty());
 }
 
-TEST_CASE_METHOD(feed_fixture, "acknowledgements are cumulative; with room again writes come one by one") {
-  auto w = watch("/p", 2).value();
-  set("/p/a", "1"); // 1
-  set("/p/a", "2"); // 2
-  set("/p/a", "3"); // 3: held
-  REQUIRE(deliveries().size() == 2);
-  ack(w.id, 2); // acknowledges 1 and 2: room for two
-  auto caught_up = delivery();
-  CHECK((caught_up.seq == 3 && caught_up.from == 2 && caught_up.to == 3 && caught_up.coalesced));
-  CHECK(caught_up.events == kvmem::change_list{set_event(3, "/p/a", "3")});
-  set("/p/a", "4"); // 4: the window's other place, an ordinary delivery
-  auto next = delivery();
-  CHECK((next.seq == 4 && next.from == 3 && next.to == 4 && !next.coalesced));
-  CHECK(next.events == kvmem::change_list{set_event(4, "/p/a", "4")});
-  set("/p/a", "5"); // 5: 3 and 4 unacknowledged, held
-  CHECK(deliveries().empty());
-  ack(w.id, 3); // room for one: the held write
-  auto last = delivery();
-  CHECK((last.seq == 5 && last.from == 4 && last.to == 5 && last.coalesced));
-  ack(w.id, 2); // an old acknowledgement changes nothing
-  set("/p/a", "6");
-  CHECK(deliveries().empty());
-}
-
-TEST_CASE_METHOD(feed_fixture, "an acknowledgement beyond what was sent acknowledges only what was sent") {
-  auto w = watch("/p", 1).value();
-  set("/p/a", "1");
-  REQUIRE(delivery().seq == 1);
-  ack(w.id, 1000); // counts as acknowledging delivery 1, no more
-  set("/p/a", "2");
-  set("/p/a", "3");
-  auto d = delivery(); // the first write has the room; the second waits
-  CHECK((d.seq == 2 && d.from == 1 && d.to == 2 && !d.coalesced));
-  ack(w.id, 2);
+TEST_CASE_METHOD(small_log_fixture, "a subscriber that reads nothing gets at most its window; one "
+                                    "cumulative ack of all of them brings the rest") {
+  auto w = watch("/p", 3).value();
+  for (int i = 1; i <= 40; ++i)
+    set("/p/a", std::to_string(i));
+  // The first at once, then what it gathered each time the log was cut,
+  // until its window was full.
+  auto d = deliveries();
+  REQUIRE(d.size() == 3);
+  version_t last = 0;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    CHECK((d[i].seq == i + 1 && d[i].from == last && !d[i].coalesced));
+    for (auto& e : d[i].events)
+      CHECK((e.version > d[i].from && e.version <= d[i].to));
+    last = d[i].to;
+  }
+  CHECK(last < 40);
+  ack(w.id, 3); // all three at once
   auto rest = delivery();
-  CHECK((rest.seq == 3 && rest.from == 2 && rest.to == 3 && rest.coalesced));
+  CHECK((rest.seq == 4 && rest.from == last && rest.to == 40 && rest.coalesced));
+  CHECK(rest.events == kvmem::change_list{set_event(40, "/p/a", "40")});
+}
+
+TEST_CASE_METHOD(feed_fixture, "acknowledgements are cumulative; an old one, or one beyond what was "
+                               "sent, acknowledges nothing more") {
+  auto w = watch("/p", 2).value();
+  set("/p/a", "1"); // 1: at once
+  set("/p/a", "2"); // 2: gathered
+  set("/p/a", "3"); // 3: gathered
+  REQUIRE(delivery().seq == 1);
+  ack(w.id, 1);
+  auto two = delivery();
+  CHECK((two.seq == 2 && two.from == 1 && two.to == 3 && !two.coalesced));
+  CHECK(two.events == kvmem::change_list{set_event(2, "/p/a", "2"), set_event(3, "/p/a", "3")});
+  set("/p/a", "4"); // 4: gathered
+  ack(w.id, 1);     // old: nothing
+  CHECK(deliveries().empty());
+  ack(w.id, 1000); // counts as acknowledging delivery 2, no more
+  auto three = delivery();
+  CHECK((three.seq == 3 && three.from == 3 && three.to == 4));
+  set("/p/a", "5"); // 5: delivery 3 unacknowledged
+  CHECK(deliveries().empty());
+  ack(w.id, 3);
+  CHECK(delivery().events == kvmem::change_list{set_event(5, "/p/a", "5")});
 }
 
 TEST_CASE_METHOD(feed_fixture, "acknowledgements and unwatches from another actor are ignored") {
@@ -214,20 +262,19 @@ TEST_CASE_METHOD(feed_fixture, "acknowledgements and unwatches from another acto
   CHECK(deliveries().empty());
 }
 
-TEST_CASE_METHOD(feed_fixture, "held-back writes that cancel out send nothing; the next delivery still "
-                               "starts where the last one ended") {
+TEST_CASE_METHOD(feed_fixture, "gathered writes outside the prefix send nothing; the next delivery "
+                               "still starts where the last one ended") {
   auto w = watch("/p", 1).value();
   set("/p/a", "1"); // 1
   REQUIRE(delivery().to == 1);
-  set("/p/x", "1"); // 2
-  remove("/p/x");   // 3
-  set("/q", "1");   // 4: outside the prefix
+  set("/q", "1"); // 2: outside the prefix
+  set("/r", "1"); // 3
   ack(w.id, 1);
-  CHECK(deliveries().empty()); // the prefix is as it was at 1
-  set("/p/b", "1"); // 5
+  CHECK(deliveries().empty()); // nothing under /p since 1
+  set("/p/b", "1"); // 4: nothing unacknowledged, at once
   auto d = delivery();
-  CHECK((d.seq == 2 && d.from == 1 && d.to == 5 && !d.coalesced));
-  CHECK(d.events == kvmem::change_list{set_event(5, "/p/b", "1")});
+  CHECK((d.seq == 2 && d.from == 1 && d.to == 4 && !d.coalesced));
+  CHECK(d.events == kvmem::change_list{set_event(4, "/p/b", "1")});
 }
 
 TEST_CASE_METHOD(feed_fixture, "a start the store no longer retains: the reply, then a resync that "
@@ -244,8 +291,8 @@ TEST_CASE_METHOD(feed_fixture, "a start the store no longer retains: the reply, 
   set("/p/a", "6"); // the resync is unacknowledged: held
   CHECK(deliveries().empty());
   ack(w.id, 1);
-  auto d = delivery();
-  CHECK((d.seq == 2 && d.from == 5 && d.to == 6 && d.coalesced && !d.resync));
+  auto d = delivery(); // gathered from the log: the write itself
+  CHECK((d.seq == 2 && d.from == 5 && d.to == 6 && !d.coalesced && !d.resync));
   CHECK(d.events == kvmem::change_list{set_event(6, "/p/a", "6")});
   // A start in the future is refused.
   CHECK(watch("/p", 1, 99).error().code == kvmem::errc::invalid_argument);
@@ -301,18 +348,19 @@ TEST_CASE_METHOD(feed_fixture, "a local subscriber's delivery carries the root w
   REQUIRE(plain.size() == 1);
   CHECK(plain[0].delivery.events == kvmem::change_list{set_event(1, "/p/a", "1")});
   CHECK_FALSE(plain[0].root);
-  set("/p/d/x", "1"); // 2: held back
-  set("/p/d/y", "2"); // 3
+  set("/t/d/x", "1"); // 2: outside the prefix
+  set("/t/d/y", "2"); // 3
+  REQUIRE(ask<version_t>(kvmem::rename_atom::value, K("/t/d"), K("/p/d")).value() == 4); // gathered
   CHECK(take().empty());
   sub->send(s.actor(), kvmem::ack_atom::value, started->started.id, std::uint64_t{1});
   sched.run();
-  auto coalesced = take();
-  REQUIRE(coalesced.size() == 1);
-  auto& d = coalesced[0].delivery;
-  CHECK((d.from == 1 && d.to == 3 && d.coalesced));
-  // A new dictionary: one event, its contents read from the root at `to`.
-  CHECK(d.events == kvmem::change_list{change{3, change_op::dictionary, K("/p/d"), kind::dictionary, {}, {}}});
-  REQUIRE(coalesced[0].root);
-  CHECK(coalesced[0].root->get(K("/p/d/x")).value() == "1");
-  CHECK(coalesced[0].root->get(K("/p/d/y")).value() == "2");
+  auto moved = take();
+  REQUIRE(moved.size() == 1);
+  auto& d = moved[0].delivery;
+  CHECK((d.from == 1 && d.to == 4 && !d.coalesced));
+  // A dictionary moved in: one event, its contents read from the root at `to`.
+  CHECK(d.events == kvmem::change_list{change{4, change_op::rename_in, K("/p/d"), kind::dictionary, K("/t/d"), {}}});
+  REQUIRE(moved[0].root);
+  CHECK(moved[0].root->get(K("/p/d/x")).value() == "1");
+  CHECK(moved[0].root->get(K("/p/d/y")).value() == "2");
 }

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "eventually.hpp"
+#include "store/store_state.hpp"
 #include "store_fixture.hpp"
 
 using kvmem::change_op;
@@ -117,6 +118,13 @@ struct subscriber_spec {
 };
 
 void run(std::uint64_t seed) {
+  // The store's shared log cut every 64 commits: the subscriber that reads
+  // only at the end fills its window and catches up by a coalesced diff;
+  // the others read what they gathered from the log.
+  struct small_log {
+    small_log() { kvmem::detail::feed_log_bounds.commits = 64; }
+    ~small_log() { kvmem::detail::feed_log_bounds = {}; }
+  } bounds;
   test::system_fixture f;
   kvmem::store_options opts;
   opts.history_versions = 1'000'000; // so the check can read the snapshot at every version

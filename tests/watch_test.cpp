@@ -4,10 +4,13 @@
 // owned by an actor.
 #include <catch2/catch.hpp>
 
+#include <mutex>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "eventually.hpp"
+#include "store/store_state.hpp"
 #include "watch_fixture.hpp"
 
 using namespace test;
@@ -90,28 +93,79 @@ TEST_CASE_METHOD(store_fixture, "a batch's events share its version; a big remov
   CHECK(take(w).events.at(0) == change{r.to + 1, change_op::remove, K("/"), kind::dictionary, {}, {}});
 }
 
-TEST_CASE_METHOD(store_fixture, "beyond its window a subscriber gets one coalesced delivery, nothing lost") {
+TEST_CASE_METHOD(store_fixture, "a watcher that reads late gets what it gathered, per write, nothing lost") {
   kvmem::client c{sys, s};
   auto w = c.watch(K("/p"), std::nullopt, 2).value();
   for (int i = 0; i < 50; ++i)
     REQUIRE(c.set(K(fmt::format("/p/k{}", i % 7)), std::to_string(i)));
   REQUIRE(c.remove(K("/p/k6")));
-  // Two per-write deliveries went out; the rest waits for acknowledgements.
-  auto a = take(w), b = take(w);
-  CHECK((!a.coalesced && !b.coalesced && a.to == 1 && b.to == 2));
-  auto rest = take(w); // taking b acknowledged a: room for the diff
-  CHECK(rest.coalesced);
-  CHECK(rest.from == 2);
+  // The first write went out at once; the rest waited for its acknowledgement.
+  auto a = take(w);
+  CHECK((!a.coalesced && a.to == 1));
+  auto rest = take(w); // the watcher acknowledged a before waiting: the rest
+  CHECK(!rest.coalesced);
+  CHECK(rest.from == 1);
   CHECK(rest.to == 51);
+  REQUIRE(rest.events.size() == 50);
   std::map<kvmem::key, std::string> seen;
+  kvmem::version_t v = 1;
   for (auto& e : rest.events) {
-    CHECK(e.version == 51);
+    CHECK(e.version == ++v); // every write, in order
     if (e.op == change_op::set)
       seen[e.path] = e.value.str();
+    else
+      seen.erase(e.path);
   }
-  CHECK(seen.size() == 6); // k0..k5 now, k6 removed after it was set: not listed
+  CHECK(seen.size() == 6); // k0..k5 now, k6 removed after it was set
   CHECK(seen[K("/p/k0")] == "49");
-  nothing_before_marker(c, w, K("/p"), 51); // taking rest acknowledged b: room again
+  nothing_before_marker(c, w, K("/p"), 51);
+}
+
+TEST_CASE_METHOD(store_fixture, "a subscriber acking only every fourth delivery (half its window) "
+                                "receives every write, in order") {
+  struct seen {
+    std::mutex m;
+    std::vector<changes> got;
+    std::uint64_t acks = 0;
+  };
+  auto log = std::make_shared<seen>();
+  auto sub = sys.spawn([=](caf::event_based_actor* self, kvmem::store st) -> caf::behavior {
+    self->request(st.actor(), caf::infinite, kvmem::watch_atom::value,
+                  kvmem::watch_request{K("/p"), std::nullopt, 8})
+        .then([](const kvmem::watch_started&) {});
+    auto acked = std::make_shared<std::uint64_t>(0);
+    return {[=](kvmem::changes_atom, const changes& d) {
+      std::lock_guard g{log->m};
+      log->got.push_back(d);
+      if (d.seq - *acked >= 4) { // never when idle: only at half the window
+        self->send(st.actor(), kvmem::ack_atom::value, d.id, d.seq);
+        *acked = d.seq;
+        ++log->acks;
+      }
+    }};
+  }, s);
+  kvmem::client c{sys, s};
+  REQUIRE(eventually([&] { return c.info().value().subscriptions == 1; }));
+  for (int i = 1; i <= 300; ++i)
+    REQUIRE(c.set(K(fmt::format("/p/k{}", i % 10)), std::to_string(i)));
+  const auto last = c.last_version();
+  auto reached = [&] {
+    std::lock_guard g{log->m};
+    return !log->got.empty() && log->got.back().to == last;
+  };
+  REQUIRE(eventually(reached));
+  std::lock_guard g{log->m};
+  kvmem::version_t to = 0, v = 0;
+  for (std::size_t i = 0; i < log->got.size(); ++i) {
+    auto& d = log->got[i];
+    CHECK((d.seq == i + 1 && d.from == to && !d.resync));
+    for (auto& e : d.events)
+      CHECK(e.version == ++v); // every write once, in order (nothing coalesced here)
+    to = d.to;
+  }
+  CHECK(v == last);
+  CHECK(log->acks <= log->got.size() / 4);
+  caf::anon_send_exit(sub, caf::exit_reason::kill);
 }
 
 TEST_CASE_METHOD(store_fixture, "a subscriber that never acknowledges gets at most its window") {
@@ -123,6 +177,12 @@ TEST_CASE_METHOD(store_fixture, "a subscriber that never acknowledges gets at mo
     return {[=](kvmem::changes_atom, const changes&) { ++*received; }, // never acks
             [=](int) { return received->load(); }};                     // a probe
   }, s);
+  // A log of 64 commits: cut often, so that the store sends what the
+  // subscriber gathered until its window is full.
+  struct small_log {
+    small_log() { kvmem::detail::feed_log_bounds.commits = 64; }
+    ~small_log() { kvmem::detail::feed_log_bounds = {}; }
+  } bounds;
   kvmem::client c{sys, s};
   REQUIRE(eventually([&] { return c.info().value().subscriptions == 1; }));
   for (int i = 0; i < 2000; ++i)

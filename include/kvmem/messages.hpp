@@ -14,6 +14,7 @@
 #include <caf/atom.hpp>
 
 #include "kvmem/change.hpp"
+#include "kvmem/event_list.hpp"
 #include "kvmem/read_op.hpp"
 #include "kvmem/tree.hpp"
 #include "kvmem/version.hpp"
@@ -105,15 +106,19 @@ struct watch_started {
 /// One delivery of a subscription: every version in (from, to] is accounted
 /// for — the events under the prefix in that range, in version order (a
 /// batch's events share its version); a delivery's `from` is the previous
-/// one's `to`.
+/// one's `to`. A delivery may cover several commits (a subscriber catching
+/// up after it was held back at its window).
 struct changes {
   std::uint64_t id = 0;
   std::uint64_t seq = 0; // 1, 2, ...: acknowledge with (ack_atom, id, seq),
-                         // sent by the subscriber itself (the store ignores
-                         // acks and unwatch from other actors: ids are guessable)
+                         // which acknowledges every delivery up to seq; sent
+                         // by the subscriber itself (the store ignores acks
+                         // and unwatch from other actors: ids are guessable)
   version_t from = 0;
   version_t to = 0;
-  change_list events;
+  /// The store's per-commit lists, shared with every other subscriber they
+  /// concern (event_list.hpp); over the network, a plain list.
+  event_list events;
   /// The subscriber fell more than its window behind: the events are a diff
   /// of (from, to] (set, remove and dictionary events), not per write.
   bool coalesced = false;

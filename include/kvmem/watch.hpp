@@ -8,21 +8,26 @@
 // dictionary of a million entries is one event. Events at an ancestor of the
 // prefix (removing it, renaming it away) are delivered too.
 //
-// Flow control: the store keeps at most `window` deliveries unacknowledged;
-// beyond that it stops sending and keeps only the root the subscriber last
-// saw (no queue grows), and when the subscriber acknowledges, sends one
-// coalesced delivery — the diff of the prefix between that root and the
-// current one (set, remove and dictionary events). Starting from an older
-// version works if the store retains it (store_options::history_*):
-// everything since, as one coalesced delivery; if not, the first delivery is
-// an explicit `resync` (read a snapshot at its `to`; the feed continues
-// after it), never a gap. A subscription ends when its subscriber
-// terminates — for a remote subscriber, when its link drops.
+// Flow control: while fewer than half its window of deliveries are
+// unacknowledged, a subscriber is sent each commit that concerns it at once;
+// beyond, it gathers, and when it acknowledges (cumulatively: `seq` covers
+// every delivery up to it) it gets what it missed as one delivery of
+// per-write events, read from a shared, bounded log of the commits' lists
+// (no queue per subscriber grows). With its whole window unacknowledged the
+// store keeps only the root the subscriber last saw, and if the log was cut
+// past it, sends one coalesced delivery — the diff of the prefix between that
+// root and the current one (set, remove and dictionary events). In the
+// store's process the events are shared, not copied (event_list.hpp).
+// Starting from an older version works if the store retains it
+// (store_options::history_*): everything since, as one coalesced delivery;
+// if not, the first delivery is an explicit `resync` (read a snapshot at its
+// `to`; the feed continues after it), never a gap. A subscription ends when
+// its subscriber terminates — for a remote subscriber, when its link drops.
 //
 // Actors subscribe with (watch_atom, watch_request) and receive
-// (changes_atom, changes) messages, acknowledging each with
-// (ack_atom, id, seq) (store.hpp, store_feeds); docs/watch.md has the
-// contract and an example. Blocking code uses client::watch (client.hpp),
+// (changes_atom, changes) messages, acknowledging them with
+// (ack_atom, id, seq) by half their window at the latest (store.hpp,
+// store_feeds); docs/watch.md has the contract and an example. Blocking code uses client::watch (client.hpp),
 // which returns a kvmem::watcher.
 #pragma once
 
@@ -65,9 +70,10 @@ public:
   const std::optional<tree>& delivery_snapshot() const noexcept;
 
   /// The next delivery, waiting at most `timeout` (0: do not wait); nullopt
-  /// if none came in time. Acknowledges the delivery returned before (so
-  /// the store sends more as this one consumes them). Errors: unavailable
-  /// once the store is gone or unreachable.
+  /// if none came in time. Acknowledges the deliveries returned before, in
+  /// one cumulative ack, once none is queued or half the window is
+  /// unacknowledged (so the store sends more as this one consumes them).
+  /// Errors: unavailable once the store is gone or unreachable.
   result<std::optional<changes>> next(std::chrono::milliseconds timeout);
 
   /// `to` of the last delivery returned (start_version() before any): where

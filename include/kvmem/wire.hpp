@@ -245,10 +245,19 @@ typename Inspector::result_type inspect(Inspector& f, watch_started& x) {
   return f(caf::meta::type_name("kvmem::watch_started"), x.id, x.version);
 }
 
+// The events travel as a plain change_list (the shared lists are an
+// in-process economy): copied out when saved, one list of its own when loaded.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, changes& x) {
-  return f(caf::meta::type_name("kvmem::changes"), x.id, x.seq, x.from, x.to, x.events,
-           x.coalesced, x.resync);
+  change_list events;
+  if constexpr (Inspector::reads_state)
+    events = x.events.to_vector();
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x.events = event_list{std::move(events)};
+    return caf::none;
+  });
+  return f(caf::meta::type_name("kvmem::changes"), x.id, x.seq, x.from, x.to, events,
+           x.coalesced, x.resync, load);
 }
 
 template <class Inspector>

@@ -1,5 +1,7 @@
 #include "blocking/watch_inbox.hpp"
 
+#include <algorithm>
+
 #include <caf/mailbox_element.hpp>
 
 #include "kvmem/wire.hpp"
@@ -66,6 +68,7 @@ result<watch_started> watch_inbox::subscribe(const watch_request& req,
     std::lock_guard g{s_->m};
     s_->expected = mid.response_id();
   }
+  window_ = req.window;
   if (local_)
     companion_.send(mid, watch_atom::value, local_watch{req});
   else
@@ -103,9 +106,18 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
   // would keep an old state alive and make every write copy its path.
   start_root_.reset();
   delivery_root_.reset();
-  if (to_ack_ != 0) {
-    companion_.send(caf::make_message_id(), ack_atom::value, started_.id, to_ack_);
-    to_ack_ = 0;
+  // One cumulative ack for what was taken, once nothing more is queued (the
+  // store gathers commits for a subscriber with deliveries unacknowledged,
+  // so it must hear when this one is ready for more) or half the window is
+  // unacknowledged.
+  bool drained;
+  {
+    std::lock_guard g{s_->m};
+    drained = s_->queue.empty();
+  }
+  if (taken_ > acked_ && (drained || taken_ - acked_ >= std::max<std::uint32_t>(1, window_ / 2))) {
+    companion_.send(caf::make_message_id(), ack_atom::value, started_.id, taken_);
+    acked_ = taken_;
   }
   std::unique_lock g{s_->m};
   auto ready = [&] { return !s_->queue.empty() || s_->gone || s_->interrupted; };
@@ -117,7 +129,7 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
     return error::make(errc::unavailable, s_->why);
   auto c = std::move(s_->queue.front());
   s_->queue.pop_front();
-  to_ack_ = c.delivery.seq;
+  taken_ = c.delivery.seq;
   last_ = c.delivery.to;
   delivery_root_ = std::move(c.root);
   return std::optional<changes>{std::move(c.delivery)};

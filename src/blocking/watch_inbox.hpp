@@ -32,7 +32,8 @@ public:
   /// Subscribes (once), waiting at most `timeout` for the reply (0: no limit).
   result<watch_started> subscribe(const watch_request& req, std::chrono::milliseconds timeout);
 
-  /// Acknowledges the delivery taken last, then returns the next one, or
+  /// Acknowledges the deliveries taken so far once they are half the
+  /// window (cumulatively, one ack for all), then returns the next one, or
   /// nullopt at the deadline; unavailable once the store is gone (and
   /// nothing is left to deliver).
   result<std::optional<changes>> take(std::chrono::steady_clock::time_point deadline);
@@ -61,7 +62,9 @@ private:
   std::optional<tree> start_root_;
   std::optional<tree> delivery_root_;
   bool subscribed_ = false;
-  std::uint64_t to_ack_ = 0; // seq of the delivery taken last, not yet acknowledged
+  std::uint32_t window_ = 1; // the subscription's
+  std::uint64_t taken_ = 0;  // seq of the delivery taken last
+  std::uint64_t acked_ = 0;  // the highest seq acknowledged
   version_t last_ = 0;
 };
 

@@ -3,6 +3,7 @@
 // write path) and store_pins.cpp (pinned snapshots).
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -41,26 +42,47 @@ struct store_state {
   node_quota by_node;
   // Change feeds (store_feeds.cpp).
   struct subscription {
+    std::uint64_t id = 0;
     caf::strong_actor_ptr subscriber;
     key prefix;
     std::uint32_t window = 1;
     std::uint64_t sent = 0;  // deliveries sent (their seq)
     std::uint64_t acked = 0; // the highest seq acknowledged
     version_t delivered = 0; // `to` of the last delivery (or where the feed started)
-    bool local = false;      // deliveries as local_changes (with the root)
-    /// While deliveries are held back (more than `window` unacknowledged):
-    /// the root as of `delivered`, as far as the prefix is concerned.
+    /// The log has been read for it up to here (>= delivered): nothing
+    /// under its prefix in (delivered, seen].
+    version_t seen = 0;
+    bool local = false; // deliveries as local_changes (with the root)
+    /// While its window is full: the root as of `delivered`, for a diff if
+    /// the log no longer holds what it missed.
     std::optional<tree> behind;
     /// A delivery was lost (out of memory after a commit): the next one is
     /// an explicit resync from `delivered` to the store's version.
     bool resync_pending = false;
     bool full() const noexcept { return sent - acked >= window; }
+    /// Less than half its window unacknowledged: a commit that concerns it
+    /// is sent at once; otherwise it gathers in the log until the subscriber
+    /// acknowledges (which it does by half its window at the latest).
+    bool eager() const noexcept { return sent - acked < std::max<std::uint32_t>(1, window / 2); }
   };
-  std::map<std::uint64_t, subscription> subs;
+  std::map<std::uint64_t, subscription> subs; // node-based: the index points into it
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> subs_by_actor;
-  subscription_index subs_by_prefix; // to find who an event concerns
+  prefix_index<subscription*> subs_by_prefix; // to find who an event concerns
   std::uint64_t next_sub = 1;
   std::size_t resyncs_pending = 0; // subscriptions with resync_pending set
+  /// The events of each commit since the oldest point a subscription with
+  /// deliveries unacknowledged has read to, shared by every delivery they go
+  /// into; kept only while there is such a subscription, and bounded
+  /// (store_feeds.cpp: log_max_commits, log_max_bytes).
+  struct logged {
+    version_t version;
+    std::shared_ptr<const change_list> events;
+    std::size_t bytes; // about what its events hold (keys and values)
+  };
+  std::deque<logged> log;
+  std::size_t log_bytes = 0;
+  std::size_t busy = 0; // subscriptions that are not eager(): they read the log
+  std::vector<subscription*> concerned; // after_commit's scratch: who a commit concerns
   // Retained versions, oldest first (store_options::history_*).
   struct retained {
     version_t version;
@@ -88,6 +110,17 @@ struct store_state {
 };
 
 using store_self = store_actor::stateful_pointer<store_state>;
+
+/// The bounds of the feeds' shared log (store_state::log): past either, its
+/// older half is dropped, after the subscriptions that still need it (and
+/// have room in their window) are sent what they gathered; one whose window
+/// is full catches up by a diff from its root instead. Process-wide; tests
+/// lower them (only while no store runs).
+struct feed_log_limits {
+  std::size_t commits = 4096;
+  std::size_t bytes = std::size_t{16} << 20;
+};
+extern feed_log_limits feed_log_bounds;
 
 /// Stops monitoring `who` once it holds no pin, subscription or owned key.
 void demonitor_if_unused(store_self self, const caf::actor_addr& who);
@@ -135,14 +168,15 @@ caf::result<snapshot> snapshot_at(store_self self, version_t v);
 result<local_snapshot> local_snapshot_at(const store_state& st, version_t v);
 caf::result<change_list> diff_versions(store_self self, version_t v1, version_t v2,
                                        const key& prefix);
-/// After commit `rec` made version st.version (`before`: the root before it,
-/// if a subscriber needed it): retains the version, delivers its effects.
+/// After commit `rec` made version st.version: retains the version, delivers
+/// its effects (`before` is unused: held-back subscribers keep their root
+/// from their last delivery, see needs_root_before).
 void after_commit(store_self self, const commit_record& rec, const std::optional<tree>& before);
 /// After a commit whose deliveries failed part way (out of memory): every
 /// subscription that may have missed it resyncs at its next chance.
 void recover_feeds(store_self self) noexcept;
-/// True if some subscriber will be held back by the next commit that
-/// concerns it (so the commit must keep the root it starts from).
+/// Always false: a subscriber whose window fills keeps the root of that
+/// delivery itself, so a commit never needs to keep the root it starts from.
 bool needs_root_before(const store_state& st) noexcept;
 /// Retains the current version if history is on (at spawn, after commits),
 /// made at `now` on the store's clock, and drops those past the limits.

@@ -7,10 +7,15 @@
 // segments deep stalled the store for seconds). Subscriptions below the key
 // are a range of an ordered map, scanned only when the trie says there are
 // any. The memory is one node per segment of each distinct prefix.
+//
+// What it holds per subscription is a value of type V: the store keeps a
+// pointer to the subscription itself (so that a commit reaches it without a
+// lookup by id); the tests keep ids.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,17 +26,18 @@
 
 namespace kvmem::detail {
 
-class subscription_index {
+template <class V>
+class prefix_index {
 public:
-  subscription_index();
-  ~subscription_index();
-  subscription_index(const subscription_index&) = delete;
-  subscription_index& operator=(const subscription_index&) = delete;
+  prefix_index() : root_(std::make_unique<node>()) {}
+  ~prefix_index();
+  prefix_index(const prefix_index&) = delete;
+  prefix_index& operator=(const prefix_index&) = delete;
 
   /// Adds subscription `id` at `prefix`. O(prefix length + log S).
-  void add(const key& prefix, std::uint64_t id);
+  void add(const key& prefix, V id);
   /// Removes it (nothing if it is not there). O(prefix length + log S).
-  void remove(const key& prefix, std::uint64_t id);
+  void remove(const key& prefix, V id);
 
   /// Calls f(id) once for every subscription whose prefix is `path` or
   /// above it, then once for each below it. O(path length) plus, if any
@@ -63,11 +69,69 @@ public:
 private:
   struct node {
     std::unordered_map<std::string, std::unique_ptr<node>> next;
-    std::vector<std::uint64_t> ids; // subscriptions at this prefix
+    std::vector<V> ids; // subscriptions at this prefix
     std::size_t count = 0;          // subscriptions at this prefix or below
   };
   std::unique_ptr<node> root_;
-  std::map<key, std::vector<std::uint64_t>> below_; // every prefix, ordered
+  std::map<key, std::vector<V>> below_; // every prefix, ordered
 };
+
+using subscription_index = prefix_index<std::uint64_t>;
+
+// Iterative, so that a deep trie is not freed by deep recursion.
+template <class V>
+prefix_index<V>::~prefix_index() {
+  std::vector<std::unique_ptr<node>> dying;
+  dying.push_back(std::move(root_));
+  while (!dying.empty()) {
+    auto n = std::move(dying.back());
+    dying.pop_back();
+    for (auto& [seg, child] : n->next)
+      dying.push_back(std::move(child));
+  }
+}
+
+template <class V>
+void prefix_index<V>::add(const key& prefix, V id) {
+  auto& ids = below_[prefix];
+  ids.reserve(ids.size() + 1);
+  // Create the path first, then count: a failure leaves counts exact (empty
+  // nodes it created are harmless and reused).
+  std::vector<node*> path{root_.get()};
+  path.reserve(prefix.depth() + 1);
+  for (auto& seg : prefix.segments()) {
+    auto& child = path.back()->next[seg];
+    if (!child)
+      child = std::make_unique<node>();
+    path.push_back(child.get());
+  }
+  path.back()->ids.push_back(id);
+  ids.push_back(id);
+  for (auto* n : path)
+    ++n->count;
+}
+
+template <class V>
+void prefix_index<V>::remove(const key& prefix, V id) {
+  auto b = below_.find(prefix);
+  if (b == below_.end() || std::find(b->second.begin(), b->second.end(), id) == b->second.end())
+    return;
+  std::erase(b->second, id);
+  if (b->second.empty())
+    below_.erase(b);
+  std::vector<node*> path{root_.get()};
+  path.reserve(prefix.depth() + 1);
+  for (auto& seg : prefix.segments())
+    path.push_back(path.back()->next.at(seg).get());
+  std::erase(path.back()->ids, id);
+  for (auto* n : path)
+    --n->count;
+  // Prune the nodes that no longer lead to a subscription, deepest first.
+  for (std::size_t i = prefix.depth(); i > 0; --i) {
+    if (path[i]->count != 0)
+      break;
+    path[i - 1]->next.erase(prefix.segments()[i - 1]); // frees path[i] (and nothing below: empty)
+  }
+}
 
 } // namespace kvmem::detail

@@ -72,7 +72,7 @@ inline bool valid(const std::vector<T>& xs) {
 inline bool valid(const commit& c) {
   return valid(c.ops) && valid(c.reads) && valid(c.requirements) && valid(c.owners);
 }
-inline bool valid(const changes& c) { return valid(c.events); }
+inline bool valid(const changes& c) { return valid(c.events.to_vector()); }
 
 // --- equality, where the type has no operator== ------------------------------
 inline bool same(const commit& a, const commit& b) {

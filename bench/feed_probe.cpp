@@ -51,8 +51,8 @@ caf::behavior subscriber(caf::event_based_actor* self, kvmem::store_actor store,
   return {
       [=](kvmem::changes_atom, const kvmem::changes& d) {
         probe->delivered(d.to, d.events.size());
-        // Cumulative acks, one per half window (docs/watch.md): the store
-        // gathers commits for a subscriber with that much unacknowledged.
+        // Cumulative acks, one per half window (docs/watch.md): the window
+        // never fills, and the store hears of progress every window/2.
         if (d.seq - *acked >= window / 2) {
           self->send(store, kvmem::ack_atom::value, d.id, d.seq);
           *acked = d.seq;

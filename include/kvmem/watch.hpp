@@ -8,13 +8,13 @@
 // dictionary of a million entries is one event. Events at an ancestor of the
 // prefix (removing it, renaming it away) are delivered too.
 //
-// Flow control: while fewer than half its window of deliveries are
-// unacknowledged, a subscriber is sent each commit that concerns it at once;
-// beyond, it gathers, and when it acknowledges (cumulatively: `seq` covers
+// Flow control: while fewer than `window` deliveries are unacknowledged, a
+// subscriber is sent each commit that concerns it at once; with its window
+// full, it gathers, and when it acknowledges (cumulatively: `seq` covers
 // every delivery up to it) it gets what it missed as one delivery of
 // per-write events, read from a shared, bounded log of the commits' lists
-// (no queue per subscriber grows). With its whole window unacknowledged the
-// store keeps only the root the subscriber last saw, and if the log was cut
+// (no queue per subscriber grows). While its window is full the store also
+// keeps the root the subscriber last saw, and if the log was cut
 // past it, sends one coalesced delivery — the diff of the prefix between that
 // root and the current one (set, remove and dictionary events). In the
 // store's process the events are shared, not copied (event_list.hpp).
@@ -26,7 +26,7 @@
 //
 // Actors subscribe with (watch_atom, watch_request) and receive
 // (changes_atom, changes) messages, acknowledging them with
-// (ack_atom, id, seq) by half their window at the latest (store.hpp,
+// (ack_atom, id, seq), cumulatively, e.g. every half window (store.hpp,
 // store_feeds); docs/watch.md has the contract and an example. Blocking code uses client::watch (client.hpp),
 // which returns a kvmem::watcher.
 #pragma once

@@ -106,10 +106,9 @@ result<std::optional<changes>> watch_inbox::take(std::chrono::steady_clock::time
   // would keep an old state alive and make every write copy its path.
   start_root_.reset();
   delivery_root_.reset();
-  // One cumulative ack for what was taken, once nothing more is queued (the
-  // store gathers commits for a subscriber with deliveries unacknowledged,
-  // so it must hear when this one is ready for more) or half the window is
-  // unacknowledged.
+  // One cumulative ack for what was taken, once nothing more is queued (so
+  // that what the store gathers comes soon) or half the window is
+  // unacknowledged (so that the window never fills while we read).
   bool drained;
   {
     std::lock_guard g{s_->m};

@@ -60,10 +60,11 @@ struct store_state {
     /// an explicit resync from `delivered` to the store's version.
     bool resync_pending = false;
     bool full() const noexcept { return sent - acked >= window; }
-    /// Less than half its window unacknowledged: a commit that concerns it
-    /// is sent at once; otherwise it gathers in the log until the subscriber
-    /// acknowledges (which it does by half its window at the latest).
-    bool eager() const noexcept { return sent - acked < std::max<std::uint32_t>(1, window / 2); }
+    /// Room in its window: a commit that concerns it is sent at once;
+    /// otherwise it gathers in the log until the subscriber acknowledges
+    /// (the window is the only rule: a subscriber may ack as late as its
+    /// window allows, cumulatively).
+    bool eager() const noexcept { return !full(); }
   };
   std::map<std::uint64_t, subscription> subs; // node-based: the index points into it
   std::unordered_map<caf::actor_addr, std::vector<std::uint64_t>> subs_by_actor;

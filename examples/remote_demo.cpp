@@ -13,8 +13,8 @@ int main() {
   caf::actor_system_config server_cfg;
   kvmem::enable_remote(server_cfg).value();
   caf::actor_system server_sys{server_cfg};
-  // Served to remote clients only: on the scheduler (docs/remote.md).
-  kvmem::store s = kvmem::spawn_store(server_sys, kvmem::system_clock{}, {.detached = false});
+  // Served to remote clients only: on the scheduler, the default (docs/remote.md).
+  kvmem::store s = kvmem::spawn_store(server_sys, kvmem::system_clock{});
   std::uint16_t port = kvmem::publish(server_sys, s, 0).value();
   fmt::print("serving on 127.0.0.1:{}\n", port);
 

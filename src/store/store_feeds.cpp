@@ -51,8 +51,8 @@ std::size_t bytes_of(const change_list& events) noexcept {
   return n;
 }
 
-// Keeps st.busy (subscriptions with deliveries unacknowledged) exact; called
-// with the subscription's idleness before a change.
+// Keeps st.busy (subscriptions whose window is full: they gather from the
+// log) exact; called with whether the subscription had room before a change.
 void rebusy(store_state& st, const subscription& sub, bool was_eager) noexcept {
   if (was_eager && !sub.eager())
     ++st.busy;
@@ -364,7 +364,7 @@ void after_commit(store_self self, const commit_record& rec, const std::optional
   // Who each event concerns, through the prefix index: the subscriptions at
   // the event's key or above it, and those below it; O(key length) per
   // event (subscription_index.hpp) plus a step per subscription concerned.
-  // Only an idle one is sent the commit now: the others gather it in the
+  // Only one with room in its window is sent the commit now: the others gather it in the
   // log and get it with whatever else they miss when they acknowledge.
   auto& who = st.concerned;
   who.clear();

@@ -1,6 +1,6 @@
 // kvmem_bench: the benchmark suite. See docs/benchmarks.md.
 //   kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only g1,g2] [--seed N]
-// Groups: memory tree reads blocking batches async contention feeds lmdb remote.
+// Groups: memory tree reads blocking batches async contention feeds lmdb durability remote.
 // Internal modes (the benchmark runs itself as a child process):
 //   --memory-child WHAT N (T6) and --serve-child (NET's server).
 #include <cstring>
@@ -13,6 +13,7 @@
 namespace bench {
 int memory_child(const std::string& what, std::size_t n);
 int serve_child();
+void run_durability(const options&, report&);
 } // namespace bench
 
 int main(int argc, char** argv) {
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
       }
     } else {
       fmt::print("usage: kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only GROUPS] [--seed N]\n"
-                 "groups: memory tree reads blocking batches async contention feeds lmdb remote allocs\n");
+                 "groups: memory tree reads blocking batches async contention feeds lmdb durability remote\n"
+                 "        allocs\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
       {"memory", run_memory},     {"tree", run_tree},   {"reads", run_reads},
       {"blocking", run_blocking}, {"batches", run_batches}, {"async", run_async},
       {"contention", run_contention}, {"feeds", run_feeds}, {"lmdb", run_lmdb},
+      {"durability", run_durability},
       {"remote", run_remote}, {"allocs", run_allocs}};
   report rep{o};
   rep.header();

@@ -9,7 +9,8 @@
 
 namespace bench {
 
-std::optional<redis_server> redis_server::start(std::string& why) {
+std::optional<redis_server> redis_server::start(std::string& why,
+                                                const std::vector<std::string>& extra_args) {
   std::string exe;
   if (const char* e = std::getenv("KVMEM_BENCH_REDIS"))
     exe = e;
@@ -29,10 +30,13 @@ std::optional<redis_server> redis_server::start(std::string& why) {
       why = "no free loopback port";
       return std::nullopt;
     }
-    auto p = child_process::start({exe, "--port", std::to_string(*port), "--bind", "127.0.0.1",
-                                   "--save", "", "--appendonly", "no", "--daemonize", "no",
-                                   "--loglevel", "warning", "--logfile", ""},
-                                  false);
+    std::vector<std::string> argv{exe,           "--port",     std::to_string(*port),
+                                  "--bind",      "127.0.0.1",  "--save",
+                                  "",            "--appendonly", "no",
+                                  "--daemonize", "no",         "--loglevel",
+                                  "warning",     "--logfile",  ""};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    auto p = child_process::start(argv, false);
     if (!p) {
       why = "fork failed";
       return std::nullopt;

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "child_process.hpp"
 #include "resp_client.hpp"
@@ -17,7 +18,11 @@ public:
   /// Starts redis-server ($KVMEM_BENCH_REDIS, else found on $PATH) and waits
   /// until it answers PING (5 s at most). nullopt, with `why` set, if it is
   /// not installed or does not come up.
-  static std::optional<redis_server> start(std::string& why);
+  static std::optional<redis_server> start(std::string& why) { return start(why, {}); }
+  /// The same with more arguments after the defaults (later ones override
+  /// earlier ones, e.g. {"--dir", D, "--appendonly", "yes"}).
+  static std::optional<redis_server> start(std::string& why,
+                                           const std::vector<std::string>& extra_args);
 
   std::uint16_t port() const noexcept { return port_; }
   child_process& process() noexcept { return proc_; }

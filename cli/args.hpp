@@ -70,6 +70,13 @@ struct serve_args {
   /// ls --at, diff and watch --from (store_options::history_*).
   std::size_t history_versions = 0;
   std::chrono::milliseconds history_age{0};
+  /// --dir D, --sync, --sync-interval, --checkpoint-bytes,
+  /// --recover-to-damage: persistence (store_options::persistence).
+  std::string dir;
+  sync_policy sync = sync_policy::always;
+  std::chrono::milliseconds sync_interval{1000};
+  std::uint64_t checkpoint_bytes = persistence_options{}.checkpoint_bytes;
+  bool recover_to_damage = false;
 };
 
 /// The whole command line.

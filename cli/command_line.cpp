@@ -165,8 +165,10 @@ void add_commands(CLI::App& app, command_args& a) {
   key(mv, "SRC", a.key1)->required();
   key(mv, "DST", a.key2)->required();
   add_condition(mv, a, "SRC", false); // SRC must exist: --if-absent could never hold
-  cmd("info", "the store's version, bytes used, capacity, pinned snapshots")
+  cmd("info", "the store's version, bytes used, capacity, pinned snapshots, journal and "
+             "checkpoint")
       ->add_flag("--json", a.json, "one JSON object");
+  cmd("checkpoint", "write a checkpoint of the store now (serve --dir) and print its version");
   auto* diff = cmd("diff", "what changed under PREFIX (default /) from version V1 to V2");
   for (auto [name, to] : {std::pair{"V1", &a.v1}, std::pair{"V2", &a.v2}})
     diff->add_option(name, *to, "a version kept by serve --history (or the current one)")
@@ -311,6 +313,37 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
           "also keep the versions younger than this, e.g. 30s, 5m (default 0s)")
       ->option_text("DURATION")
       ->transform(duration_value(max_history_age_ms));
+  serve->add_option("--dir", s.dir,
+                    "keep the store in this directory: journal and checkpoints, recovered at "
+                    "start (default: in memory only)")
+      ->option_text("DIR")
+      ->check(nonempty_path());
+  serve
+      ->add_option_function<std::string>(
+          "--sync",
+          [&s](const std::string& p) { s.sync = *parse_sync_policy(p); },
+          "with --dir: always (acknowledged = on disk), interval (on disk within "
+          "--sync-interval), none (the OS decides); default always")
+      ->option_text("POLICY")
+      ->check(CLI::IsMember({"always", "interval", "none"}));
+  serve
+      ->add_option_function<std::uint64_t>(
+          "--sync-interval",
+          [&s](const std::uint64_t& ms) {
+            s.sync_interval = std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+          },
+          "with --sync interval: the longest time before a write is on disk (default 1s)")
+      ->option_text("DURATION")
+      ->transform(duration_value(3'600'000));
+  serve
+      ->add_option("--checkpoint-bytes", s.checkpoint_bytes,
+                   "with --dir: checkpoint once the journal grew this much (default 256MiB; "
+                   "0: only on request)")
+      ->option_text("SIZE")
+      ->transform(size_value());
+  serve->add_flag("--recover-to-damage", s.recover_to_damage,
+                  "with --dir: if a store file is damaged before its end, recover up to the "
+                  "damage instead of refusing to start (copy the directory first)");
   serve->add_flag("--insecure-unguarded-tls", s.insecure_unguarded_tls,
                   "serve over TLS although CAF's TLS transport has no guard (every "
                   "certificate holder trusted)");

@@ -174,6 +174,13 @@ int dispatch(client& c, const command_args& a, const output& o) {
     print_diff(*r, a.json, event_form{false, a.values}, o.out);
     return ok;
   }
+  if (cmd == "checkpoint") {
+    auto r = c.checkpoint();
+    if (!r)
+      return report(r.error(), o);
+    fmt::print(o.out, "{}\n", *r);
+    return ok;
+  }
   if (cmd == "info") {
     auto r = c.info();
     if (!r)

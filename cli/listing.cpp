@@ -80,19 +80,46 @@ void print_stat(const stat_info& s, bool json, std::FILE* out) {
 void print_info(const store_info& i, bool json, std::FILE* out) {
   auto capacity = i.capacity == unlimited ? std::string(json ? "null" : "unlimited")
                                           : std::to_string(i.capacity);
-  if (json)
+  // Persistence: the sync policy (or "off"), and the journal's and the
+  // last checkpoint's state.
+  std::string sync = i.sync == 0 ? "off" : std::string(to_string(static_cast<sync_policy>(i.sync - 1)));
+  std::string taken = "none";
+  if (i.checkpoint_unix_ms > 0) {
+    auto t = ptime::from_time_point(std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(static_cast<std::int64_t>(i.checkpoint_unix_ms))));
+    taken = t.to_rfc3339();
+  }
+  if (json) {
     fmt::print(out,
                "{{\"version\":{},\"used\":{},\"capacity\":{},\"pinned\":{},"
                "\"retained_versions\":{},\"retained_bytes\":{},\"subscriptions\":{},"
-               "\"owned_keys\":{}}}\n",
+               "\"owned_keys\":{}",
                i.version, i.used, capacity, i.pinned, i.retained_versions, i.retained_bytes,
                i.subscriptions, i.owned_keys);
-  else
+    if (i.sync != 0)
+      fmt::print(out,
+                 ",\"sync\":\"{}\",\"journal_bytes\":{},\"journal_segments\":{},"
+                 "\"synced_version\":{},\"checkpoint_version\":{},\"checkpoint_bytes\":{},"
+                 "\"checkpoint_time\":\"{}\",\"checkpoint_running\":{},\"writes_refused\":{}",
+                 sync, i.journal_bytes, i.journal_segments, i.synced_version,
+                 i.checkpoint_version, i.checkpoint_bytes, taken,
+                 i.checkpoint_running ? "true" : "false", i.writes_refused ? "true" : "false");
+    fmt::print(out, "}}\n");
+  } else {
     fmt::print(out,
                "version: {}\nused: {}\ncapacity: {}\npinned: {}\nretained_versions: {}\n"
-               "retained_bytes: {}\nsubscriptions: {}\nowned_keys: {}\n",
+               "retained_bytes: {}\nsubscriptions: {}\nowned_keys: {}\nsync: {}\n",
                i.version, i.used, capacity, i.pinned, i.retained_versions, i.retained_bytes,
-               i.subscriptions, i.owned_keys);
+               i.subscriptions, i.owned_keys, sync);
+    if (i.sync != 0)
+      fmt::print(out,
+                 "journal_bytes: {}\njournal_segments: {}\nsynced_version: {}\n"
+                 "checkpoint_version: {}\ncheckpoint_bytes: {}\ncheckpoint_time: {}\n"
+                 "checkpoint_running: {}\nwrites_refused: {}\n",
+                 i.journal_bytes, i.journal_segments, i.synced_version, i.checkpoint_version,
+                 i.checkpoint_bytes, taken, i.checkpoint_running ? "yes" : "no",
+                 i.writes_refused ? "yes" : "no");
+  }
 }
 
 } // namespace kvmem::cli

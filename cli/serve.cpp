@@ -27,6 +27,11 @@ int serve(const serve_args& args) {
   // thread of its own to wake; see docs/remote.md), which is the default.
   opts.history_versions = args.history_versions;
   opts.history_age = args.history_age;
+  opts.persistence.dir = args.dir;
+  opts.persistence.sync = args.sync;
+  opts.persistence.interval = args.sync_interval;
+  opts.persistence.checkpoint_bytes = args.checkpoint_bytes;
+  opts.persistence.recover_to_damage = args.recover_to_damage;
   stop_signals stop; // before any thread starts
   int rc = ok;
   {
@@ -39,7 +44,24 @@ int serve(const serve_args& args) {
     // the middleman's latency (docs/remote.md).
     cfg.set("scheduler.policy", caf::atom("sharing"));
     caf::actor_system sys{cfg};
-    auto s = spawn_store(sys, system_clock{}, opts);
+    store s;
+    if (args.dir.empty()) {
+      s = spawn_store(sys, system_clock{}, opts);
+    } else {
+      recovery_report rep;
+      auto opened = open_store(sys, system_clock{}, opts, &rep);
+      if (!opened) {
+        fmt::print(stderr, "kvmem serve: {}\n", one_line(opened.error().message()));
+        return opened.error().code == errc::invalid_argument ? usage_error : store_error;
+      }
+      s = *opened;
+      fmt::print("kvmem: {} in {} (sync {}): {}\n", rep.created ? "created" : "opened",
+                 one_line(args.dir), to_string(args.sync), to_string(rep));
+      if (rep.damage)
+        fmt::print(stderr, "kvmem serve: recovered up to damage: {}\n",
+                   one_line(rep.damage->message()));
+      std::fflush(stdout);
+    }
     auto bound = publish(sys, s, port, sopts);
     if (!bound) {
       fmt::print(stderr, "kvmem serve: {}\n", one_line(bound.error().message()));

@@ -148,6 +148,11 @@ public:
   result<version_t> version();
   /// The store's version, bytes used, capacity, pinned snapshots, limits.
   result<store_info> info();
+  /// Writes a checkpoint of at least the store's current version and waits
+  /// until it is durable; returns its version (docs/persistence.md). The
+  /// store keeps serving meanwhile. Errors: invalid_argument for a store
+  /// without persistence, io_error if writing it failed.
+  result<version_t> checkpoint();
   /// The version the store reported after this client's last write or
   /// batch (0 before any).
   version_t last_version() const noexcept;

@@ -43,10 +43,14 @@ enum class errc : std::uint8_t {
   internal = 16,         // a bug or resource failure inside the store; detail
   version_mismatch = 17, // key; expected and actual (modified versions, or absence)
   not_retained = 18,     // a version the store no longer keeps (reads at a version, diffs)
+  // persistence (persistence.hpp)
+  io_error = 19,  // a file operation failed (disk full, EIO); detail: operation, file, offset, why
+  corrupt = 20,   // a store file is damaged before its tail; detail: the file and the offset
+  read_only = 21, // the store refuses writes: a journal sync failed (restart to recover)
 };
 
 /// The largest errc code (for decoding untrusted input).
-inline constexpr std::uint8_t max_errc = 18;
+inline constexpr std::uint8_t max_errc = 21;
 
 /// The name of an error kind, e.g. "not_found".
 std::string_view to_string(errc code) noexcept;

@@ -42,6 +42,7 @@ using unwatch_atom = caf::atom_constant<caf::atom("kv_unwatch")>;
 using changes_atom = caf::atom_constant<caf::atom("kv_changes")>;
 using at_atom = caf::atom_constant<caf::atom("kv_at")>;
 using diff_atom = caf::atom_constant<caf::atom("kv_diff")>;
+using checkpoint_atom = caf::atom_constant<caf::atom("kv_ckpt")>;
 
 /// A snapshot the store keeps alive for reads by message (a remote batch's),
 /// until unpinned or until the actor that pinned it terminates.
@@ -200,6 +201,16 @@ struct store_info {
   std::uint64_t retained_bytes = 0;    // about what those hold that the current state does not
   std::uint64_t subscriptions = 0;     // active watches
   std::uint64_t owned_keys = 0;        // keys owned by an actor
+  // Persistence (persistence.hpp; all 0 for a store without it):
+  std::uint64_t sync = 0;               // 0: none; else 1 + the sync_policy (none, interval, always)
+  std::uint64_t journal_bytes = 0;      // in all journal segments
+  std::uint64_t journal_segments = 0;
+  std::uint64_t synced_version = 0;     // the last version known on disk
+  std::uint64_t checkpoint_version = 0; // the last durable checkpoint
+  std::uint64_t checkpoint_bytes = 0;   // its size
+  std::uint64_t checkpoint_unix_ms = 0; // when it was taken (the store's clock)
+  std::uint64_t checkpoint_running = 0; // 1 while one is being written
+  std::uint64_t writes_refused = 0;     // 1 after a failed journal sync (read_only)
 };
 
 } // namespace kvmem

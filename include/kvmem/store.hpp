@@ -46,6 +46,7 @@
 
 #include "kvmem/clock.hpp"
 #include "kvmem/messages.hpp"
+#include "kvmem/persistence.hpp"
 #include "kvmem/wire.hpp"
 
 namespace kvmem {
@@ -78,7 +79,11 @@ using store_writes = caf::typed_actor<
 using store_batches = caf::typed_actor<
     caf::replies_to<commit_atom, commit>::with<version_t>,
     caf::replies_to<version_atom>::with<version_t>,
-    caf::replies_to<info_atom>::with<store_info>>;
+    caf::replies_to<info_atom>::with<store_info>,
+    // A checkpoint of at least the store's current version, durable when
+    // the reply (its version) comes; invalid_argument for a store without
+    // persistence (persistence.hpp).
+    caf::replies_to<checkpoint_atom>::with<version_t>>;
 
 /// Pinned snapshots, for batches of readers in other processes: pin, read
 /// with the pin first, unpin.
@@ -189,6 +194,11 @@ struct store_options {
   std::size_t max_subscriptions_per_owner = 64;
   std::size_t max_subscriptions_per_node = 512;
   std::uint32_t max_watch_window = 1024;
+  /// Persistence: a directory, a sync policy, checkpoints (persistence.hpp;
+  /// docs/persistence.md). Off (no directory) by default: the store is then
+  /// exactly as fast as without this option. A store with a directory is
+  /// opened with open_store (or spawn_store, which throws on its errors).
+  persistence_options persistence{};
 };
 
 namespace detail {
@@ -234,8 +244,24 @@ private:
 store spawn_store(caf::actor_system& sys, any_clock clock = {}, store_options opts = {});
 
 /// Spawns a store holding `initial` (e.g. built offline with kvmem::tree)
-/// at version 0. The capacity of opts applies to later writes.
+/// at version 0. The capacity of opts applies to later writes. With
+/// opts.persistence.dir set, both forms open the store in that directory as
+/// open_store does (a directory holding a store recovers it and ignores
+/// `initial`), and throw std::runtime_error with the error's message if
+/// that fails.
 store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts = {});
+
+/// Opens the persistent store in opts.persistence.dir (created if missing):
+/// locks the directory (one store per directory, across processes), loads
+/// the newest checkpoint, replays the journal after it, drops a torn final
+/// record (a crash in mid-write), removes the keys that were owned by an
+/// actor (their owners are gone) in one commit, and spawns the store at the
+/// recovered version. `report`, if given, says what was found. Errors:
+/// invalid_argument (no directory), unavailable (another store holds the
+/// directory), io_error, corrupt (damage before the journal's tail: the
+/// file and the offset; see persistence_options::recover_to_damage).
+result<store> open_store(caf::actor_system& sys, any_clock clock, store_options opts,
+                         recovery_report* report = nullptr);
 
 /// An owning store handle: tells its store to shut down (user_shutdown) when
 /// it is destroyed or reset, so that the actor system can end. Move-only;

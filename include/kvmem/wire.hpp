@@ -278,7 +278,9 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_info& x) {
   return f(caf::meta::type_name("kvmem::store_info"), x.version, x.used, x.capacity, x.pinned,
            x.max_batch_writes, x.max_batch_bytes, x.retained_versions, x.retained_bytes,
-           x.subscriptions, x.owned_keys);
+           x.subscriptions, x.owned_keys, x.sync, x.journal_bytes, x.journal_segments,
+           x.synced_version, x.checkpoint_version, x.checkpoint_bytes, x.checkpoint_unix_ms,
+           x.checkpoint_running, x.writes_refused);
 }
 
 template <class Inspector>

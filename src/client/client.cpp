@@ -304,6 +304,13 @@ result<store_info> client::info() {
   return p_->call<store_info>(info_atom::value);
 }
 
+result<version_t> client::checkpoint() {
+  use_guard in_use{p_.get()};
+  if (auto e = in_use.refused())
+    return *e;
+  return p_->call<version_t>(checkpoint_atom::value);
+}
+
 version_t client::last_version() const noexcept { return p_ ? p_->last_version : 0; }
 
 void client::disconnect() noexcept {

@@ -24,6 +24,9 @@ std::string_view to_string(errc code) noexcept {
     case errc::internal: return "internal";
     case errc::version_mismatch: return "version_mismatch";
     case errc::not_retained: return "not_retained";
+    case errc::io_error: return "io_error";
+    case errc::corrupt: return "corrupt";
+    case errc::read_only: return "read_only";
   }
   return "unknown_error";
 }
@@ -52,6 +55,9 @@ std::string error::message() const {
     case errc::conflict: return fmt::format("Batch conflict: {}", detail);
     case errc::internal: return fmt::format("Internal error: {}", detail);
     case errc::not_retained: return fmt::format("Version not retained: {}", detail);
+    case errc::io_error: return fmt::format("I/O error: {}", detail);
+    case errc::corrupt: return fmt::format("Damaged store file: {}", detail);
+    case errc::read_only: return fmt::format("Writes refused: {}", detail);
     case errc::version_mismatch: {
       auto v = [](const std::optional<version_t>& x) {
         return x ? fmt::format("version {}", *x) : std::string("absent");

@@ -5,6 +5,7 @@
 
 #include <caf/send.hpp>
 
+#include "persist/recovery.hpp"
 #include "store/store_access.hpp"
 #include "store/store_state.hpp"
 
@@ -26,10 +27,22 @@ caf::result<read_result> read_from(const tree& t, const read_op& op) {
   }
 }
 
+// What a store starts from besides its tree.
+struct start {
+  version_t version = 0;
+  std::shared_ptr<detail::persister> persist; // null without persistence
+  std::vector<write_op> orphaned;             // removes of keys whose owners are gone
+};
+
 store_actor::behavior_type store_impl(store_self self, tree initial, any_clock clock,
-                                      store_options opts, std::shared_ptr<detail::published> pub) {
+                                      store_options opts, std::shared_ptr<detail::published> pub,
+                                      std::shared_ptr<start> from) {
   auto& st = self->state;
   st.root = std::move(initial);
+  st.version = from->version;
+  st.persist = std::move(from->persist);
+  if (st.persist) // a checkpoint that requests wait for, once the running one ends
+    st.persist->set_kick([a = store_actor{self}] { caf::anon_send(a, checkpoint_atom::value); });
   st.clock = std::move(clock);
   st.opts = opts;
   st.pub = std::move(pub);
@@ -50,6 +63,8 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
     detail::owner_down(self, dm.source);
   });
   using detail::commit_single;
+  if (!from->orphaned.empty()) // recovered keys owned by actors that are gone: one commit
+    detail::commit_internal(self, std::move(from->orphaned));
   return {
       // --- reads: the current root, or a pinned snapshot
       [=](read_atom, const read_op& op) { return read_from(self->state.root, op); },
@@ -89,11 +104,14 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
       [=](info_atom) {
         auto& st = self->state;
         auto [versions, bytes] = detail::history_info(st);
-        return store_info{st.version,      st.root.used(),           st.root.capacity(),
-                          st.pins.size(),  st.opts.max_batch_writes, st.opts.max_batch_bytes,
-                          versions,        bytes,                    st.subs.size(),
-                          st.owned.size()};
+        store_info info{st.version,      st.root.used(),           st.root.capacity(),
+                        st.pins.size(),  st.opts.max_batch_writes, st.opts.max_batch_bytes,
+                        versions,        bytes,                    st.subs.size(),
+                        st.owned.size()};
+        detail::fill_persistence_info(st, info);
+        return info;
       },
+      [=](checkpoint_atom) { return detail::request_checkpoint(self); },
       // --- change feeds and history
       [=](watch_atom, const watch_request& req) -> caf::result<watch_started> {
         // The promise is made when the watch replies (make_response_promise
@@ -139,21 +157,69 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
   };
 }
 
+store spawn_at(caf::actor_system& sys, tree initial, any_clock clock, store_options opts,
+               std::shared_ptr<start> from) {
+  initial.set_capacity(opts.capacity);
+  auto pub = std::make_shared<detail::published>(local_snapshot{from->version, initial}, clock);
+  store_actor a = opts.detached ? sys.spawn<caf::detached>(store_impl, std::move(initial),
+                                                           std::move(clock), opts, pub, from)
+                                : sys.spawn(store_impl, std::move(initial), std::move(clock), opts,
+                                            pub, from);
+  return detail::store_access::make(std::move(a), std::move(pub), opts, std::chrono::milliseconds{0});
+}
+
+store open_or_throw(caf::actor_system& sys, any_clock clock, store_options opts) {
+  auto s = open_store(sys, std::move(clock), std::move(opts));
+  if (!s)
+    throw std::runtime_error(s.error().message());
+  return std::move(*s);
+}
+
 } // namespace
 
 store spawn_store(caf::actor_system& sys, any_clock clock, store_options opts) {
+  if (!opts.persistence.dir.empty())
+    return open_or_throw(sys, std::move(clock), std::move(opts));
   tree initial{clock.now(), opts.capacity};
-  return spawn_store(sys, std::move(initial), std::move(clock), opts);
+  return spawn_at(sys, std::move(initial), std::move(clock), opts, std::make_shared<start>());
 }
 
 store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_options opts) {
-  initial.set_capacity(opts.capacity);
-  auto pub = std::make_shared<detail::published>(local_snapshot{0, initial}, clock);
-  store_actor a = opts.detached ? sys.spawn<caf::detached>(store_impl, std::move(initial),
-                                                           std::move(clock), opts, pub)
-                                : sys.spawn(store_impl, std::move(initial), std::move(clock), opts,
-                                            pub);
-  return detail::store_access::make(std::move(a), std::move(pub), opts, std::chrono::milliseconds{0});
+  if (!opts.persistence.dir.empty())
+    return open_or_throw(sys, std::move(clock), std::move(opts));
+  return spawn_at(sys, std::move(initial), std::move(clock), opts, std::make_shared<start>());
+}
+
+result<store> open_store(caf::actor_system& sys, any_clock clock, store_options opts,
+                         recovery_report* report) {
+  auto& p = opts.persistence;
+  if (p.dir.empty())
+    return error::make(errc::invalid_argument, "open_store needs store_options::persistence.dir");
+  if (p.sync == sync_policy::interval && p.interval.count() <= 0)
+    return error::make(errc::invalid_argument, "sync interval must be positive");
+  if (!p.fs)
+    p.fs = posix_file_system();
+  try {
+    auto rec = detail::recover(p, opts.capacity, clock.now());
+    if (!rec)
+      return std::move(rec).error();
+    auto j = detail::journal::open(p.fs, p.dir, p, std::move(rec->segments), rec->version);
+    if (!j)
+      return std::move(j).error();
+    auto from = std::make_shared<start>();
+    from->version = rec->version;
+    from->persist = std::make_shared<detail::persister>(p, std::move(rec->lock), std::move(*j),
+                                                        rec->checkpoint_version,
+                                                        rec->checkpoint_taken,
+                                                        rec->checkpoint_bytes);
+    for (auto& k : rec->owned)
+      from->orphaned.push_back(write_op::remove(k));
+    if (report)
+      *report = rec->report;
+    return spawn_at(sys, std::move(rec->root), std::move(clock), opts, std::move(from));
+  } catch (const std::bad_alloc&) {
+    return error::no_space();
+  }
 }
 
 void scoped_store::reset() noexcept {

@@ -201,6 +201,13 @@ void answer(store_self self, bool reply, T&& x) noexcept {
   }
 }
 
+// Takes back the journal record of a commit that failed or changed nothing.
+void retract(store_state& st, bool& journaled) noexcept {
+  if (journaled)
+    st.persist->log().retract();
+  journaled = false;
+}
+
 // What follows a commit: owned keys and feeds. Out of memory here must not
 // undo the commit (it is applied and published): subscribers that may have
 // missed it resync instead (recover_feeds), and the ownership of the keys it
@@ -227,13 +234,17 @@ void follow(store_self self, const commit_record& rec, bool changed, bool descri
 // is the store's own). `owners`: keys the commit makes owned. Nothing that
 // fails here ends the store: before the tree changes, a failure (out of
 // memory included) is the commit's error and changes nothing; after it,
-// the commit stands and is published.
+// the commit stands and is published. A persistent store journals the
+// commit before applying it, takes the record back if the commit fails or
+// changes nothing, and under sync_policy::always acknowledges it only once
+// the record is on disk.
 caf::result<version_t> commit_span(store_self self, const commit* c, const tree* base_root,
                                    applied_writes* applied, const write_op* ops, std::size_t n,
                                    bool reply,
                                    const std::vector<std::pair<key, caf::actor>>& owners) {
   auto& st = self->state;
   bool changed = false;
+  bool journaled = false;
   try {
     if (reply) // the store's own commits (an owner's keys) are not limited
       if (auto e = check_limits(st.opts, ops, n))
@@ -253,27 +264,43 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const tree*
     std::optional<tree> before;
     if (needs_root_before(st))
       before = st.root; // a held-back watcher diffs from here later
+    if (st.persist)
+      if (auto e = journal_commit(self, rec, owners))
+        return to_caf(*e);
+    journaled = st.persist != nullptr;
     write_scope scope{self};
     auto r = adopt ? adopt_applied(st, *applied, retired)
                    : apply_all(st, ops, n, rec.at, retired, describe ? &rec.effects : nullptr);
     if (!r) {
+      retract(st, journaled);
       scope.publish();
       answer(self, reply, to_caf(r.error()));
     } else {
       if ((changed = *r))
         ++st.version;
+      else
+        retract(st, journaled); // a no-op makes no version and keeps no record
       scope.publish(); // acknowledged means published
       // Reply now, through a promise: the scope's snapshots (the previous
       // version's nodes) are freed when it closes, after the reply is out.
-      answer(self, reply, st.version);
+      if (reply && changed && st.persist && st.persist->options().sync == sync_policy::always)
+        answer_when_synced(self, st.version);
+      else
+        answer(self, reply, st.version);
       follow(self, rec, changed, describe, before, owners);
+      if (changed && st.persist)
+        maybe_checkpoint(self);
     }
   } catch (const std::bad_alloc&) {
-    if (!changed)
+    if (!changed) {
+      retract(st, journaled);
       answer(self, reply, to_caf(error::no_space()));
+    }
   } catch (const std::exception& e) {
-    if (!changed)
+    if (!changed) {
+      retract(st, journaled);
       answer(self, reply, internal_error(e.what()));
+    }
   }
   linger(self);
   return caf::delegated<version_t>{};

@@ -15,6 +15,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "kvmem/store.hpp"
+#include "persist/persister.hpp"
 #include "store/commit_record.hpp"
 #include "store/node_quota.hpp"
 #include "store/published.hpp"
@@ -30,6 +31,9 @@ struct store_state {
   std::shared_ptr<published> pub;
   std::uint32_t linger_hold = 0;    // writes to skip lingering after
   std::uint32_t linger_backoff = 1; // the next hold, doubling on overruns
+  // Persistence (null without it): every commit is journaled before it is
+  // applied (store_commit.cpp); checkpoints run beside the store.
+  std::shared_ptr<persister> persist;
   // Pinned snapshots (see store.hpp), and which actor holds which pins.
   struct pinned_snapshot {
     tree root;
@@ -198,6 +202,24 @@ void update_owners(store_self self, const commit_record& rec,
 void release_owned_on_failure(store_self self, const commit_record& rec) noexcept;
 /// An owner terminated: removes every key it still owns, in one commit.
 void owner_down(store_self self, const caf::actor_addr& who);
+
+// --- persistence (store_persist.cpp) ---------------------------------------
+
+/// Journals commit `rec` (its stamp, writes and the keys it makes owned)
+/// before it is applied; the error to reply if that fails (nothing of it
+/// is kept). Call only with a persister.
+std::optional<error> journal_commit(store_self self, const commit_record& rec,
+                                    const std::vector<std::pair<key, caf::actor>>& owners);
+/// Replies `v` to the current request once the journal holds it on disk
+/// (sync_policy::always): from the journal's sync thread, or here after a
+/// sync of its own if the request cannot be answered from another thread.
+void answer_when_synced(store_self self, version_t v) noexcept;
+/// Starts a checkpoint if one is due (size, or a request waiting).
+void maybe_checkpoint(store_self self) noexcept;
+/// The checkpoint request (checkpoint_atom).
+caf::result<version_t> request_checkpoint(store_self self);
+/// The persistence fields of info().
+void fill_persistence_info(const store_state& st, store_info& info);
 
 // --- pinned snapshots (store_pins.cpp) -------------------------------------
 

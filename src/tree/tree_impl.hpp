@@ -94,6 +94,22 @@ struct tree_access {
       return {};
     return {f.node, f.created, std::max(f.e ? f.e->modified : t.root_modified_, f.created)};
   }
+
+  /// The root's own last-modified time and versions (its "entry" lives in
+  /// the handle), for the checkpoint image (tree_image.cpp).
+  static ptime root_mtime(const tree& t) noexcept { return t.root_mtime_; }
+  static version_t root_created(const tree& t) noexcept { return t.root_created_; }
+  static version_t root_modified(const tree& t) noexcept { return t.root_modified_; }
+  /// Makes `root` (an owned reference, consumed) t's root dictionary, with
+  /// the root's time and versions; the old root is released.
+  static void install_root(tree& t, dict_node* root, ptime mtime, version_t created,
+                           version_t modified) noexcept {
+    release(t.root_);
+    t.root_ = root;
+    t.root_mtime_ = mtime;
+    t.root_created_ = created;
+    t.root_modified_ = modified;
+  }
 };
 
 /// How many AVL entries diff() has opened on this thread so far (tests check

@@ -269,9 +269,9 @@ inline bool read_snapshot(cursor& c) {
   return read_u64(c);
 }
 
-/// kvmem::store_info: ten counters.
+/// kvmem::store_info: nineteen counters.
 inline bool read_store_info(cursor& c) {
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 19; ++i)
     c.u64();
   return c.ok();
 }

@@ -92,7 +92,11 @@ inline bool same(const store_info& a, const store_info& b) {
   return a.version == b.version && a.used == b.used && a.capacity == b.capacity && a.pinned == b.pinned &&
          a.max_batch_writes == b.max_batch_writes && a.max_batch_bytes == b.max_batch_bytes &&
          a.retained_versions == b.retained_versions && a.retained_bytes == b.retained_bytes &&
-         a.subscriptions == b.subscriptions && a.owned_keys == b.owned_keys;
+         a.subscriptions == b.subscriptions && a.owned_keys == b.owned_keys && a.sync == b.sync &&
+         a.journal_bytes == b.journal_bytes && a.journal_segments == b.journal_segments &&
+         a.synced_version == b.synced_version && a.checkpoint_version == b.checkpoint_version &&
+         a.checkpoint_bytes == b.checkpoint_bytes && a.checkpoint_unix_ms == b.checkpoint_unix_ms &&
+         a.checkpoint_running == b.checkpoint_running && a.writes_refused == b.writes_refused;
 }
 template <class T>
 inline bool same(const T& a, const T& b) { return a == b; }

@@ -1,0 +1,299 @@
+// The journal's segments, appends and sync thread (see journal.hpp).
+#include "persist/journal.hpp"
+
+#include <charconv>
+
+#include <fmt/core.h>
+
+#include "persist/le.hpp"
+
+namespace kvmem::detail {
+
+namespace {
+constexpr std::string_view segment_magic = "KVMEMJ01";
+constexpr std::uint32_t segment_format = 1;
+constexpr std::string_view segment_prefix = "journal-";
+constexpr std::string_view segment_suffix = ".kvj";
+
+error refusal(const error& why) {
+  return error::make(errc::read_only,
+                     fmt::format("the journal failed ({}); writes are refused until the store is "
+                                 "reopened (what reached the disk is unknown)",
+                                 why.message()));
+}
+} // namespace
+
+std::string segment_name(version_t first) {
+  return fmt::format("{}{:020}{}", segment_prefix, first, segment_suffix);
+}
+
+std::optional<version_t> parse_segment_name(std::string_view name) {
+  if (name.size() != segment_prefix.size() + 20 + segment_suffix.size() ||
+      !name.starts_with(segment_prefix) || !name.ends_with(segment_suffix))
+    return std::nullopt;
+  auto digits = name.substr(segment_prefix.size(), 20);
+  version_t v = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc{} || p != digits.data() + digits.size())
+    return std::nullopt;
+  return v;
+}
+
+std::string segment_header(version_t first) {
+  std::string h{segment_magic};
+  put_u32(h, segment_format);
+  put_u32(h, 0);
+  put_u64(h, first);
+  return h;
+}
+
+std::optional<version_t> check_segment_header(std::string_view h) {
+  if (h.size() < segment_header_bytes || h.substr(0, 8) != segment_magic ||
+      load_u32(h.data() + 8) != segment_format || load_u32(h.data() + 12) != 0)
+    return std::nullopt;
+  return load_u64(h.data() + 16);
+}
+
+journal::journal(std::shared_ptr<file_system> fs, std::string dir, const persistence_options& o)
+  : fs_(std::move(fs)), dir_(std::move(dir)), opts_(o) {}
+
+result<std::unique_ptr<journal>> journal::open(std::shared_ptr<file_system> fs, std::string dir,
+                                               const persistence_options& o,
+                                               std::vector<segment> segments, version_t version) {
+  std::unique_ptr<journal> j{new journal(std::move(fs), std::move(dir), o)};
+  j->written_ = j->synced_ = j->last_before_ = version;
+  for (auto& s : segments)
+    j->total_bytes_ += s.bytes;
+  j->segments_ = std::move(segments);
+  if (!j->segments_.empty() && j->segments_.back().bytes < o.segment_bytes) {
+    auto f = j->fs_->open(j->dir_ + "/" + j->segments_.back().name, file_system::mode::write);
+    if (!f)
+      return std::move(f).error();
+    j->current_ = std::move(*f);
+    j->end_ = j->segments_.back().bytes;
+  } else if (auto r = j->roll(version + 1); !r) {
+    return std::move(r).error();
+  }
+  j->thread_ = std::thread([p = j.get()] { p->run(); });
+  return j;
+}
+
+journal::~journal() {
+  {
+    std::lock_guard lk{m_};
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+std::optional<error> journal::refused() const {
+  std::lock_guard lk{m_};
+  return refused_;
+}
+
+void journal::refuse(error e) {
+  if (!refused_)
+    refused_ = refusal(e);
+}
+
+result<void> journal::roll(version_t first) {
+  // The records of the segment being closed are on disk before a newer one
+  // exists: recovery reads a torn record only at the very end.
+  if (current_)
+    if (auto r = current_->sync(); !r) {
+      std::lock_guard lk{m_};
+      refuse(r.error());
+      return *refused_;
+    }
+  auto name = segment_name(first);
+  auto path = dir_ + "/" + name;
+  auto f = fs_->open(path, file_system::mode::create_new);
+  if (!f)
+    return std::move(f).error();
+  std::shared_ptr<file> nf = std::move(*f);
+  auto h = segment_header(first);
+  auto fail = [&](error e) -> result<void> {
+    nf.reset();
+    (void)fs_->remove(path);
+    return e;
+  };
+  if (auto r = nf->write_at(0, h); !r)
+    return fail(r.error());
+  if (auto r = nf->sync(); !r)
+    return fail(r.error());
+  if (auto r = fs_->sync_dir(dir_); !r)
+    return fail(r.error());
+  std::lock_guard lk{m_};
+  if (!segments_.empty())
+    segments_.back().bytes = end_;
+  segments_.push_back({name, first, h.size()});
+  total_bytes_ += h.size();
+  current_ = std::move(nf);
+  end_ = h.size();
+  return {};
+}
+
+result<void> journal::append(std::string_view framed, version_t v) {
+  if (auto r = refused())
+    return *r;
+  if (end_ > segment_header_bytes && end_ + framed.size() > opts_.segment_bytes)
+    if (auto r = roll(v); !r)
+      return r;
+  if (auto r = current_->write_at(end_, framed); !r) {
+    if (auto t = current_->truncate(end_); !t) {
+      std::lock_guard lk{m_};
+      refuse(t.error());
+    }
+    return r;
+  }
+  end_ += framed.size();
+  last_bytes_ = framed.size();
+  bool wake = false;
+  {
+    std::lock_guard lk{m_};
+    last_before_ = written_;
+    written_ = v;
+    ++generation_;
+    total_bytes_ += framed.size();
+    since_checkpoint_ += framed.size();
+    if (!unsynced_since_) {
+      unsynced_since_ = std::chrono::steady_clock::now();
+      wake = opts_.sync == sync_policy::interval;
+    }
+  }
+  if (wake)
+    cv_.notify_one();
+  return {};
+}
+
+void journal::retract() {
+  if (last_bytes_ == 0)
+    return;
+  auto t = current_->truncate(end_ - last_bytes_);
+  std::lock_guard lk{m_};
+  if (!t) {
+    refuse(t.error());
+    return;
+  }
+  end_ -= last_bytes_;
+  total_bytes_ -= last_bytes_;
+  since_checkpoint_ -= std::min(since_checkpoint_, last_bytes_);
+  written_ = last_before_;
+  last_bytes_ = 0;
+}
+
+void journal::when_synced(sync_waiter w) {
+  std::unique_lock lk{m_};
+  if (refused_) {
+    auto e = *refused_;
+    lk.unlock();
+    w(&e);
+    return;
+  }
+  waiters_.push_back(std::move(w));
+  lk.unlock();
+  cv_.notify_one();
+}
+
+result<void> journal::sync_now() {
+  std::unique_lock lk{m_};
+  if (refused_)
+    return *refused_;
+  auto f = current_;
+  auto gen = generation_;
+  auto ver = written_;
+  lk.unlock();
+  auto r = f->sync();
+  lk.lock();
+  if (!r) {
+    refuse(r.error());
+    return *refused_;
+  }
+  synced_generation_ = std::max(synced_generation_, gen);
+  synced_ = std::max(synced_, ver);
+  return {};
+}
+
+void journal::run() {
+  std::unique_lock lk{m_};
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    bool unsynced = generation_ > synced_generation_;
+    bool due = !waiters_.empty() || (stop_ && unsynced) ||
+               (opts_.sync == sync_policy::interval && unsynced_since_ &&
+                now >= *unsynced_since_ + opts_.interval);
+    if (!due) {
+      if (stop_)
+        return;
+      if (opts_.sync == sync_policy::interval && unsynced_since_)
+        cv_.wait_until(lk, *unsynced_since_ + opts_.interval);
+      else
+        cv_.wait(lk);
+      continue;
+    }
+    // Everything appended so far, one sync; appends go on meanwhile.
+    auto f = current_;
+    auto gen = generation_;
+    auto ver = written_;
+    auto ws = std::move(waiters_);
+    waiters_.clear();
+    unsynced_since_.reset();
+    bool ok = true;
+    if (!refused_) {
+      lk.unlock();
+      auto r = f->sync();
+      lk.lock();
+      if (r) {
+        synced_generation_ = std::max(synced_generation_, gen);
+        synced_ = std::max(synced_, ver);
+      } else {
+        refuse(r.error());
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    std::optional<error> err;
+    if (!ok)
+      err = refused_;
+    if (!ok && stop_)
+      synced_generation_ = generation_; // nothing more can be done
+    lk.unlock();
+    for (auto& w : ws)
+      w(err ? &*err : nullptr);
+    lk.lock();
+  }
+}
+
+void journal::drop_through(version_t v) {
+  std::vector<std::string> gone;
+  {
+    std::lock_guard lk{m_};
+    std::size_t n = 0;
+    while (n + 1 < segments_.size() && segments_[n + 1].first <= v + 1)
+      ++n;
+    for (std::size_t i = 0; i < n; ++i) {
+      gone.push_back(segments_[i].name);
+      total_bytes_ -= segments_[i].bytes;
+    }
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  for (auto& name : gone)
+    (void)fs_->remove(dir_ + "/" + name);
+  if (!gone.empty())
+    (void)fs_->sync_dir(dir_);
+}
+
+journal::stats journal::info() const {
+  std::lock_guard lk{m_};
+  return {total_bytes_, segments_.size(), written_, synced_, since_checkpoint_};
+}
+
+void journal::mark_checkpoint() {
+  std::lock_guard lk{m_};
+  since_checkpoint_ = 0;
+}
+
+} // namespace kvmem::detail

@@ -1,0 +1,125 @@
+// The journal: segments of framed commit records, appended by the store's
+// thread and synced by a thread of its own (internal). docs/persistence.md
+// has the format and the guarantees.
+//
+// Group commit: under sync_policy::always the store appends a commit's
+// record and hands its acknowledgement to when_synced(); the sync thread
+// syncs everything written so far and then acknowledges every commit it
+// covered, while the store goes on appending the next ones — which the next
+// sync covers, all together. Under `interval` the thread syncs at most
+// `interval` after the first unsynced append; under `none`, only at
+// sync_now() (checkpoints) and when the journal closes.
+//
+// Failures: an append that fails is cut back (nothing of it stays) and
+// reported; if it cannot be cut back, or a sync fails, the journal refuses
+// every later append (refused()) until the store is reopened: after a failed
+// fsync nothing says what reached the disk.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kvmem/file_io.hpp"
+#include "kvmem/persistence.hpp"
+
+namespace kvmem::detail {
+
+/// Segment files: "journal-<first version, 20 digits>.kvj".
+std::string segment_name(version_t first);
+/// The first version named by a segment file name, or nullopt.
+std::optional<version_t> parse_segment_name(std::string_view name);
+/// A segment's header: magic "KVMEMJ01", u32 format (1), u32 0, u64 first.
+inline constexpr std::size_t segment_header_bytes = 24;
+std::string segment_header(version_t first);
+/// Checks a header read from a segment; the first version it names.
+std::optional<version_t> check_segment_header(std::string_view h);
+
+/// Called once, on the sync thread (or at close), when what was appended
+/// before it was handed over is on disk: with null, or with the error.
+using sync_waiter = std::function<void(const error*)>;
+
+class journal {
+public:
+  struct segment {
+    std::string name;
+    version_t first = 0;
+    std::uint64_t bytes = 0; // its size (the last one's: where the next record goes)
+  };
+  /// Takes over the segments recovery kept (oldest first, each complete, the
+  /// last one cut after its last good record), and appends after `version`
+  /// (to the last segment if it has room, else to a new one).
+  static result<std::unique_ptr<journal>> open(std::shared_ptr<file_system> fs, std::string dir,
+                                               const persistence_options& o,
+                                               std::vector<segment> segments, version_t version);
+  /// Syncs what was appended (a clean shutdown loses nothing, whatever the
+  /// policy), acknowledges what waits, and stops the sync thread.
+  ~journal();
+  journal(const journal&) = delete;
+  journal& operator=(const journal&) = delete;
+
+  /// Why appends are refused (a failed sync, or an append that could not be
+  /// cut back), or nullopt.
+  std::optional<error> refused() const;
+
+  /// Appends one framed record (journal_record.hpp) of commit version `v`:
+  /// written to the OS before it returns. Errors: io_error (nothing of it
+  /// stays), read_only (refused()).
+  result<void> append(std::string_view framed, version_t v);
+  /// Takes back the last append (its commit failed or changed nothing). If
+  /// that fails, appends are refused from then on.
+  void retract();
+  /// sync_policy::always: `w` is called once the last append is on disk.
+  void when_synced(sync_waiter w);
+  /// Syncs everything appended so far on the caller's thread.
+  result<void> sync_now();
+  /// Deletes the segments that hold only versions <= v (a checkpoint of v is
+  /// durable); the one being appended to stays. Best effort.
+  void drop_through(version_t v);
+
+  struct stats {
+    std::uint64_t bytes = 0;    // in all segments
+    std::uint64_t segments = 0;
+    version_t written = 0;      // the last version appended
+    version_t synced = 0;       // the last version known on disk
+    std::uint64_t since_checkpoint = 0; // bytes appended since the last mark_checkpoint
+  };
+  stats info() const;
+  /// Counts appended bytes from zero again (a checkpoint started).
+  void mark_checkpoint();
+
+private:
+  journal(std::shared_ptr<file_system> fs, std::string dir, const persistence_options& o);
+  result<void> roll(version_t first); // store thread: a new segment for version `first` on
+  void run();                         // the sync thread
+  void refuse(error e);               // m_ held
+
+  std::shared_ptr<file_system> fs_;
+  std::string dir_;
+  persistence_options opts_;
+  mutable std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<segment> segments_;    // m_
+  std::shared_ptr<file> current_;    // m_ (the last segment's file)
+  std::uint64_t end_ = 0;            // store thread: where the next record goes
+  std::uint64_t last_bytes_ = 0;     // store thread: the size of the last append
+  version_t last_before_ = 0;        // store thread: written_ before the last append
+  version_t written_ = 0;            // m_
+  version_t synced_ = 0;             // m_
+  std::uint64_t since_checkpoint_ = 0;        // m_
+  std::uint64_t total_bytes_ = 0;             // m_
+  std::uint64_t generation_ = 0;              // m_: appends so far (what a sync covers)
+  std::uint64_t synced_generation_ = 0;       // m_
+  std::optional<std::chrono::steady_clock::time_point> unsynced_since_; // m_
+  std::vector<sync_waiter> waiters_;          // m_
+  std::optional<error> refused_;              // m_
+  bool stop_ = false;                         // m_
+  std::thread thread_;
+};
+
+} // namespace kvmem::detail

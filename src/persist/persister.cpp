@@ -1,0 +1,127 @@
+// Checkpoints on a background thread, and the persistence status (see
+// persister.hpp).
+#include "persist/persister.hpp"
+
+#include <fmt/core.h>
+
+namespace kvmem::detail {
+
+persister::persister(persistence_options o, std::unique_ptr<file_lock> lock,
+                     std::unique_ptr<journal> j, version_t checkpoint_version,
+                     ptime checkpoint_taken, std::uint64_t checkpoint_bytes)
+  : opts_(std::move(o)), lock_(std::move(lock)), journal_(std::move(j)),
+    checkpoint_version_(checkpoint_version), checkpoint_taken_(checkpoint_taken),
+    checkpoint_bytes_(checkpoint_bytes) {}
+
+persister::~persister() {
+  cancel_ = true;
+  if (thread_.joinable())
+    thread_.join();
+  std::vector<std::pair<version_t, checkpoint_waiter>> ws;
+  {
+    std::lock_guard lk{m_};
+    ws.swap(waiters_);
+  }
+  result<version_t> gone = error::make(errc::unavailable, "the store shut down");
+  for (auto& [v, w] : ws)
+    w(gone);
+  journal_.reset(); // syncs, then the lock goes
+}
+
+void persister::wait_checkpoint(version_t at_least, checkpoint_waiter w) {
+  std::lock_guard lk{m_};
+  waiters_.emplace_back(at_least, std::move(w));
+}
+
+bool persister::checkpoint_due() const {
+  std::lock_guard lk{m_};
+  if (running_)
+    return false;
+  if (!waiters_.empty())
+    return true;
+  return opts_.checkpoint_bytes > 0 && journal_->info().since_checkpoint >= opts_.checkpoint_bytes;
+}
+
+void persister::start_checkpoint(checkpoint_data c) {
+  if (thread_.joinable())
+    thread_.join(); // the previous one has finished (running_ is false)
+  {
+    std::lock_guard lk{m_};
+    running_ = true;
+  }
+  journal_->mark_checkpoint();
+  try {
+    thread_ = std::thread([this, c = std::move(c)]() mutable { run_checkpoint(std::move(c)); });
+  } catch (...) {
+    std::lock_guard lk{m_};
+    running_ = false;
+    throw;
+  }
+}
+
+void persister::run_checkpoint(checkpoint_data c) {
+  const version_t v = c.version;
+  result<version_t> outcome = v;
+  // The journal up to v is synced first: a checkpoint is never ahead of
+  // the journal it replaces (under `none` and `interval` it may be).
+  if (auto r = journal_->sync_now(); !r) {
+    outcome = r.error();
+  } else {
+    auto size = write_checkpoint(*opts_.fs, opts_.dir, c, &cancel_);
+    if (!size) {
+      outcome = size.error();
+    } else {
+      // Durable: what it replaces can go.
+      journal_->drop_through(v);
+      if (auto names = opts_.fs->list(opts_.dir)) {
+        bool removed = false;
+        for (auto& n : *names)
+          if (auto cv = parse_checkpoint_name(n); cv && *cv < v) {
+            (void)opts_.fs->remove(opts_.dir + "/" + n);
+            removed = true;
+          }
+        if (removed)
+          (void)opts_.fs->sync_dir(opts_.dir);
+      }
+      std::lock_guard lk{m_};
+      checkpoint_version_ = v;
+      checkpoint_taken_ = c.taken;
+      checkpoint_bytes_ = *size;
+    }
+  }
+  c.root = tree{}; // the snapshot's nodes go now, not when the thread is joined
+  std::vector<std::pair<version_t, checkpoint_waiter>> done;
+  bool more = false;
+  {
+    std::lock_guard lk{m_};
+    running_ = false;
+    for (auto i = waiters_.begin(); i != waiters_.end();) {
+      if (!outcome || i->first <= v) {
+        done.push_back(std::move(*i));
+        i = waiters_.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    more = !waiters_.empty();
+  }
+  for (auto& [at_least, w] : done)
+    w(outcome);
+  if (more && kick_ && !cancel_)
+    kick_();
+}
+
+persistence_status persister::status() const {
+  persistence_status s;
+  s.sync = opts_.sync;
+  s.log = journal_->info();
+  s.refusing = journal_->refused().has_value();
+  std::lock_guard lk{m_};
+  s.checkpoint_version = checkpoint_version_;
+  s.checkpoint_taken = checkpoint_taken_;
+  s.checkpoint_bytes = checkpoint_bytes_;
+  s.checkpoint_running = running_;
+  return s;
+}
+
+} // namespace kvmem::detail

@@ -1,0 +1,373 @@
+// A persistent store across restarts, crashes and disk failures, on the
+// simulated disk (tests/support/sim_fs.hpp): what is acknowledged survives,
+// what fails changes nothing, damage is named, owned keys go.
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include "eventually.hpp"
+#include "kvmem/batch.hpp"
+#include "persist_fixture.hpp"
+
+using kvmem::errc;
+using kvmem::sync_policy;
+using test::K;
+
+namespace {
+
+std::string value_of(std::uint64_t i, std::size_t size) {
+  std::string v(size, '\0');
+  for (std::size_t j = 0; j < size; ++j)
+    v[j] = static_cast<char>('a' + (i * 31 + j) % 26);
+  return v;
+}
+
+// Step i of a scripted workload: every kind of write, values of many sizes,
+// batches; some steps fail or change nothing (they must leave no trace).
+void step(kvmem::client& c, std::uint64_t i) {
+  static const std::size_t sizes[] = {0, 1, 100, 4000, 70000};
+  auto k = K(fmt::format("/w/{}/{}", i % 5, i % 13));
+  switch (i % 8) {
+    case 0:
+    case 1: (void)c.set(k, value_of(i, sizes[i % 5])); break;
+    case 2:
+      (void)c.batch([&](kvmem::batch_view& b) {
+        for (int j = 0; j < 3; ++j)
+          (void)b.set(K(fmt::format("/b/{}/{}", i % 4, j)), value_of(i + j, 10));
+      });
+      break;
+    case 3: (void)c.rename(k, K(fmt::format("/r/{}", i % 3))); break;
+    case 4: (void)c.remove(K(fmt::format("/w/{}", i % 5))); break;
+    case 5: (void)c.set_partial(k, i % 7, "xyz"); break;
+    case 6: (void)c.allocate(K(fmt::format("/a/{}", i % 9)), i % 50); break;
+    case 7: (void)c.set(K("/w"), "a value over a dictionary: fails"); break;
+  }
+}
+
+} // namespace
+
+TEST_CASE_METHOD(test::disk_fixture, "a persistent store comes back exactly as it was",
+                 "[persist]") {
+  auto s = open(options());
+  CHECK(report.created);
+  std::string before;
+  kvmem::version_t v = 0;
+  {
+    kvmem::client c{sys, s};
+    for (std::uint64_t i = 0; i < 200; ++i) {
+      clock->advance(std::chrono::milliseconds(3));
+      step(c, i);
+    }
+    auto snap = test::root_of(sys, s);
+    before = test::describe(snap.root);
+    v = snap.version;
+  }
+  close(s);
+  s = open(options());
+  CHECK_FALSE(report.created);
+  CHECK(report.version == v);
+  CHECK_FALSE(report.torn_tail);
+  auto after = test::root_of(sys, s);
+  CHECK(after.version == v);
+  CHECK(test::describe(after.root) == before);
+  // Versions continue from the recovered one.
+  kvmem::client c{sys, s};
+  REQUIRE(c.set(K("/next"), "x"));
+  CHECK(c.last_version() == v + 1);
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "a second store on the same directory is refused",
+                 "[persist]") {
+  auto s = open(options());
+  auto second = try_open(options());
+  REQUIRE_FALSE(second);
+  CHECK(second.error().code == errc::unavailable);
+  CHECK_THAT(second.error().detail, Catch::Contains("locked"));
+  close(s);
+  CHECK(try_open(options()));
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "power loss after each acknowledged write loses nothing "
+                                     "acknowledged (sync always)",
+                 "[persist]") {
+  // Run the workload once, keeping every acknowledged state; then for each
+  // point, run it again on a fresh disk up to there and pull the power.
+  const std::uint64_t steps = 40;
+  std::vector<std::string> states; // after step i
+  {
+    auto s = open(options());
+    kvmem::client c{sys, s};
+    for (std::uint64_t i = 0; i < steps; ++i) {
+      step(c, i);
+      states.push_back(test::describe(test::root_of(sys, s).root));
+    }
+    close(s);
+  }
+  for (std::uint64_t cut = 0; cut < steps; ++cut) {
+    CAPTURE(cut);
+    fs = std::make_shared<kvmem::test::sim_fs>();
+    clock->set(kvmem::ptime{100, 0});
+    auto s = open(options());
+    {
+      kvmem::client c{sys, s};
+      for (std::uint64_t i = 0; i <= cut; ++i)
+        step(c, i);
+    }
+    fs->crash(cut, true); // torn writes of whatever was not synced
+    close(s);
+    s = open(options());
+    CHECK(test::describe(test::root_of(sys, s).root) == states[cut]);
+    close(s);
+  }
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "power loss under sync interval or none keeps a prefix of "
+                                     "the acknowledged writes",
+                 "[persist]") {
+  auto policy = GENERATE(sync_policy::interval, sync_policy::none);
+  CAPTURE(to_string(policy));
+  std::vector<std::string> states{""};
+  auto s = open(options(policy));
+  states[0] = test::describe(test::root_of(sys, s).root);
+  {
+    kvmem::client c{sys, s};
+    for (std::uint64_t i = 0; i < 30; ++i) {
+      step(c, i);
+      states.push_back(test::describe(test::root_of(sys, s).root));
+    }
+    if (policy == sync_policy::interval) {
+      // The sync thread catches up within the interval: then all survives.
+      auto v = c.version().value();
+      REQUIRE(test::eventually([&] { return c.info().value().synced_version >= v; }));
+      REQUIRE(c.set(K("/late"), "maybe lost"));
+    }
+  }
+  fs->crash(7, true);
+  close(s);
+  s = open(options(policy));
+  auto got = test::describe(test::root_of(sys, s).root);
+  auto at = std::find(states.begin(), states.end(), got);
+  if (policy == sync_policy::interval)
+    CHECK(at >= states.end() - 1); // everything synced before the last write survived
+  else
+    CHECK(at != states.end()); // some prefix, never a mix
+  if (at == states.end() && got.find("/late") != std::string::npos) // the last write made it
+    SUCCEED("the write after the sync survived too");
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "a full disk fails the write and changes nothing; writes "
+                                     "work again when space returns",
+                 "[persist]") {
+  auto s = open(options());
+  kvmem::client c{sys, s};
+  REQUIRE(c.set(K("/a"), "1"));
+  auto v = c.version().value();
+  fs->set_capacity(0); // nothing more fits
+  auto r = c.set(K("/b"), std::string(1000, 'x'));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::io_error);
+  CHECK_THAT(r.error().detail, Catch::Contains("No space left on device"));
+  CHECK(c.version().value() == v);              // not applied
+  CHECK(c.get(K("/b")).error().code == errc::not_found);
+  CHECK(c.get(K("/a")).value() == "1");         // reads go on
+  auto b = c.batch([](kvmem::batch_view& bv) { (void)bv.set(K("/c"), "3"); });
+  CHECK_FALSE(b);
+  fs->set_capacity(UINT64_MAX);
+  REQUIRE(c.set(K("/b"), "2"));
+  close(s);
+  s = open(options());
+  kvmem::client c2{sys, s};
+  CHECK(c2.get(K("/b")).value() == "2");
+  CHECK(c2.get(K("/c")).error().code == errc::not_found);
+  CHECK(c2.version().value() == v + 1);
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "an I/O error on write fails only that write",
+                 "[persist]") {
+  auto s = open(options());
+  kvmem::client c{sys, s};
+  REQUIRE(c.set(K("/a"), "1"));
+  fs->fail_at(1, kvmem::test::io_error("write: Input/output error"), kvmem::test::op_kind::write);
+  auto r = c.set(K("/b"), "2");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::io_error);
+  REQUIRE(c.set(K("/b"), "3"));
+  CHECK(c.get(K("/b")).value() == "3");
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "after a failed sync the store refuses every write until "
+                                     "it is reopened",
+                 "[persist]") {
+  auto s = open(options());
+  kvmem::client c{sys, s};
+  REQUIRE(c.set(K("/a"), "1"));
+  fs->fail_at(1, kvmem::test::io_error("fdatasync: Input/output error"),
+              kvmem::test::op_kind::sync);
+  auto r = c.set(K("/b"), "2");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::read_only);
+  auto again = c.set(K("/c"), "3");
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == errc::read_only);
+  CHECK(c.get(K("/a")).value() == "1"); // reads go on
+  CHECK(c.info().value().writes_refused == 1);
+  close(s);
+  s = open(options());
+  kvmem::client c2{sys, s};
+  CHECK(c2.get(K("/a")).value() == "1");
+  REQUIRE(c2.set(K("/c"), "3"));
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "the journal cut at every byte of its last record recovers "
+                                     "the record before",
+                 "[persist]") {
+  auto s = open(options());
+  kvmem::version_t v1 = 0;
+  std::string state1;
+  {
+    kvmem::client c{sys, s};
+    REQUIRE(c.set(K("/a"), "first"));
+    v1 = c.version().value();
+    state1 = test::describe(test::root_of(sys, s).root);
+  }
+  close(s);
+  auto files = fs->files("db");
+  auto seg = *std::find_if(files.begin(), files.end(),
+                           [](auto& n) { return n.starts_with("journal-"); });
+  const auto last_record = fs->size("db/" + seg);
+  s = open(options());
+  {
+    kvmem::client c{sys, s};
+    REQUIRE(c.set(K("/b"), std::string(300, 'q')));
+  }
+  close(s);
+  const auto full = fs->contents("db/" + seg);
+  REQUIRE(full.size() > last_record + 300);
+  for (auto cut = last_record; cut < full.size(); ++cut) {
+    CAPTURE(cut);
+    fs->set_contents("db/" + seg, full.substr(0, cut));
+    auto t = open(options());
+    CHECK(report.version == v1);
+    CHECK(report.torn_tail == (cut > last_record));
+    CHECK(test::describe(test::root_of(sys, t).root) == state1);
+    close(t);
+  }
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "damage before the tail is an error naming the file and "
+                                     "offset",
+                 "[persist]") {
+  auto s = open(options());
+  kvmem::client c{sys, s};
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(c.set(K(fmt::format("/k{}", i)), "value"));
+  close(s);
+  auto files = fs->files("db");
+  auto seg = *std::find_if(files.begin(), files.end(),
+                           [](auto& n) { return n.starts_with("journal-"); });
+  auto bytes = fs->contents("db/" + seg);
+  bytes[40] ^= 0x20; // inside the first record's body
+  fs->set_contents("db/" + seg, bytes);
+  auto r = try_open(options());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::corrupt);
+  CHECK_THAT(r.error().detail, Catch::Contains(seg) && Catch::Contains("offset 24"));
+  // An operator's explicit choice: recover up to the damage.
+  auto o = options();
+  o.persistence.recover_to_damage = true;
+  auto t = open(o);
+  REQUIRE(report.damage);
+  CHECK(report.version == 0);
+  kvmem::client c2{sys, t};
+  REQUIRE(c2.set(K("/again"), "1"));
+  close(t);
+  CHECK(open(options()).actor());
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "keys owned by an actor are removed at recovery, in one "
+                                     "commit",
+                 "[persist]") {
+  auto s = open(options());
+  {
+    kvmem::client c{sys, s};
+    auto owner = c.owner_handle();
+    REQUIRE(c.set_owned(K("/svc/a"), "1", owner));
+    REQUIRE(c.set_owned(K("/svc/b"), "2", owner));
+    REQUIRE(c.set_owned(K("/svc/c"), "3", owner));
+    REQUIRE(c.set(K("/svc/c"), "plain now")); // ends c's ownership
+    REQUIRE(c.set(K("/keep"), "x"));
+    REQUIRE(c.checkpoint()); // owned keys recorded in a checkpoint too
+    REQUIRE(c.set_owned(K("/svc/d"), "4", owner));
+  }
+  close(s);
+  s = open(options());
+  CHECK(report.owned_keys_removed == 3);
+  kvmem::client c{sys, s};
+  REQUIRE(test::eventually([&] { return !c.exists(K("/svc/a")).value(); }));
+  CHECK_FALSE(c.exists(K("/svc/b")).value());
+  CHECK_FALSE(c.exists(K("/svc/d")).value());
+  CHECK(c.get(K("/svc/c")).value() == "plain now");
+  CHECK(c.get(K("/keep")).value() == "x");
+  CHECK(c.info().value().owned_keys == 0);
+  // The removal is itself journaled: they stay gone.
+  auto v = c.version().value();
+  close(s);
+  s = open(options());
+  CHECK(report.owned_keys_removed == 0);
+  CHECK(report.version == v);
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "a checkpoint replaces the journal before it, and recovery "
+                                     "starts from it",
+                 "[persist]") {
+  auto o = options();
+  o.persistence.segment_bytes = 4096; // many segments
+  auto s = open(o);
+  kvmem::client c{sys, s};
+  for (int i = 0; i < 300; ++i)
+    REQUIRE(c.set(K(fmt::format("/k/{}", i % 50)), value_of(static_cast<std::uint64_t>(i), 40)));
+  auto info = c.info().value();
+  CHECK(info.journal_segments > 3);
+  auto v = c.checkpoint().value();
+  CHECK(v == c.version().value());
+  info = c.info().value();
+  CHECK(info.checkpoint_version == v);
+  CHECK(info.journal_segments <= 2);
+  CHECK(info.checkpoint_bytes > 0);
+  CHECK(c.checkpoint().value() == v); // nothing new: the same one
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(c.set(K(fmt::format("/after/{}", i)), "x"));
+  auto state = test::describe(test::root_of(sys, s).root);
+  close(s);
+  s = open(o);
+  CHECK(report.checkpoint_version == v);
+  CHECK(report.records_replayed == 10);
+  CHECK(test::describe(test::root_of(sys, s).root) == state);
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "checkpoints start by themselves once the journal grows",
+                 "[persist]") {
+  auto o = options(sync_policy::none);
+  o.persistence.checkpoint_bytes = 20000;
+  auto s = open(o);
+  kvmem::client c{sys, s};
+  for (int i = 0; i < 200; ++i)
+    REQUIRE(c.set(K(fmt::format("/k/{}", i)), std::string(200, 'v')));
+  REQUIRE(test::eventually([&] { return c.info().value().checkpoint_version > 0; }));
+  auto state = test::describe(test::root_of(sys, s).root);
+  close(s);
+  s = open(o);
+  CHECK(report.checkpoint_version > 0);
+  CHECK(test::describe(test::root_of(sys, s).root) == state);
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "a store without persistence refuses a checkpoint",
+                 "[persist]") {
+  auto s = kvmem::spawn_store(sys);
+  kvmem::client c{sys, s};
+  auto r = c.checkpoint();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::invalid_argument);
+  CHECK(c.info().value().sync == 0);
+  caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
+}

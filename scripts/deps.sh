@@ -18,7 +18,7 @@ packages=()
 for g in "${groups[@]}"; do
   case "$g" in
     build) packages+=(g++ cmake make ninja-build libcaf-dev catch2 libfmt-dev libssl-dev openssl
-                      libedit-dev libcli11-dev) ;;
+                      libedit-dev libcli11-dev libxxhash-dev) ;;
     clang) packages+=(clang libclang-rt-14-dev) ;;
     bench) packages+=(liblmdb-dev redis-server redis-tools gnuplot-nox) ;;
     *) echo "usage: scripts/deps.sh [build|clang|bench]..." >&2; exit 2 ;;

@@ -126,3 +126,37 @@ TEST_CASE("every acknowledged write survives SIGKILL at a random moment", "[cras
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a real file-size limit fails writes cleanly; they work again once lifted", "[crash]") {
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("kvmem-fsize-{}", getpid());
+  std::filesystem::remove_all(dir);
+  std::string cmd = fmt::format("{} {} 0 {}", KVMEM_CRASH_WRITER, dir.string(), 2 << 20);
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, p))
+    out += buf;
+  int status = pclose(p);
+  INFO(out);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  unsigned long long acked = 0;
+  REQUIRE(std::sscanf(out.c_str(), "acked %llu", &acked) == 1);
+  CHECK(acked > 10);
+  // Everything acknowledged is there after a restart.
+  test::system_fixture sf;
+  kvmem::store_options o;
+  o.persistence.dir = dir.string();
+  auto s = kvmem::open_store(sf.sys, {}, o);
+  REQUIRE(s);
+  kvmem::scoped_store held{*s};
+  kvmem::client c{sf.sys, *s};
+  for (unsigned long long i = 0; i < acked; ++i)
+    CHECK(c.size(kvmem::key::v(fmt::format("/full/{}", i))).value_or(0) == 65536);
+  CHECK(c.get(kvmem::key::v("/again")).value() == "x");
+  held.reset();
+  caf::scoped_actor self{sf.sys};
+  self->wait_for(s->actor());
+  std::filesystem::remove_all(dir);
+}

@@ -96,6 +96,7 @@ std::optional<error> journal::refused() const {
 void journal::refuse(error e) {
   if (!refused_)
     refused_ = refusal(e);
+  refusing_ = true;
 }
 
 result<void> journal::roll(version_t first) {
@@ -136,8 +137,9 @@ result<void> journal::roll(version_t first) {
 }
 
 result<void> journal::append(std::string_view framed, version_t v) {
-  if (auto r = refused())
-    return *r;
+  if (refusing_.load(std::memory_order_acquire))
+    if (auto r = refused())
+      return *r;
   if (end_ > segment_header_bytes && end_ + framed.size() > opts_.segment_bytes)
     if (auto r = roll(v); !r)
       return r;
@@ -158,6 +160,7 @@ result<void> journal::append(std::string_view framed, version_t v) {
     ++generation_;
     total_bytes_ += framed.size();
     since_checkpoint_ += framed.size();
+    since_checkpoint_hint_.store(since_checkpoint_, std::memory_order_relaxed);
     if (!unsynced_since_) {
       unsynced_since_ = std::chrono::steady_clock::now();
       wake = opts_.sync == sync_policy::interval;
@@ -180,6 +183,7 @@ void journal::retract() {
   end_ -= last_bytes_;
   total_bytes_ -= last_bytes_;
   since_checkpoint_ -= std::min(since_checkpoint_, last_bytes_);
+  since_checkpoint_hint_.store(since_checkpoint_, std::memory_order_relaxed);
   written_ = last_before_;
   last_bytes_ = 0;
 }
@@ -192,9 +196,15 @@ void journal::when_synced(sync_waiter w) {
     w(&e);
     return;
   }
+  if (waiters_.empty())
+    group_start_ = std::chrono::steady_clock::now();
   waiters_.push_back(std::move(w));
+  // Wake the thread when the group is complete (or the first one comes:
+  // it then decides how long to hold).
+  bool wake = waiters_.size() == 1 || waiters_.size() >= last_group_;
   lk.unlock();
-  cv_.notify_one();
+  if (wake)
+    cv_.notify_one();
 }
 
 result<void> journal::sync_now() {
@@ -224,6 +234,14 @@ void journal::run() {
     bool due = !waiters_.empty() || (stop_ && unsynced) ||
                (opts_.sync == sync_policy::interval && unsynced_since_ &&
                 now >= *unsynced_since_ + opts_.interval);
+    if (due && !stop_ && !waiters_.empty() && waiters_.size() < last_group_) {
+      // Hold for the rest of the group the last sync released.
+      auto until = group_start_ + last_sync_ / 4;
+      if (now < until) {
+        cv_.wait_until(lk, until);
+        continue;
+      }
+    }
     if (!due) {
       if (stop_)
         return;
@@ -243,8 +261,12 @@ void journal::run() {
     bool ok = true;
     if (!refused_) {
       lk.unlock();
+      auto t0 = std::chrono::steady_clock::now();
       auto r = f->sync();
+      auto took = std::chrono::steady_clock::now() - t0;
       lk.lock();
+      last_group_ = ws.size();
+      last_sync_ = std::min<std::chrono::steady_clock::duration>(took, std::chrono::milliseconds(8));
       if (r) {
         synced_generation_ = std::max(synced_generation_, gen);
         synced_ = std::max(synced_, ver);
@@ -294,6 +316,7 @@ journal::stats journal::info() const {
 void journal::mark_checkpoint() {
   std::lock_guard lk{m_};
   since_checkpoint_ = 0;
+  since_checkpoint_hint_.store(0, std::memory_order_relaxed);
 }
 
 } // namespace kvmem::detail

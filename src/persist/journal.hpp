@@ -6,7 +6,11 @@
 // record and hands its acknowledgement to when_synced(); the sync thread
 // syncs everything written so far and then acknowledges every commit it
 // covered, while the store goes on appending the next ones — which the next
-// sync covers, all together. Under `interval` the thread syncs at most
+// sync covers, all together. Writers released by one sync come back
+// together: if fewer are waiting than the last sync covered, the thread
+// holds the next sync for them, at most a quarter of the last sync's time
+// (PostgreSQL's commit_delay, adaptive), so that n writers share one sync
+// per round instead of splitting into two groups that alternate. Under `interval` the thread syncs at most
 // `interval` after the first unsynced append; under `none`, only at
 // sync_now() (checkpoints) and when the journal closes.
 //
@@ -16,6 +20,8 @@
 // fsync nothing says what reached the disk.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -90,6 +96,10 @@ public:
     std::uint64_t since_checkpoint = 0; // bytes appended since the last mark_checkpoint
   };
   stats info() const;
+  /// Bytes appended since the last mark_checkpoint (a relaxed read).
+  std::uint64_t since_checkpoint() const noexcept {
+    return since_checkpoint_hint_.load(std::memory_order_relaxed);
+  }
   /// Counts appended bytes from zero again (a checkpoint started).
   void mark_checkpoint();
 
@@ -117,7 +127,14 @@ private:
   std::uint64_t synced_generation_ = 0;       // m_
   std::optional<std::chrono::steady_clock::time_point> unsynced_since_; // m_
   std::vector<sync_waiter> waiters_;          // m_
+  // Group commit's hold (run()): how many commits the last sync covered and
+  // how long it took, and when the first waiter of the next group came.
+  std::size_t last_group_ = 0;                                  // m_
+  std::chrono::steady_clock::duration last_sync_{};             // m_
+  std::chrono::steady_clock::time_point group_start_{};         // m_
   std::optional<error> refused_;              // m_
+  std::atomic<bool> refusing_{false};         // refused_ is set (read without m_)
+  std::atomic<std::uint64_t> since_checkpoint_hint_{0}; // since_checkpoint_, without m_
   bool stop_ = false;                         // m_
   std::thread thread_;
 };

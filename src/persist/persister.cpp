@@ -31,15 +31,21 @@ persister::~persister() {
 void persister::wait_checkpoint(version_t at_least, checkpoint_waiter w) {
   std::lock_guard lk{m_};
   waiters_.emplace_back(at_least, std::move(w));
+  waiting_ = true;
 }
 
 bool persister::checkpoint_due() const {
+  // The common case first, without a lock: no waiter can have come since the
+  // store's thread (the only caller) last looked without one being started.
+  if (!waiting_.load(std::memory_order_relaxed) &&
+      (opts_.checkpoint_bytes == 0 || journal_->since_checkpoint() < opts_.checkpoint_bytes))
+    return false;
   std::lock_guard lk{m_};
   if (running_)
     return false;
   if (!waiters_.empty())
     return true;
-  return opts_.checkpoint_bytes > 0 && journal_->info().since_checkpoint >= opts_.checkpoint_bytes;
+  return opts_.checkpoint_bytes > 0 && journal_->since_checkpoint() >= opts_.checkpoint_bytes;
 }
 
 void persister::start_checkpoint(checkpoint_data c) {
@@ -104,6 +110,7 @@ void persister::run_checkpoint(checkpoint_data c) {
       }
     }
     more = !waiters_.empty();
+    waiting_ = more;
   }
   for (auto& [at_least, w] : done)
     w(outcome);

@@ -72,6 +72,7 @@ private:
   ptime checkpoint_taken_;                     // m_
   std::uint64_t checkpoint_bytes_ = 0;         // m_
   std::atomic<bool> cancel_{false};
+  std::atomic<bool> waiting_{false}; // waiters_ is not empty
   std::thread thread_;
 };
 

@@ -169,6 +169,10 @@ void add_commands(CLI::App& app, command_args& a) {
              "checkpoint")
       ->add_flag("--json", a.json, "one JSON object");
   cmd("checkpoint", "write a checkpoint of the store now (serve --dir) and print its version");
+  key(cmd("dump", "write the subtree at PREFIX (default /) to stdout (docs/cli.md)"), "PREFIX",
+      a.key1);
+  key(cmd("load", "read a dump from stdin and write it under PREFIX (default /)"), "PREFIX",
+      a.key1);
   auto* diff = cmd("diff", "what changed under PREFIX (default /) from version V1 to V2");
   for (auto [name, to] : {std::pair{"V1", &a.v1}, std::pair{"V2", &a.v2}})
     diff->add_option(name, *to, "a version kept by serve --history (or the current one)")

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "dump.hpp"
 #include "events.hpp"
 #include "input.hpp"
 #include "listing.hpp"
@@ -78,6 +79,9 @@ const char* help_text() {
          "  watch [--from V] [--window N] [--json] [--values] PREFIX\n"
          "                          print each change under PREFIX as it happens (version,\n"
          "                          op, kind, key) until Ctrl-C; not in the shell\n"
+         "  checkpoint              write a checkpoint now (serve --dir); print its version\n"
+         "  dump [PREFIX]           write the subtree (default /) to stdout, one snapshot\n"
+         "  load [PREFIX]           read a dump from stdin into PREFIX (default /)\n"
          "  help                    this text ('COMMAND --help' for one command)\n"
          "in the shell (kvmem with no command), also:\n"
          "  begin ... commit        buffer set, rm and mv; commit applies them as one batch:\n"
@@ -133,6 +137,10 @@ int dispatch(client& c, const command_args& a, const output& o) {
   }
   if (cmd == "get")
     return get(c, k, a, o);
+  if (cmd == "dump")
+    return dump(c, k, o);
+  if (cmd == "load")
+    return load(c, k, stdin, o);
   if (is_write(a)) { // set, rm, mv: one path, conditional or not
     auto w = make_write(a, o, limit_of(c));
     if (!w.w)

@@ -1,7 +1,10 @@
 // A persistent store across restarts, crashes and disk failures, on the
 // simulated disk (tests/support/sim_fs.hpp): what is acknowledged survives,
 // what fails changes nothing, damage is named, owned keys go.
+#include <filesystem>
 #include <random>
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -370,4 +373,81 @@ TEST_CASE_METHOD(test::disk_fixture, "a store without persistence refuses a chec
   CHECK(r.error().code == errc::invalid_argument);
   CHECK(c.info().value().sync == 0);
   caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
+}
+
+namespace {
+// Whether every entry of a and b has the same stat and last-modified time,
+// and their roots the same digest (which covers every value and name).
+bool same_everywhere(const kvmem::tree& a, const kvmem::tree& b, std::uint64_t* entries) {
+  if (a.digest({}).value() != b.digest({}).value())
+    return false;
+  std::vector<kvmem::key> todo{kvmem::key{}};
+  while (!todo.empty()) {
+    auto k = std::move(todo.back());
+    todo.pop_back();
+    auto sa = a.stat(k), sb = b.stat(k);
+    if (!sa || !sb || !(*sa == *sb) || a.last_modified(k).value() != b.last_modified(k).value())
+      return false;
+    ++*entries;
+    if (sa->what == kvmem::kind::dictionary)
+      for (auto& [child, kind] : a.list(k).value())
+        todo.push_back(child);
+  }
+  return true;
+}
+} // namespace
+
+TEST_CASE_METHOD(test::disk_fixture, "a million entries round-trip through a checkpoint and the "
+                                     "journal",
+                 "[persist]") {
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+  const int n = 100'000; // the sanitizers make a million take minutes
+#else
+  const int n = 1'000'000;
+#endif
+#else
+  const int n = 1'000'000;
+#endif
+  // On the real file system: the simulated disk copies a file at each sync.
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("kvmem-million-{}", getpid());
+  std::filesystem::remove_all(dir);
+  auto o = options(sync_policy::none);
+  o.persistence.checkpoint_bytes = 0;
+  o.persistence.fs = nullptr;
+  o.persistence.dir = dir.string();
+  auto s = open(o);
+  kvmem::local_snapshot before;
+  {
+    kvmem::client c{sys, s};
+    for (int base = 0; base < n; base += 10'000) {
+      clock->advance(std::chrono::milliseconds(1));
+      REQUIRE(c.batch([&](kvmem::batch_view& b) {
+        for (int i = base; i < base + 10'000; ++i)
+          (void)b.set(K(fmt::format("/d{}/k{}", i % 1000, i)), value_of(static_cast<std::uint64_t>(i), 20));
+      }));
+    }
+    REQUIRE(c.checkpoint());
+    for (int i = 0; i < 1000; ++i) { // and a journal after it
+      clock->advance(std::chrono::milliseconds(1));
+      REQUIRE(c.set(K(fmt::format("/d{}/k{}", i, i * 7)), "rewritten"));
+    }
+    REQUIRE(c.rename(K("/d5"), K("/moved")));
+    before = test::root_of(sys, s);
+    auto info = c.info().value();
+    CHECK(info.checkpoint_version + 1001 == before.version);
+  }
+  close(s);
+  s = open(o);
+  CHECK(report.records_replayed == 1001);
+  auto after = test::root_of(sys, s);
+  CHECK(after.version == before.version);
+  std::uint64_t entries = 0;
+  CHECK(same_everywhere(before.root, after.root, &entries));
+  CHECK(entries == before.root.count_nodes() + 1);
+  CHECK(entries > static_cast<std::uint64_t>(n));
+  CHECK(after.root.used() == before.root.used());
+  CHECK(after.root.verify() == "");
+  close(s);
+  std::filesystem::remove_all(dir);
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <caf/scoped_actor.hpp>
 #include <catch2/catch.hpp>
 
 #include "store_fixture.hpp"

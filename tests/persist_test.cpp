@@ -124,6 +124,55 @@ TEST_CASE_METHOD(test::disk_fixture, "power loss after each acknowledged write l
   }
 }
 
+TEST_CASE_METHOD(test::disk_fixture, "a sync that fails at any point, then power loss: the last "
+                                     "acknowledged state or the one in flight",
+                 "[persist]") {
+  // A reference run: the states after each step, and how many file syncs
+  // the workload makes.
+  const std::uint64_t steps = 24;
+  std::vector<std::string> states;
+  std::uint64_t syncs = 0;
+  {
+    auto s = open(options());
+    states.push_back(test::describe(test::root_of(sys, s).root));
+    auto base = fs->calls(kvmem::test::op_kind::sync);
+    kvmem::client c{sys, s};
+    for (std::uint64_t i = 0; i < steps; ++i) {
+      step(c, i);
+      states.push_back(test::describe(test::root_of(sys, s).root));
+    }
+    syncs = fs->calls(kvmem::test::op_kind::sync) - base;
+    close(s);
+  }
+  REQUIRE(syncs > 10);
+  for (std::uint64_t k = 1; k <= syncs; ++k) {
+    CAPTURE(k);
+    fs = std::make_shared<kvmem::test::sim_fs>();
+    clock->set(kvmem::ptime{100, 0});
+    auto s = open(options());
+    std::size_t acked = 0; // states[acked]: the last acknowledged state
+    {
+      kvmem::client c{sys, s};
+      fs->fail_from(k, kvmem::test::io_error("fdatasync: Input/output error"),
+                    kvmem::test::op_kind::sync);
+      for (std::uint64_t i = 0; i < steps; ++i) {
+        step(c, i);
+        if (c.info().value().writes_refused)
+          break;
+        acked = i + 1;
+      }
+    }
+    fs->crash(k, true);
+    fs->clear_faults();
+    close(s);
+    s = open(options());
+    auto got = test::describe(test::root_of(sys, s).root);
+    bool last_or_next = got == states[acked] || (acked + 1 < states.size() && got == states[acked + 1]);
+    CHECK(last_or_next);
+    close(s);
+  }
+}
+
 TEST_CASE_METHOD(test::disk_fixture, "power loss under sync interval or none keeps a prefix of "
                                      "the acknowledged writes",
                  "[persist]") {

@@ -43,6 +43,16 @@ public:
   virtual result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) = 0;
   /// Makes everything written so far durable (fdatasync).
   virtual result<void> sync() = 0;
+  /// Writes [offset, offset + length) to the disk and waits for it, without
+  /// making it durable (no metadata, no cache flush: sync() still must
+  /// follow): a hint that keeps a large file being written from piling up
+  /// dirty pages that another file's sync would then wait for
+  /// (sync_file_range). The default does nothing.
+  virtual result<void> write_back(std::uint64_t offset, std::uint64_t length) {
+    (void)offset;
+    (void)length;
+    return {};
+  }
   /// Cuts (or extends with zeros) the file to `size` bytes.
   virtual result<void> truncate(std::uint64_t size) = 0;
   /// The file's size.

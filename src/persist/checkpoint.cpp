@@ -20,10 +20,12 @@ constexpr std::string_view suffix = ".kvc";
 constexpr std::size_t header_bytes = 40; // magic, format, 0, version, taken (days, ps)
 constexpr std::size_t trailer_bytes = 16; // u64 checksum of all before, "KVMEMEND"
 
-// Buffered, checksummed appends to a file, synced every `sync_every`
-// bytes: the file system then never holds much of a checkpoint dirty, so a
-// journal sync that has to flush other files' dirty data (ext4's ordered
-// mode does) waits for a few MiB at most, not for the whole checkpoint.
+// Buffered, checksummed appends to a file, written back to the disk every
+// `write_back_every` bytes (file::write_back, sync_file_range): the file
+// system then never holds much of a checkpoint dirty, so a journal sync
+// that has to flush other files' dirty data (ext4's ordered mode does)
+// waits for about that much at most, not for the whole checkpoint, and the
+// checkpoint goes at the disk's pace instead of in one burst at its sync.
 class writer {
 public:
   explicit writer(file& f) : f_(f), h_(XXH3_createState()) {
@@ -57,18 +59,18 @@ private:
       return false;
     }
     off_ += s.size();
-    if (off_ - synced_ >= sync_every) {
-      if (auto r = f_.sync(); !r) {
+    if (off_ - written_back_ >= write_back_every) {
+      if (auto r = f_.write_back(written_back_, off_ - written_back_); !r) {
         err_ = r.error();
         return false;
       }
-      synced_ = off_;
+      written_back_ = off_;
     }
     return true;
   }
   static constexpr std::size_t chunk = std::size_t{1} << 20;
-  static constexpr std::uint64_t sync_every = std::uint64_t{4} << 20;
-  std::uint64_t synced_ = 0;
+  static constexpr std::uint64_t write_back_every = std::uint64_t{1} << 20;
+  std::uint64_t written_back_ = 0;
   file& f_;
   XXH3_state_t* h_;
   std::string buf_;

@@ -103,6 +103,17 @@ public:
     return {};
   }
 
+  result<void> write_back(std::uint64_t offset, std::uint64_t length) override {
+    constexpr unsigned flags =
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    if (retry_eintr([&] {
+          return ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                                   flags);
+        }) < 0)
+      return io_fail_at("write back", path_, offset, errno);
+    return {};
+  }
+
   result<void> truncate(std::uint64_t size) override {
     if (retry_eintr([&] { return ::ftruncate(fd_, static_cast<off_t>(size)); }) < 0)
       return io_fail_at("truncate", path_, size, errno);

@@ -317,7 +317,7 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
           "also keep the versions younger than this, e.g. 30s, 5m (default 0s)")
       ->option_text("DURATION")
       ->transform(duration_value(max_history_age_ms));
-  serve->add_option("--dir", s.dir,
+  auto* dir = serve->add_option("--dir", s.dir,
                     "keep the store in this directory: journal and checkpoints, recovered at "
                     "start (default: in memory only)")
       ->option_text("DIR")
@@ -329,7 +329,8 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
           "with --dir: always (acknowledged = on disk), interval (on disk within "
           "--sync-interval), none (the OS decides); default always")
       ->option_text("POLICY")
-      ->check(CLI::IsMember({"always", "interval", "none"}));
+      ->check(CLI::IsMember({"always", "interval", "none"}))
+      ->needs(dir);
   serve
       ->add_option_function<std::uint64_t>(
           "--sync-interval",
@@ -338,16 +339,19 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
           },
           "with --sync interval: the longest time before a write is on disk (default 1s)")
       ->option_text("DURATION")
-      ->transform(duration_value(3'600'000));
+      ->transform(duration_value(3'600'000))
+      ->needs(dir);
   serve
       ->add_option("--checkpoint-bytes", s.checkpoint_bytes,
                    "with --dir: checkpoint once the journal grew this much (default 256MiB; "
                    "0: only on request)")
       ->option_text("SIZE")
-      ->transform(size_value());
+      ->transform(size_value())
+      ->needs(dir);
   serve->add_flag("--recover-to-damage", s.recover_to_damage,
                   "with --dir: if a store file is damaged before its end, recover up to the "
-                  "damage instead of refusing to start (copy the directory first)");
+                  "damage instead of refusing to start (copy the directory first)")
+      ->needs(dir);
   serve->add_flag("--insecure-unguarded-tls", s.insecure_unguarded_tls,
                   "serve over TLS although CAF's TLS transport has no guard (every "
                   "certificate holder trusted)");

@@ -51,6 +51,8 @@ out=$(printf 'kvmem-dump 1\nV 2 1\n/xy' | timeout 60 "${K[@]}" load /bad 2> "$wo
 check "cut-short dump rc" 2 "$rc"; has "cut-short dump msg" "cut short" "$(cat "$work/err")"
 bare serve --port 0 --dir "$db" --sync sometimes
 check "bad --sync rc" 2 "$rc"
+bare serve --port 0 --sync interval
+check "--sync without --dir rc" 2 "$rc"; has "--sync without --dir msg" "requires --dir" "$err"
 
 if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "cli persist: all checks passed"

@@ -234,6 +234,33 @@ TEST_CASE_METHOD(test::disk_fixture, "a full disk fails the write and changes no
   CHECK(c2.version().value() == v + 1);
 }
 
+TEST_CASE_METHOD(test::disk_fixture, "under sync interval a full disk refuses writes until the "
+                                     "kept records can be written, and loses none of them",
+                 "[persist]") {
+  auto s = open(options(sync_policy::interval));
+  kvmem::client c{sys, s};
+  REQUIRE(c.set(K("/a"), "1"));
+  fs->set_capacity(0);
+  REQUIRE(c.set(K("/b"), "kept in memory")); // acknowledged: the journal keeps it
+  // Once the thread fails to write it, writes are refused with io_error.
+  int n = 0;
+  REQUIRE(test::eventually([&] {
+    auto r = c.set(K(fmt::format("/c/{}", n++)), "x");
+    return !r && r.error().code == errc::io_error;
+  }));
+  CHECK(c.get(K("/a")).value() == "1"); // reads go on
+  fs->set_capacity(UINT64_MAX);
+  REQUIRE(test::eventually([&] { return static_cast<bool>(c.set(K("/d"), "after")); }));
+  auto v = c.version().value();
+  REQUIRE(test::eventually([&] { return c.info().value().synced_version >= v; }));
+  close(s);
+  s = open(options(sync_policy::interval));
+  kvmem::client c2{sys, s};
+  CHECK(c2.version().value() == v);
+  CHECK(c2.get(K("/b")).value() == "kept in memory");
+  CHECK(c2.get(K("/d")).value() == "after");
+}
+
 TEST_CASE_METHOD(test::disk_fixture, "an I/O error on write fails only that write",
                  "[persist]") {
   auto s = open(options());

@@ -23,14 +23,17 @@ namespace kvmem {
 
 /// When journal records reach the disk, and what an acknowledgement means.
 enum class sync_policy : std::uint8_t {
-  /// Written to the OS at each commit, synced when the OS decides (and at
-  /// each checkpoint and clean shutdown): a crash of the process loses
-  /// nothing acknowledged, a crash of the machine may lose any amount.
+  /// Records kept in the process and written to the OS by a background
+  /// thread at most `interval` after the first of them (or at 1 MiB);
+  /// synced only by checkpoints and a clean shutdown. A crash of the process
+  /// loses at most the last `interval`; a crash of the machine may lose any
+  /// amount not yet written back by the OS.
   none = 0,
-  /// Written at each commit, synced by a background thread at most
-  /// `interval` after the first unsynced commit: a machine crash loses at
-  /// most the commits acknowledged in the last `interval` (plus the one
-  /// sync in flight). Replies do not wait for the disk.
+  /// Records kept in the process and written and synced (fdatasync) by a
+  /// background thread at most `interval` after the first of them, in one
+  /// write: a crash (process or machine) loses at most the commits
+  /// acknowledged in the last `interval`, plus those of a write in flight.
+  /// Replies do not wait for the disk; no system call on a commit's path.
   interval = 1,
   /// A commit is acknowledged only after its record is on disk (fdatasync).
   /// Commits that arrive while a sync runs are written and synced together
@@ -49,7 +52,7 @@ struct persistence_options {
   std::string dir;
   sync_policy sync = sync_policy::always;
   /// sync_policy::interval: the most time between a commit and the sync
-  /// that makes it durable.
+  /// that makes it durable (`none`: the write to the OS).
   std::chrono::milliseconds interval{1000};
   /// A journal segment is closed, and a new one started, once it holds this
   /// many bytes (a record never spans segments; one larger than this gets a

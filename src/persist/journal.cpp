@@ -61,7 +61,8 @@ result<std::unique_ptr<journal>> journal::open(std::shared_ptr<file_system> fs, 
                                                const persistence_options& o,
                                                std::vector<segment> segments, version_t version) {
   std::unique_ptr<journal> j{new journal(std::move(fs), std::move(dir), o)};
-  j->written_ = j->synced_ = j->last_before_ = version;
+  j->written_ = j->synced_ = j->last_before_ = j->flushed_ = version;
+  j->buffered_ = o.sync != sync_policy::always;
   for (auto& s : segments)
     j->total_bytes_ += s.bytes;
   j->segments_ = std::move(segments);
@@ -140,6 +141,20 @@ result<void> journal::append(std::string_view framed, version_t v) {
   if (refusing_.load(std::memory_order_acquire))
     if (auto r = refused())
       return *r;
+  if (buffered_) {
+    if (failing_.load(std::memory_order_acquire)) {
+      std::lock_guard lk{m_};
+      if (write_failing_)
+        return error::make(errc::io_error,
+                           fmt::format("the journal cannot be written ({}); writes are refused "
+                                       "until it can be (retried every 100 ms)",
+                                       write_failing_->message()));
+    }
+    staged_.assign(framed);
+    staged_version_ = v;
+    has_staged_ = true;
+    return {};
+  }
   if (end_ > segment_header_bytes && end_ + framed.size() > opts_.segment_bytes)
     if (auto r = roll(v); !r)
       return r;
@@ -171,7 +186,45 @@ result<void> journal::append(std::string_view framed, version_t v) {
   return {};
 }
 
+void journal::keep() noexcept {
+  if (!buffered_ || !has_staged_)
+    return;
+  has_staged_ = false;
+  bool wake = false;
+  {
+    std::lock_guard lk{m_};
+    const bool first = pending_.empty();
+    try {
+      pending_.append(staged_);
+      pending_ends_.emplace_back(pending_.size(), staged_version_);
+    } catch (...) {
+      // The commit is applied but its record cannot be kept: nothing after
+      // it may be journaled (recovery would find a gap).
+      refuse(error::make(errc::no_space, "no memory to keep a journal record"));
+      return;
+    }
+    written_ = staged_version_;
+    ++generation_;
+    total_bytes_ += staged_.size();
+    since_checkpoint_ += staged_.size();
+    since_checkpoint_hint_.store(since_checkpoint_, std::memory_order_relaxed);
+    if (first) { // the first of a batch: the thread starts counting its interval
+      unsynced_since_ = std::chrono::steady_clock::now();
+      wake = true;
+    }
+    wake = wake || pending_.size() >= (std::size_t{1} << 20);
+  }
+  if (staged_.capacity() > (std::size_t{1} << 20))
+    std::string{}.swap(staged_);
+  if (wake)
+    cv_.notify_one();
+}
+
 void journal::retract() {
+  if (buffered_) {
+    has_staged_ = false;
+    return;
+  }
   if (last_bytes_ == 0)
     return;
   auto t = current_->truncate(end_ - last_bytes_);
@@ -208,12 +261,15 @@ void journal::when_synced(sync_waiter w) {
 }
 
 result<void> journal::sync_now() {
+  if (buffered_)
+    if (auto r = flush(); !r)
+      return r.error();
   std::unique_lock lk{m_};
   if (refused_)
     return *refused_;
   auto f = current_;
   auto gen = generation_;
-  auto ver = written_;
+  auto ver = buffered_ ? flushed_ : written_;
   lk.unlock();
   auto r = f->sync();
   lk.lock();
@@ -226,10 +282,123 @@ result<void> journal::sync_now() {
   return {};
 }
 
+result<version_t> journal::flush() {
+  std::lock_guard io{io_m_};
+  std::string batch;
+  std::vector<std::pair<std::size_t, version_t>> ends;
+  {
+    std::lock_guard lk{m_};
+    if (pending_.empty())
+      return flushed_;
+    batch.swap(pending_);
+    ends.swap(pending_ends_);
+  }
+  std::size_t done = 0; // bytes of batch written
+  std::size_t i = 0;    // the next record to write
+  std::optional<error> failed;
+  while (i < ends.size()) {
+    const std::size_t start = done;
+    if (end_ > segment_header_bytes && end_ + (ends[i].first - start) > opts_.segment_bytes)
+      if (auto r = roll(ends[i].second); !r) {
+        failed = r.error();
+        break;
+      }
+    // The records that fit in this segment (at least one), in one write.
+    std::size_t j = i + 1;
+    while (j < ends.size() && end_ + (ends[j].first - start) <= opts_.segment_bytes)
+      ++j;
+    std::string_view chunk{batch.data() + start, ends[j - 1].first - start};
+    if (auto r = current_->write_at(end_, chunk); !r) {
+      (void)current_->truncate(end_); // if this fails too, the retry overwrites from end_
+      failed = r.error();
+      break;
+    }
+    end_ += chunk.size();
+    done = ends[j - 1].first;
+    i = j;
+  }
+  std::lock_guard lk{m_};
+  if (i > 0)
+    flushed_ = ends[i - 1].second;
+  if (!failed) {
+    write_failing_.reset();
+    failing_ = false;
+    return flushed_;
+  }
+  // Keep what was not written, before what was kept since.
+  try {
+    std::string rest = batch.substr(done);
+    std::vector<std::pair<std::size_t, version_t>> rest_ends;
+    for (std::size_t k = i; k < ends.size(); ++k)
+      rest_ends.emplace_back(ends[k].first - done, ends[k].second);
+    for (auto& [end, v] : pending_ends_)
+      rest_ends.emplace_back(end + rest.size(), v);
+    rest += pending_;
+    pending_ = std::move(rest);
+    pending_ends_ = std::move(rest_ends);
+  } catch (...) {
+    refuse(error::make(errc::no_space, "no memory to keep journal records"));
+  }
+  write_failing_ = failed;
+  failing_ = true;
+  retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  return *failed;
+}
+
 void journal::run() {
   std::unique_lock lk{m_};
   for (;;) {
     auto now = std::chrono::steady_clock::now();
+    if (buffered_) {
+      // interval/none: write what was kept within `interval` (or 1 MiB)
+      // of the first; sync it right after under `interval`.
+      const bool has = !pending_.empty();
+      const bool due =
+          has && (stop_ || (write_failing_ ? now >= retry_at_
+                                           : pending_.size() >= (std::size_t{1} << 20) ||
+                                                 (unsynced_since_ &&
+                                                  now >= *unsynced_since_ + opts_.interval)));
+      if (!due) {
+        if (stop_) { // a clean shutdown syncs, whatever the policy
+          if (!refused_ && flushed_ > synced_) {
+            auto f = current_;
+            auto ver = flushed_;
+            lk.unlock();
+            auto r = f->sync();
+            lk.lock();
+            if (r)
+              synced_ = ver;
+          }
+          return;
+        }
+        if (has)
+          cv_.wait_until(lk, write_failing_ ? retry_at_ : *unsynced_since_ + opts_.interval);
+        else
+          cv_.wait(lk);
+        continue;
+      }
+      unsynced_since_.reset();
+      lk.unlock();
+      auto r = flush();
+      std::optional<error> sync_failed;
+      if (r && opts_.sync == sync_policy::interval) {
+        std::shared_ptr<file> f;
+        {
+          std::lock_guard g{m_};
+          f = current_;
+        }
+        if (auto s = f->sync(); !s)
+          sync_failed = s.error();
+      }
+      lk.lock();
+      if (sync_failed)
+        refuse(*sync_failed);
+      else if (r && opts_.sync == sync_policy::interval)
+        synced_ = std::max(synced_, *r);
+      if (!r && stop_)
+        return; // closing, and the disk takes nothing: what is kept is lost
+      continue;
+    }
     bool unsynced = generation_ > synced_generation_;
     bool due = !waiters_.empty() || (stop_ && unsynced) ||
                (opts_.sync == sync_policy::interval && unsynced_since_ &&

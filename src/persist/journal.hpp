@@ -6,7 +6,16 @@
 // record and hands its acknowledgement to when_synced(); the sync thread
 // syncs everything written so far and then acknowledges every commit it
 // covered, while the store goes on appending the next ones — which the next
-// sync covers, all together. Writers released by one sync come back
+// sync covers, all together.
+//
+// Under `interval` and `none` a commit's record is kept in this process
+// (keep()) and written to the file by the thread, with the others that came
+// within `interval` (or 1 MiB), in one write — synced right after under
+// `interval` — as Redis's everysec does once per event-loop pass: no system
+// call on a commit's path. A crash (of the process or the machine) then
+// loses at most the last `interval`. A write that fails (disk full, EIO)
+// keeps the records and makes appends fail with io_error until a retry (every
+// 100 ms) succeeds; nothing kept is lost unless the process ends meanwhile. Writers released by one sync come back
 // together: if fewer are waiting than the last sync covered, the thread
 // holds the next sync for them, at most a quarter of the last sync's time
 // (PostgreSQL's commit_delay, adaptive), so that n writers share one sync
@@ -73,10 +82,16 @@ public:
   /// cut back), or nullopt.
   std::optional<error> refused() const;
 
-  /// Appends one framed record (journal_record.hpp) of commit version `v`:
-  /// written to the OS before it returns. Errors: io_error (nothing of it
-  /// stays), read_only (refused()).
+  /// Appends one framed record (journal_record.hpp) of commit version `v`,
+  /// before the commit is applied; then exactly one of keep() (it applied)
+  /// or retract() (it failed or changed nothing) follows. Under `always`
+  /// the record is written to the OS before append returns; otherwise it is
+  /// staged, and keep() hands it to the thread. Errors: io_error (nothing of
+  /// it stays; under interval/none also while writes of kept records fail),
+  /// read_only (refused()).
   result<void> append(std::string_view framed, version_t v);
+  /// The last append's commit was applied: its record stays.
+  void keep() noexcept;
   /// Takes back the last append (its commit failed or changed nothing). If
   /// that fails, appends are refused from then on.
   void retract();
@@ -105,9 +120,12 @@ public:
 
 private:
   journal(std::shared_ptr<file_system> fs, std::string dir, const persistence_options& o);
-  result<void> roll(version_t first); // store thread: a new segment for version `first` on
+  result<void> roll(version_t first); // the writer: a new segment for version `first` on
   void run();                         // the sync thread
   void refuse(error e);               // m_ held
+  /// interval/none: writes the kept records to the file (rolling segments as
+  /// needed); returns the last version written. Holds io_m_.
+  result<version_t> flush();
 
   std::shared_ptr<file_system> fs_;
   std::string dir_;
@@ -133,6 +151,19 @@ private:
   std::chrono::steady_clock::duration last_sync_{};             // m_
   std::chrono::steady_clock::time_point group_start_{};         // m_
   std::optional<error> refused_;              // m_
+  // interval/none (buffered_): records kept in memory until the thread
+  // writes them.
+  bool buffered_ = false;
+  std::string staged_;                        // store thread: the record of the commit in progress
+  version_t staged_version_ = 0;              // store thread
+  bool has_staged_ = false;                   // store thread
+  std::string pending_;                       // m_: kept records, not written yet
+  std::vector<std::pair<std::size_t, version_t>> pending_ends_; // m_: each one's end and version
+  std::optional<error> write_failing_;        // m_: the last write of them failed
+  std::chrono::steady_clock::time_point retry_at_{}; // m_
+  version_t flushed_ = 0;                     // m_: the last version written to the file
+  std::atomic<bool> failing_{false};          // write_failing_ is set (read without m_)
+  std::mutex io_m_;                           // buffered_: held by whoever writes records
   std::atomic<bool> refusing_{false};         // refused_ is set (read without m_)
   std::atomic<std::uint64_t> since_checkpoint_hint_{0}; // since_checkpoint_, without m_
   bool stop_ = false;                         // m_

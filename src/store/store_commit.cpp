@@ -276,10 +276,13 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const tree*
       scope.publish();
       answer(self, reply, to_caf(r.error()));
     } else {
-      if ((changed = *r))
+      if ((changed = *r)) {
         ++st.version;
-      else
+        if (journaled)
+          st.persist->log().keep();
+      } else {
         retract(st, journaled); // a no-op makes no version and keeps no record
+      }
       scope.publish(); // acknowledged means published
       // Reply now, through a promise: the scope's snapshots (the previous
       // version's nodes) are freed when it closes, after the reply is out.

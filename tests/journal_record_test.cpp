@@ -5,10 +5,17 @@
 #include "persist/journal.hpp"
 #include "persist/journal_record.hpp"
 
-using namespace kvmem;
-using detail::frame_check;
+using kvmem::detail::frame_check;
 
 namespace {
+using kvmem::bytes;
+using kvmem::expect;
+using kvmem::key;
+using kvmem::ptime;
+using kvmem::stamp;
+using kvmem::write_op;
+namespace detail = kvmem::detail;
+
 std::vector<write_op> every_kind() {
   return {write_op::set(key::v("/a/b"), "hello\0world\r\n"),
           write_op::set(key::v("/e"), "", expect::none()),

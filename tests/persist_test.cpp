@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "eventually.hpp"
+#include "persist/journal_record.hpp"
 #include "kvmem/batch.hpp"
 #include "persist_fixture.hpp"
 
@@ -361,6 +362,71 @@ TEST_CASE_METHOD(test::disk_fixture, "damage before the tail is an error naming 
   REQUIRE(c2.set(K("/again"), "1"));
   close(t);
   CHECK(open(options()).actor());
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "a damaged length in the middle of the last segment is "
+                                     "damage, not a torn tail",
+                 "[persist]") {
+  auto s = open(options());
+  {
+    kvmem::client c{sys, s};
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(c.set(K(fmt::format("/k{}", i)), "value"));
+  }
+  close(s);
+  auto files = fs->files("db");
+  auto seg = "db/" + *std::find_if(files.begin(), files.end(),
+                                   [](auto& n) { return n.starts_with("journal-"); });
+  auto bytes = fs->contents(seg);
+  // The second record: its length made larger than the rest of the file,
+  // so that it looks cut short, as a torn tail would.
+  std::size_t off = 24;
+  auto first = kvmem::detail::check_frame(std::string_view{bytes}.substr(off));
+  REQUIRE(first.status == kvmem::detail::frame_check::ok);
+  off += kvmem::detail::record_header_bytes + first.length;
+  bytes[off + 3] = static_cast<char>(0x7f);
+  fs->set_contents(seg, bytes);
+  auto r = try_open(options());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::corrupt);
+  CHECK_THAT(r.error().detail, Catch::Contains(fmt::format("offset {}", off)));
+}
+
+TEST_CASE_METHOD(test::disk_fixture, "recovering up to damage never applies half a record",
+                 "[persist]") {
+  auto s = open(options());
+  kvmem::version_t v = 0;
+  {
+    kvmem::client c{sys, s};
+    REQUIRE(c.set(K("/x"), "1"));
+    v = c.version().value();
+  }
+  close(s);
+  auto files = fs->files("db");
+  auto seg = "db/" + *std::find_if(files.begin(), files.end(),
+                                   [](auto& n) { return n.starts_with("journal-"); });
+  // A well-framed record whose second write cannot apply (a key under a
+  // value), then a good one after it: damage, not a tail.
+  std::string more;
+  std::vector<kvmem::write_op> bad{kvmem::write_op::set(K("/half"), "1"),
+                                   kvmem::write_op::set(K("/x/under"), "2")};
+  kvmem::detail::encode_record(more, kvmem::stamp{kvmem::ptime{100, 0}, v + 1}, bad, {});
+  std::vector<kvmem::write_op> good{kvmem::write_op::set(K("/after"), "3")};
+  kvmem::detail::encode_record(more, kvmem::stamp{kvmem::ptime{100, 0}, v + 2}, good, {});
+  fs->set_contents(seg, fs->contents(seg) + more);
+  auto r = try_open(options());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::corrupt);
+  CHECK_THAT(r.error().detail, Catch::Contains("does not apply"));
+  auto o = options();
+  o.persistence.recover_to_damage = true;
+  s = open(o);
+  CHECK(report.version == v);
+  kvmem::client c{sys, s};
+  CHECK_FALSE(c.exists(K("/half")).value()); // not half of the record
+  CHECK_FALSE(c.exists(K("/after")).value());
+  REQUIRE(c.set(K("/next"), "4"));
+  CHECK(c.last_version() == v + 1);
 }
 
 TEST_CASE_METHOD(test::disk_fixture, "keys owned by an actor are removed at recovery, in one "

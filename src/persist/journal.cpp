@@ -125,8 +125,13 @@ result<void> journal::roll(version_t first) {
     return fail(r.error());
   if (auto r = nf->sync(); !r)
     return fail(r.error());
-  if (auto r = fs_->sync_dir(dir_); !r)
-    return fail(r.error());
+  if (auto r = fs_->sync_dir(dir_); !r) {
+    // What the directory holds on disk is unknown now: as a failed sync.
+    std::lock_guard lk{m_};
+    refuse(r.error());
+    (void)fail(r.error());
+    return *refused_;
+  }
   std::lock_guard lk{m_};
   if (!segments_.empty())
     segments_.back().bytes = end_;
@@ -158,6 +163,11 @@ result<void> journal::append(std::string_view framed, version_t v) {
   if (end_ > segment_header_bytes && end_ + framed.size() > opts_.segment_bytes)
     if (auto r = roll(v); !r)
       return r;
+  {
+    std::lock_guard lk{m_};
+    syncs_at_append_ = syncs_started_;
+    sync_ran_at_append_ = syncs_running_ > 0;
+  }
   if (auto r = current_->write_at(end_, framed); !r) {
     if (auto t = current_->truncate(end_); !t) {
       std::lock_guard lk{m_};
@@ -195,6 +205,7 @@ void journal::keep() noexcept {
     std::lock_guard lk{m_};
     const bool first = pending_.empty();
     try {
+      pending_ends_.reserve(pending_ends_.size() + 1); // then nothing below throws after append
       pending_.append(staged_);
       pending_ends_.emplace_back(pending_.size(), staged_version_);
     } catch (...) {
@@ -228,6 +239,16 @@ void journal::retract() {
   if (last_bytes_ == 0)
     return;
   auto t = current_->truncate(end_ - last_bytes_);
+  // A sync that began after the append may have made the record durable:
+  // then the cut must be made durable too, or a power loss would bring
+  // back a commit that failed.
+  bool resync = false;
+  {
+    std::lock_guard lk{m_};
+    resync = t && (sync_ran_at_append_ || syncs_started_ != syncs_at_append_);
+  }
+  if (resync)
+    t = current_->sync();
   std::lock_guard lk{m_};
   if (!t) {
     refuse(t.error());
@@ -270,9 +291,12 @@ result<void> journal::sync_now() {
   auto f = current_;
   auto gen = generation_;
   auto ver = buffered_ ? flushed_ : written_;
+  ++syncs_started_;
+  ++syncs_running_;
   lk.unlock();
   auto r = f->sync();
   lk.lock();
+  --syncs_running_;
   if (!r) {
     refuse(r.error());
     return *refused_;
@@ -352,7 +376,7 @@ void journal::run() {
     if (buffered_) {
       // interval/none: write what was kept within `interval` (or 1 MiB)
       // of the first; sync it right after under `interval`.
-      const bool has = !pending_.empty();
+      const bool has = !pending_.empty() && !refused_; // refused: nothing more is written
       const bool due =
           has && (stop_ || (write_failing_ ? now >= retry_at_
                                            : pending_.size() >= (std::size_t{1} << 20) ||
@@ -427,6 +451,8 @@ void journal::run() {
     auto ws = std::move(waiters_);
     waiters_.clear();
     unsynced_since_.reset();
+    ++syncs_started_;
+    ++syncs_running_;
     bool ok = true;
     if (!refused_) {
       lk.unlock();
@@ -434,6 +460,7 @@ void journal::run() {
       auto r = f->sync();
       auto took = std::chrono::steady_clock::now() - t0;
       lk.lock();
+      --syncs_running_;
       last_group_ = ws.size();
       last_sync_ = std::min<std::chrono::steady_clock::duration>(took, std::chrono::milliseconds(8));
       if (r) {
@@ -444,6 +471,7 @@ void journal::run() {
         ok = false;
       }
     } else {
+      --syncs_running_;
       ok = false;
     }
     std::optional<error> err;

@@ -137,6 +137,12 @@ private:
   std::uint64_t end_ = 0;            // store thread: where the next record goes
   std::uint64_t last_bytes_ = 0;     // store thread: the size of the last append
   version_t last_before_ = 0;        // store thread: written_ before the last append
+  // A retract re-syncs if a sync ran at any time since its append began:
+  // syncs_started_ and syncs_running_ as the append began.
+  std::uint64_t syncs_at_append_ = 0;  // store thread
+  bool sync_ran_at_append_ = false;    // store thread
+  std::uint64_t syncs_started_ = 0;    // m_
+  std::uint64_t syncs_running_ = 0;    // m_
   version_t written_ = 0;            // m_
   version_t synced_ = 0;             // m_
   std::uint64_t since_checkpoint_ = 0;        // m_

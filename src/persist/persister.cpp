@@ -69,10 +69,6 @@ void persister::start_checkpoint(checkpoint_data c) {
 }
 
 void persister::run_checkpoint(checkpoint_data c) {
-  // The lowest CPU priority for this thread (Linux: nice applies per
-  // thread): a checkpoint may take longer on a busy machine, but the store
-  // and its clients win every contest for a core with it.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
   const version_t v = c.version;
   result<version_t> outcome = v;
   // The journal up to v is synced first: a checkpoint is never ahead of
@@ -80,6 +76,11 @@ void persister::run_checkpoint(checkpoint_data c) {
   if (auto r = journal_->sync_now(); !r) {
     outcome = r.error();
   } else {
+    // Then the lowest CPU priority for this thread (Linux: nice applies per
+    // thread; after the sync, which holds the journal's writer lock): the
+    // checkpoint may take longer on a busy machine, but the store and its
+    // clients win every contest for a core with it.
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
     auto size = write_checkpoint(*opts_.fs, opts_.dir, c, &cancel_);
     if (!size) {
       outcome = size.error();

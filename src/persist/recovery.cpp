@@ -9,6 +9,7 @@
 
 #include "persist/checkpoint.hpp"
 #include "persist/journal_record.hpp"
+#include "persist/le.hpp"
 
 namespace kvmem::detail {
 
@@ -37,6 +38,23 @@ result<std::string> read_all(file_system& fs, const std::string& path) {
   }
   data.resize(got);
   return data;
+}
+
+// Whether a whole record (its checksum holds) of a version above `after`
+// starts anywhere in data[from, end). Candidates are filtered by a plausible
+// length and version before the checksum, so the scan is linear in practice.
+bool later_record(std::string_view d, std::uint64_t from, version_t after) {
+  for (std::uint64_t p = from; p + record_header_bytes + 8 <= d.size(); ++p) {
+    std::uint32_t len = load_u32(d.data() + p);
+    if (len < 8 + 16 + 4 + 4 || len > d.size() - p - record_header_bytes)
+      continue;
+    version_t v = load_u64(d.data() + p + record_header_bytes);
+    if (v <= after || v - after > (std::uint64_t{1} << 40))
+      continue;
+    if (check_frame(d.substr(p)).status == frame_check::ok)
+      return true;
+  }
+  return false;
 }
 
 } // namespace
@@ -93,6 +111,10 @@ result<recovered> recover(const persistence_options& o, std::uint64_t capacity, 
         return std::move(c).error();
       if (!rep.damage)
         rep.damage = c.error();
+      // Set aside (not deleted: the operator may want it), so that the next
+      // normal start does not stop at it again.
+      (void)fs.rename(dir + "/" + name, dir + "/" + name + ".damaged");
+      (void)fs.sync_dir(dir);
       continue; // an older one, if the journal still covers it
     }
     out.root = std::move(c->root);
@@ -183,14 +205,23 @@ result<recovered> recover(const persistence_options& o, std::uint64_t capacity, 
           change_list* fx = out.owned.empty() ? nullptr : &effects;
           bool changed = false;
           std::optional<error> failed;
+          // All or nothing, as the store applied it: several writes go to a
+          // copy (one write that fails changes nothing by itself).
+          const bool several = rec->writes.size() > 1;
+          tree next;
+          if (several)
+            next = out.root;
+          tree& target = several ? next : out.root;
           for (auto& w : rec->writes) {
-            auto r = apply(out.root, w, rec->at, fx);
+            auto r = apply(target, w, rec->at, fx);
             if (!r) {
               failed = r.error();
               break;
             }
             changed = changed || *r;
           }
+          if (several && !failed && changed)
+            out.root = std::move(next);
           if (failed || !changed) {
             damage = corrupt_at(name, off,
                                 fmt::format("the record of version {} does not apply: {}",
@@ -206,8 +237,11 @@ result<recovered> recover(const persistence_options& o, std::uint64_t capacity, 
         continue;
       }
       // A record that is not whole: the torn tail of a crash if nothing
-      // follows it, else damage.
-      bool tail = last && (fc.status == frame_check::truncated ||
+      // follows it, else damage. A damaged length can make a record in the
+      // middle look cut short or end exactly at the end of the file: so a
+      // tail also needs no whole record of a later version anywhere after it.
+      bool tail = last && !later_record(d, off + 1, out.version) &&
+                  (fc.status == frame_check::truncated ||
                            (fc.status == frame_check::zeros &&
                             std::all_of(d.begin() + static_cast<std::ptrdiff_t>(off), d.end(),
                                         [](char c) { return c == 0; })) ||

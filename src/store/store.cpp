@@ -41,8 +41,12 @@ store_actor::behavior_type store_impl(store_self self, tree initial, any_clock c
   st.root = std::move(initial);
   st.version = from->version;
   st.persist = std::move(from->persist);
-  if (st.persist) // a checkpoint that requests wait for, once the running one ends
-    st.persist->set_kick([a = store_actor{self}] { caf::anon_send(a, checkpoint_atom::value); });
+  if (st.persist) // a checkpoint that requests wait for, once the running one ends; a weak
+                   // handle: the persister (in the store's state) must not keep the store alive
+    st.persist->set_kick([w = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl())] {
+      if (auto p = caf::actor_cast<caf::strong_actor_ptr>(w))
+        caf::anon_send(caf::actor_cast<store_actor>(p), checkpoint_atom::value);
+    });
   st.clock = std::move(clock);
   st.opts = opts;
   st.pub = std::move(pub);

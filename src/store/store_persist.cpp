@@ -43,7 +43,8 @@ std::optional<error> journal_commit(store_self self, const commit_record& rec,
   buf.clear();
   std::vector<key> made;
   for (auto& [k, owner] : owners)
-    made.push_back(k);
+    if (owner) // a null owner makes nothing owned (update_owners skips it too)
+      made.push_back(k);
   encode_record(buf, rec.at, rec.writes, made);
   auto r = p.log().append(buf, rec.at.version);
   if (buf.capacity() > (std::size_t{1} << 20))

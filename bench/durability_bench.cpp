@@ -34,6 +34,7 @@
 #include <kvmem/batch.hpp>
 #include <kvmem/persistence.hpp>
 
+#include "../tests/crash_values.hpp"
 #include "child_process.hpp"
 #include "harness.hpp"
 #include "redis_server.hpp"
@@ -738,13 +739,7 @@ void checkpoint_and_recovery(const options& o, report& rep, const work_dir& wd, 
 
 // --- 4. crash trials ------------------------------------------------------------
 
-std::string crash_value(std::uint64_t step, std::uint64_t part) { // as tests/crash_writer.cpp
-  static const std::size_t sizes[] = {0, 7, 100, 3000, 65536, 200000};
-  std::string v(sizes[(step + part) % 6], '\0');
-  for (std::size_t j = 0; j < v.size(); ++j)
-    v[j] = static_cast<char>('A' + (step * 7 + part * 3 + j) % 26);
-  return v;
-}
+using test::crash_value; // what tests/crash_writer.cpp writes
 
 void crash_trials(const options& o, report& rep, const work_dir& wd, store_env& env) {
   const int trials = o.full ? 200 : 50;

@@ -18,19 +18,14 @@
 #include <caf/scoped_actor.hpp>
 #include <catch2/catch.hpp>
 
+#include "crash_values.hpp"
 #include "store_fixture.hpp"
 
 extern char** environ;
 
 namespace {
 
-std::string value_of(std::uint64_t step, std::uint64_t part) {
-  static const std::size_t sizes[] = {0, 7, 100, 3000, 65536, 200000};
-  std::string v(sizes[(step + part) % 6], '\0');
-  for (std::size_t j = 0; j < v.size(); ++j)
-    v[j] = static_cast<char>('A' + (step * 7 + part * 3 + j) % 26);
-  return v;
-}
+using test::crash_value;
 
 struct acked {
   std::uint64_t step;
@@ -105,7 +100,7 @@ TEST_CASE("every acknowledged write survives SIGKILL at a random moment", "[cras
           auto v = c.get(kvmem::key::v(fmt::format("/b/{}/{}", st, j)));
           if (v) {
             ++present;
-            CHECK(v->view() == value_of(st, j));
+            CHECK(v->view() == crash_value(st, j));
           }
         }
         CHECK((present == 0 || present == 4)); // never half a batch
@@ -114,7 +109,7 @@ TEST_CASE("every acknowledged write survives SIGKILL at a random moment", "[cras
       } else {
         auto v = c.get(kvmem::key::v(fmt::format("/s/{}", st)));
         if (v)
-          CHECK(v->view() == value_of(st, 0));
+          CHECK(v->view() == crash_value(st, 0));
         else if (acked_steps.count(st))
           FAIL("acknowledged step " << st << " is lost");
       }

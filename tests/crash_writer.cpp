@@ -22,18 +22,13 @@
 #include <caf/actor_system_config.hpp>
 #include <fmt/core.h>
 
+#include "crash_values.hpp"
 #include "kvmem/batch.hpp"
 #include "kvmem/client.hpp"
 #include "kvmem/store.hpp"
 
 namespace {
-std::string value_of(std::uint64_t step, std::uint64_t part) {
-  static const std::size_t sizes[] = {0, 7, 100, 3000, 65536, 200000};
-  std::string v(sizes[(step + part) % 6], '\0');
-  for (std::size_t j = 0; j < v.size(); ++j)
-    v[j] = static_cast<char>('A' + (step * 7 + part * 3 + j) % 26);
-  return v;
-}
+using test::crash_value;
 int fail(const std::string& why) {
   std::printf("FAILED: %s\n", why.c_str());
   return 1;
@@ -111,10 +106,10 @@ int main(int argc, char** argv) {
     if (step % 3 == 0) {
       ok = static_cast<bool>(c.batch([&](kvmem::batch_view& b) {
         for (std::uint64_t j = 0; j < 4; ++j)
-          (void)b.set(kvmem::key::v(fmt::format("/b/{}/{}", step, j)), value_of(step, j));
+          (void)b.set(kvmem::key::v(fmt::format("/b/{}/{}", step, j)), crash_value(step, j));
       }));
     } else {
-      ok = static_cast<bool>(c.set(kvmem::key::v(fmt::format("/s/{}", step)), value_of(step, 0)));
+      ok = static_cast<bool>(c.set(kvmem::key::v(fmt::format("/s/{}", step)), crash_value(step, 0)));
     }
     if (!ok)
       return 1;

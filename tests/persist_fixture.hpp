@@ -64,6 +64,14 @@ struct disk_fixture : system_fixture {
     o.persistence.interval = std::chrono::milliseconds(20);
     return o;
   }
+  /// The path of the (first) journal segment on the simulated disk.
+  std::string segment() const {
+    for (auto& n : fs->files("db"))
+      if (n.starts_with("journal-"))
+        return "db/" + n;
+    FAIL("no journal segment in db");
+    return {};
+  }
   kvmem::result<kvmem::store> try_open(const kvmem::store_options& o) {
     auto s = kvmem::open_store(sys, kvmem::any_clock::shared(clock), o, &report);
     if (s)

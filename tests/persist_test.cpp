@@ -311,21 +311,19 @@ TEST_CASE_METHOD(test::disk_fixture, "the journal cut at every byte of its last 
     state1 = test::describe(test::root_of(sys, s).root);
   }
   close(s);
-  auto files = fs->files("db");
-  auto seg = *std::find_if(files.begin(), files.end(),
-                           [](auto& n) { return n.starts_with("journal-"); });
-  const auto last_record = fs->size("db/" + seg);
+  auto seg = segment();
+  const auto last_record = fs->size(seg);
   s = open(options());
   {
     kvmem::client c{sys, s};
     REQUIRE(c.set(K("/b"), std::string(300, 'q')));
   }
   close(s);
-  const auto full = fs->contents("db/" + seg);
+  const auto full = fs->contents(seg);
   REQUIRE(full.size() > last_record + 300);
   for (auto cut = last_record; cut < full.size(); ++cut) {
     CAPTURE(cut);
-    fs->set_contents("db/" + seg, full.substr(0, cut));
+    fs->set_contents(seg, full.substr(0, cut));
     auto t = open(options());
     CHECK(report.version == v1);
     CHECK(report.torn_tail == (cut > last_record));
@@ -342,16 +340,14 @@ TEST_CASE_METHOD(test::disk_fixture, "damage before the tail is an error naming 
   for (int i = 0; i < 5; ++i)
     REQUIRE(c.set(K(fmt::format("/k{}", i)), "value"));
   close(s);
-  auto files = fs->files("db");
-  auto seg = *std::find_if(files.begin(), files.end(),
-                           [](auto& n) { return n.starts_with("journal-"); });
-  auto bytes = fs->contents("db/" + seg);
+  auto seg = segment();
+  auto bytes = fs->contents(seg);
   bytes[40] ^= 0x20; // inside the first record's body
-  fs->set_contents("db/" + seg, bytes);
+  fs->set_contents(seg, bytes);
   auto r = try_open(options());
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::corrupt);
-  CHECK_THAT(r.error().detail, Catch::Contains(seg) && Catch::Contains("offset 24"));
+  CHECK_THAT(r.error().detail, Catch::Contains(seg.substr(3)) && Catch::Contains("offset 24"));
   // An operator's explicit choice: recover up to the damage.
   auto o = options();
   o.persistence.recover_to_damage = true;
@@ -374,9 +370,7 @@ TEST_CASE_METHOD(test::disk_fixture, "a damaged length in the middle of the last
       REQUIRE(c.set(K(fmt::format("/k{}", i)), "value"));
   }
   close(s);
-  auto files = fs->files("db");
-  auto seg = "db/" + *std::find_if(files.begin(), files.end(),
-                                   [](auto& n) { return n.starts_with("journal-"); });
+  auto seg = segment();
   auto bytes = fs->contents(seg);
   // The second record: its length made larger than the rest of the file,
   // so that it looks cut short, as a torn tail would.
@@ -402,9 +396,7 @@ TEST_CASE_METHOD(test::disk_fixture, "recovering up to damage never applies half
     v = c.version().value();
   }
   close(s);
-  auto files = fs->files("db");
-  auto seg = "db/" + *std::find_if(files.begin(), files.end(),
-                                   [](auto& n) { return n.starts_with("journal-"); });
+  auto seg = segment();
   // A well-framed record whose second write cannot apply (a key under a
   // value), then a good one after it: damage, not a tail.
   std::string more;

@@ -1,11 +1,10 @@
 // Writing and reading checkpoint files (see checkpoint.hpp).
 #include "persist/checkpoint.hpp"
 
-#include <charconv>
-
 #include <fmt/core.h>
 #include <xxhash.h>
 
+#include "persist/file_names.hpp"
 #include "persist/le.hpp"
 #include "tree/tree_image.hpp"
 
@@ -77,24 +76,12 @@ private:
   std::uint64_t off_ = 0;
   std::optional<error> err_;
 };
-
-error corrupt_at(const std::string& name, std::uint64_t off, std::string_view what) {
-  return error::make(errc::corrupt, fmt::format("{} at offset {}: {}", name, off, what));
-}
 } // namespace
 
-std::string checkpoint_name(version_t v) { return fmt::format("{}{:020}{}", prefix, v, suffix); }
+std::string checkpoint_name(version_t v) { return numbered_name(prefix, v, suffix); }
 
 std::optional<version_t> parse_checkpoint_name(std::string_view name) {
-  if (name.size() != prefix.size() + 20 + suffix.size() || !name.starts_with(prefix) ||
-      !name.ends_with(suffix))
-    return std::nullopt;
-  auto d = name.substr(prefix.size(), 20);
-  version_t v = 0;
-  auto [p, ec] = std::from_chars(d.data(), d.data() + d.size(), v);
-  if (ec != std::errc{} || p != d.data() + d.size())
-    return std::nullopt;
-  return v;
+  return parse_numbered_name(name, prefix, suffix);
 }
 
 result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,

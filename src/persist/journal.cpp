@@ -1,10 +1,9 @@
 // The journal's segments, appends and sync thread (see journal.hpp).
 #include "persist/journal.hpp"
 
-#include <charconv>
-
 #include <fmt/core.h>
 
+#include "persist/file_names.hpp"
 #include "persist/le.hpp"
 
 namespace kvmem::detail {
@@ -24,19 +23,11 @@ error refusal(const error& why) {
 } // namespace
 
 std::string segment_name(version_t first) {
-  return fmt::format("{}{:020}{}", segment_prefix, first, segment_suffix);
+  return numbered_name(segment_prefix, first, segment_suffix);
 }
 
 std::optional<version_t> parse_segment_name(std::string_view name) {
-  if (name.size() != segment_prefix.size() + 20 + segment_suffix.size() ||
-      !name.starts_with(segment_prefix) || !name.ends_with(segment_suffix))
-    return std::nullopt;
-  auto digits = name.substr(segment_prefix.size(), 20);
-  version_t v = 0;
-  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (ec != std::errc{} || p != digits.data() + digits.size())
-    return std::nullopt;
-  return v;
+  return parse_numbered_name(name, segment_prefix, segment_suffix);
 }
 
 std::string segment_header(version_t first) {

@@ -8,16 +8,13 @@
 #include <fmt/core.h>
 
 #include "persist/checkpoint.hpp"
+#include "persist/file_names.hpp"
 #include "persist/journal_record.hpp"
 #include "persist/le.hpp"
 
 namespace kvmem::detail {
 
 namespace {
-
-error corrupt_at(const std::string& file, std::uint64_t off, std::string_view what) {
-  return error::make(errc::corrupt, fmt::format("{} at offset {}: {}", file, off, what));
-}
 
 result<std::string> read_all(file_system& fs, const std::string& path) {
   auto f = fs.open(path, file_system::mode::read);

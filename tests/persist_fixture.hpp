@@ -72,6 +72,18 @@ struct disk_fixture : system_fixture {
     FAIL("no journal segment in db");
     return {};
   }
+  /// A closed store whose journal holds five sets (/k0../k4), the first at
+  /// offset 24 of its segment; returns the segment's path.
+  std::string five_records() {
+    auto s = open(options());
+    {
+      kvmem::client c{sys, s};
+      for (int i = 0; i < 5; ++i)
+        REQUIRE(c.set(K(fmt::format("/k{}", i)), "value"));
+    }
+    close(s);
+    return segment();
+  }
   kvmem::result<kvmem::store> try_open(const kvmem::store_options& o) {
     auto s = kvmem::open_store(sys, kvmem::any_clock::shared(clock), o, &report);
     if (s)

@@ -335,12 +335,7 @@ TEST_CASE_METHOD(test::disk_fixture, "the journal cut at every byte of its last 
 TEST_CASE_METHOD(test::disk_fixture, "damage before the tail is an error naming the file and "
                                      "offset",
                  "[persist]") {
-  auto s = open(options());
-  kvmem::client c{sys, s};
-  for (int i = 0; i < 5; ++i)
-    REQUIRE(c.set(K(fmt::format("/k{}", i)), "value"));
-  close(s);
-  auto seg = segment();
+  auto seg = five_records();
   auto bytes = fs->contents(seg);
   bytes[40] ^= 0x20; // inside the first record's body
   fs->set_contents(seg, bytes);
@@ -363,14 +358,7 @@ TEST_CASE_METHOD(test::disk_fixture, "damage before the tail is an error naming 
 TEST_CASE_METHOD(test::disk_fixture, "a damaged length in the middle of the last segment is "
                                      "damage, not a torn tail",
                  "[persist]") {
-  auto s = open(options());
-  {
-    kvmem::client c{sys, s};
-    for (int i = 0; i < 5; ++i)
-      REQUIRE(c.set(K(fmt::format("/k{}", i)), "value"));
-  }
-  close(s);
-  auto seg = segment();
+  auto seg = five_records();
   auto bytes = fs->contents(seg);
   // The second record: its length made larger than the rest of the file,
   // so that it looks cut short, as a torn tail would.

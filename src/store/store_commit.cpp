@@ -3,10 +3,10 @@
 // before the reply — and how the store lingers after replying.
 #include <thread>
 
-#include <caf/mailbox_element.hpp>
 #include <fmt/core.h>
 
 #include "store/commit_record.hpp"
+#include "store/reply.hpp"
 #include "store/store_state.hpp"
 #include "store/validate.hpp"
 
@@ -187,13 +187,10 @@ void answer(store_self self, bool reply, T&& x) noexcept {
     return;
   try {
     auto* req = self->current_mailbox_element();
-    if (req != nullptr && req->stages.empty() && req->mid.is_request() && !req->mid.is_answered()) {
+    if (answerable(req)) {
       auto response = req->mid.response_id(); // before marking: the flag would show in it
       req->mid.mark_as_answered();
-      if (req->sender)
-        req->sender->enqueue(
-            caf::make_mailbox_element(self->ctrl(), response, {}, std::forward<T>(x)),
-            self->context());
+      send_reply(req->sender, self->ctrl(), response, std::forward<T>(x), self->context());
       return;
     }
     self->make_response_promise<version_t>().deliver(std::forward<T>(x));

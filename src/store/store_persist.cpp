@@ -2,36 +2,20 @@
 // applied, acknowledging it once it is on disk (sync_policy::always),
 // starting checkpoints, and what info() reports. The journal, checkpoints
 // and recovery themselves are src/persist.
-#include <caf/mailbox_element.hpp>
 
 #include "persist/journal_record.hpp"
+#include "store/reply.hpp"
 #include "store/store_state.hpp"
 
 namespace kvmem::detail {
 
 namespace {
 
-// The current request, if it is one this store can answer from another
-// thread later: a request (not an async message) with a sender and no
-// forwarding stages (none of kvmem's own requests has any).
+// The current request, if this store can answer it later from another
+// thread (reply.hpp) and someone waits for the answer.
 caf::mailbox_element* answerable_later(store_self self) {
   auto* req = self->current_mailbox_element();
-  if (req == nullptr || !req->mid.is_request() || req->mid.is_answered() || !req->sender ||
-      !req->stages.empty())
-    return nullptr;
-  return req;
-}
-
-// Sends a reply to `to` from any thread (no execution unit: CAF's
-// scheduler takes whatever the reply wakes).
-template <class T>
-void send_reply(const caf::strong_actor_ptr& to, const caf::strong_actor_ptr& from,
-                caf::message_id response, T&& x) noexcept {
-  try {
-    to->enqueue(caf::make_mailbox_element(from, response, {}, std::forward<T>(x)), nullptr);
-  } catch (...) {
-    // A reply that cannot be allocated is lost, as the store's other replies.
-  }
+  return answerable(req) && req->sender ? req : nullptr;
 }
 
 } // namespace
@@ -64,9 +48,9 @@ void answer_when_synced(store_self self, version_t v) noexcept {
       auto response = r->mid.response_id(); // before marking: the flag would show in it
       log.when_synced([to = r->sender, from = self->ctrl(), response, v](const error* e) {
         if (e)
-          send_reply(to, from, response, to_caf(*e));
+          send_reply(to, from, response, to_caf(*e), nullptr);
         else
-          send_reply(to, from, response, v);
+          send_reply(to, from, response, v, nullptr);
       });
       r->mid.mark_as_answered();
       return;
@@ -116,9 +100,9 @@ caf::result<version_t> request_checkpoint(store_self self) {
     st.persist->wait_checkpoint(st.version, [to = req->sender, from = self->ctrl(),
                                              response](const result<version_t>& r) {
       if (r)
-        send_reply(to, from, response, *r);
+        send_reply(to, from, response, *r, nullptr);
       else
-        send_reply(to, from, response, to_caf(r.error()));
+        send_reply(to, from, response, to_caf(r.error()), nullptr);
     });
     req->mid.mark_as_answered();
   } else if (self->current_mailbox_element() && self->current_mailbox_element()->mid.is_request()) {

@@ -37,6 +37,11 @@ void persister::wait_checkpoint(version_t at_least, checkpoint_waiter w) {
   waiting_ = true;
 }
 
+std::size_t persister::checkpoint_waiters() const {
+  std::lock_guard lk{m_};
+  return waiters_.size();
+}
+
 bool persister::checkpoint_due() const {
   // The common case first, without a lock: no waiter can have come since the
   // store's thread (the only caller) last looked without one being started.

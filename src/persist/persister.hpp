@@ -50,6 +50,8 @@ public:
   /// `w` is called (on the background thread) once a checkpoint of at least
   /// version `at_least` is durable, or with the error of the next one.
   void wait_checkpoint(version_t at_least, checkpoint_waiter w);
+  /// How many wait_checkpoint callers wait now.
+  std::size_t checkpoint_waiters() const;
   /// Whether a checkpoint should start: one is wanted (a waiter, or the
   /// journal grew past checkpoint_bytes since the last) and none runs.
   bool checkpoint_due() const;

@@ -13,6 +13,9 @@ namespace {
 
 // The current request, if this store can answer it later from another
 // thread (reply.hpp) and someone waits for the answer.
+/// Most checkpoint requests waiting at once (request_checkpoint).
+constexpr std::size_t max_checkpoint_waiters = 4096;
+
 caf::mailbox_element* answerable_later(store_self self) {
   auto* req = self->current_mailbox_element();
   return answerable(req) && req->sender ? req : nullptr;
@@ -96,6 +99,13 @@ caf::result<version_t> request_checkpoint(store_self self) {
   if (status.checkpoint_version == st.version && !status.checkpoint_running)
     return st.version; // nothing written since the last one
   if (req) {
+    // Requests wait for the same next checkpoint; their number is bounded,
+    // so that a peer sending requests in a loop cannot grow the store.
+    if (st.persist->checkpoint_waiters() >= max_checkpoint_waiters)
+      return to_caf(error::make(errc::unavailable,
+                                fmt::format("{} checkpoint requests already wait for the next "
+                                            "checkpoint; try again when it is done",
+                                            max_checkpoint_waiters)));
     auto response = req->mid.response_id();
     st.persist->wait_checkpoint(st.version, [to = req->sender, from = self->ctrl(),
                                              response](const result<version_t>& r) {

@@ -151,7 +151,8 @@ public:
   /// Writes a checkpoint of at least the store's current version and waits
   /// until it is durable; returns its version (docs/persistence.md). The
   /// store keeps serving meanwhile. Errors: invalid_argument for a store
-  /// without persistence, io_error if writing it failed.
+  /// without persistence, io_error if writing it failed, unavailable if
+  /// 4096 requests already wait for the next checkpoint.
   result<version_t> checkpoint();
   /// The version the store reported after this client's last write or
   /// batch (0 before any).

@@ -47,6 +47,13 @@ void guard_acceptor::removed_from_loop(caf::io::network::operation op) {
   backend().post([keep = std::move(keep)]() mutable { keep.reset(); });
 }
 
+void guard_acceptor::stop() {
+  bool polled = (eventbf() & caf::io::network::input_mask) != 0;
+  passivate();
+  if (!polled)
+    removed_from_loop(caf::io::network::operation::read);
+}
+
 guard_doorman::guard_doorman(caf::io::network::default_multiplexer& mx,
                              caf::io::network::native_socket fd,
                              std::shared_ptr<guard_state> state)
@@ -99,7 +106,7 @@ void guard_doorman::add_to_loop() {
 }
 
 void guard_doorman::remove_from_loop() {
-  acceptor_.passivate();
+  acceptor_.stop();
 }
 
 void guard_doorman::pause_accepting() {

@@ -41,6 +41,8 @@ public:
   /// Drops the doorman's last reference on the loop's next turn, not inside
   /// this call (see guard_stream::removed_from_loop).
   void removed_from_loop(caf::io::network::operation op) override;
+  /// Stops accepting for good (see guard_stream::stop_reading).
+  void stop();
 
 private:
   caf::io::network::acceptor_manager* owner_ = nullptr;

@@ -29,6 +29,13 @@ void guard_stream::removed_from_loop(caf::io::network::operation op) {
   backend().post([keep = std::move(keep)]() mutable { keep.reset(); });
 }
 
+void guard_stream::stop_reading() {
+  bool polled = (eventbf() & caf::io::network::input_mask) != 0;
+  passivate();
+  if (!polled)
+    removed_from_loop(caf::io::network::operation::read);
+}
+
 guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mx,
                                caf::io::network::native_socket fd,
                                std::shared_ptr<guard_state> state)
@@ -177,7 +184,7 @@ void guarded_scribe::add_to_loop() {
 }
 
 void guarded_scribe::remove_from_loop() {
-  stream_.passivate();
+  stream_.stop_reading();
 }
 
 bool guarded_scribe::consume(caf::execution_unit* ctx, const void* buf, std::size_t n) {

@@ -69,6 +69,13 @@ public:
   // when both directions went at once. Here the last reference is dropped on
   // the loop's next turn instead.
   void removed_from_loop(caf::io::network::operation op) override;
+  /// Stops reading for good. CAF's multiplexer squashes an add and a del of
+  /// one socket queued in the same turn of its loop into nothing, and then
+  /// never calls removed_from_loop(read): the stream (or acceptor) would keep
+  /// its reference to its owner forever (LeakSanitizer: a doorman published
+  /// and unpublished in one turn, remote_test). So when the socket was not
+  /// yet in the poller, the reference is dropped here.
+  void stop_reading();
 
 private:
   caf::io::network::stream_manager* owner_ = nullptr;

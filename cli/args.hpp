@@ -66,6 +66,11 @@ struct serve_args {
   bool insecure_nonlocal = false;
   bool insecure_unguarded_tls = false;
   tls_options tls;
+  /// --resp-port P (RESP beside the CAF port), --resp-password, --resp-only
+  /// (no CAF port): docs/resp.md.
+  std::optional<std::uint16_t> resp_port;
+  std::string resp_password;
+  bool resp_only = false;
   /// --history N, --history-age DURATION: versions retained for get --at,
   /// ls --at, diff and watch --from (store_options::history_*).
   std::size_t history_versions = 0;

@@ -355,6 +355,17 @@ parsed<main_args> parse_command_line(int argc, const char* const* argv) {
   serve->add_flag("--insecure-unguarded-tls", s.insecure_unguarded_tls,
                   "serve over TLS although CAF's TLS transport has no guard (every "
                   "certificate holder trusted)");
+  auto* resp_port = serve->add_option("--resp-port", s.resp_port,
+                                     "also serve the store over RESP (Redis's protocol) on this "
+                                     "port (0: any free port; docs/resp.md)")
+                        ->option_text("P")
+                        ->transform(number(0, 65535));
+  serve->add_option("--resp-password", s.resp_password,
+                    "clients of the RESP port must AUTH with this (needed to --bind a "
+                    "non-loopback address without --insecure-nonlocal)")
+      ->option_text("PASS")
+      ->needs(resp_port);
+  serve->add_flag("--resp-only", s.resp_only, "serve RESP only: no CAF port")->needs(resp_port);
   serve->add_flag("--insecure-nonlocal", s.insecure_nonlocal,
                   "allow a non-loopback --bind without TLS (trusted networks only)");
   add_tls(*serve, s.tls);

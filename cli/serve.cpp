@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <kvmem/remote.hpp>
+#include <kvmem/resp.hpp>
 
 #include "modes.hpp"
 #include "signals.hpp"
@@ -62,19 +63,45 @@ int serve(const serve_args& args) {
                    one_line(rep.damage->message()));
       std::fflush(stdout);
     }
-    auto bound = publish(sys, s, port, sopts);
-    if (!bound) {
-      fmt::print(stderr, "kvmem serve: {}\n", one_line(bound.error().message()));
-      rc = bound.error().code == errc::invalid_argument ? usage_error : connection_error;
-    } else {
-      fmt::print("kvmem: serving on {}:{}{}\n", one_line(sopts.bind), *bound,
-                 tls.enabled() ? " (TLS, peers need a certificate from the CA)" : "");
-      std::fflush(stdout);
+    std::optional<resp_server> resp;
+    if (args.resp_port) {
+      resp_options ropts;
+      ropts.bind = args.bind;
+      ropts.port = *args.resp_port;
+      ropts.password = args.resp_password;
+      ropts.allow_nonlocal_without_password = args.insecure_nonlocal;
+      auto r = serve_resp(sys, s, ropts);
+      if (!r) {
+        fmt::print(stderr, "kvmem serve: RESP: {}\n", one_line(r.error().message()));
+        rc = r.error().code == errc::invalid_argument ? usage_error : connection_error;
+      } else {
+        resp = *r;
+        fmt::print("kvmem: serving RESP on {}:{}{}\n", one_line(ropts.bind), resp->port(),
+                   ropts.password.empty() ? "" : " (AUTH required)");
+        std::fflush(stdout);
+      }
+    }
+    result<std::uint16_t> bound = std::uint16_t{0};
+    if (rc == ok && !args.resp_only) {
+      bound = publish(sys, s, port, sopts);
+      if (!bound) {
+        fmt::print(stderr, "kvmem serve: {}\n", one_line(bound.error().message()));
+        rc = bound.error().code == errc::invalid_argument ? usage_error : connection_error;
+      } else {
+        fmt::print("kvmem: serving on {}:{}{}\n", one_line(sopts.bind), *bound,
+                   tls.enabled() ? " (TLS, peers need a certificate from the CA)" : "");
+        std::fflush(stdout);
+      }
+    }
+    if (rc == ok) {
       int sig = stop.wait();
       fmt::print("kvmem: {} received, stopping\n", stop_signals::name(sig));
       std::fflush(stdout);
-      unpublish(sys, s, *bound);
+      if (!args.resp_only)
+        unpublish(sys, s, *bound);
     }
+    if (resp)
+      resp->close();
     caf::anon_send_exit(s.actor(), caf::exit_reason::user_shutdown);
     s = {};
   }

@@ -15,17 +15,13 @@
 #include <sys/socket.h>
 
 #include "net/guard.hpp"
+#include "net/loopback.hpp"
 #include "store/store_access.hpp"
 
 namespace kvmem {
 
-namespace {
+namespace detail::net {
 
-// Whether every address `host` resolves to for listening is a loopback one
-// (127.0.0.0/8, ::1, or ::ffff:127.x.y.z): decided on what a bind would use,
-// not on how the name looks ("127.example.com" is a name like any other).
-// A name that does not resolve is not loopback (publish then reports why
-// it cannot listen).
 bool resolves_to_loopback(const std::string& host) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -51,7 +47,7 @@ bool resolves_to_loopback(const std::string& host) {
   return all;
 }
 
-} // namespace
+} // namespace detail::net
 
 result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls) {
   if (tls.enabled()) {
@@ -91,7 +87,7 @@ result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls
 result<std::uint16_t> publish(caf::actor_system& sys, const store& s, std::uint16_t port,
                               serve_options opts) {
   const bool tls = sys.has_openssl_manager();
-  if (!opts.allow_nonlocal_bind && !tls && !resolves_to_loopback(opts.bind))
+  if (!opts.allow_nonlocal_bind && !tls && !detail::net::resolves_to_loopback(opts.bind))
     return error::make(errc::invalid_argument,
                        fmt::format("refusing to listen on {}: CAF's transport has no "
                                    "authentication; set allow_nonlocal_bind (--bind with "

@@ -1,0 +1,885 @@
+// The RESP endpoint: one CAF broker on the middleman's multiplexer thread
+// for all of a server's connections (see resp.hpp and docs/resp.md).
+//
+// Per connection: bytes are appended to `in`; complete commands are parsed
+// there and run in order. The data commands that arrived together run as a
+// group over the store's published root (commands.hpp); a group that wrote
+// is sent to the store as one local_commit and the connection waits for it
+// (bytes that arrive meanwhile go to `later`, so the group's argument views
+// into `in` stay valid for a re-run); every other command is answered at
+// once. Replies accumulate in `out` and leave in one write per read.
+#include "kvmem/resp.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/send.hpp>
+
+#include <fmt/format.h>
+
+#include "kvmem/wire.hpp"
+#include "net/loopback.hpp"
+#include "resp/commands.hpp"
+#include "resp/request_parser.hpp"
+#include "store/store_access.hpp"
+
+namespace kvmem {
+
+namespace {
+
+using namespace detail::resp;
+using caf::io::connection_handle;
+
+using resp_close_atom = caf::atom_constant<caf::atom("resp_close")>;
+
+constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t max_group_commands = 1024;
+constexpr std::size_t ack_after = std::size_t{1} << 20;
+constexpr int max_attempts = 13; // as a batch's default retries
+constexpr std::string_view server_version = "7.0.0";
+
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && lower(a) == lower(b); }
+
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned>(a[i] ^ b[i % std::max<std::size_t>(1, b.size())]);
+  return diff == 0;
+}
+
+// A command as owned strings (MULTI's queue), with views for running it.
+struct owned_command {
+  std::vector<std::string> words;
+};
+
+// A group in flight: the commands it ran (views into the connection's `in`,
+// or into MULTI's queue), what it answered, and how often it was tried.
+struct group {
+  std::vector<std::vector<std::string_view>> cmds;
+  std::vector<std::vector<std::string>> inline_words; // owners of inline commands' views
+  std::size_t end = 0;      // where the group ends in `in` (0 for EXEC)
+  bool exec = false;        // MULTI/EXEC: one array reply, watched keys required
+  std::vector<requirement> requirements;
+  bool failed_watch = false; // EXEC: a watched key had moved (answered nil)
+  std::string replies;
+};
+
+// The groups in one commit with the store (see resp_broker::start_round).
+struct round {
+  std::vector<connection_handle> members;
+  int attempts = 0;
+};
+
+struct connection {
+  connection_handle hdl;
+  std::uint64_t id = 0;
+  std::string addr;
+  std::string in;     // unprocessed input starts at pos
+  std::size_t pos = 0;
+  std::string later;  // arrived while a group was with the store
+  std::string out;    // replies not yet written
+  int proto = 2;
+  bool authed = false;
+  bool closing = false; // QUIT, a protocol error: close once `out` is written
+  bool reading_halted = false;
+  bool acking = false;     // CAF reports what the kernel took (see finish)
+  std::size_t unacked = 0; // reply bytes written and not known taken by the kernel
+  std::string name, lib_name, lib_ver, last_cmd;
+  bool in_multi = false, multi_failed = false;
+  std::vector<owned_command> queued;
+  std::vector<requirement> watched;
+  std::optional<group> pending; // with the store
+  std::size_t split_until = 0;  // run commands one at a time up to here (a group failed)
+};
+
+class resp_broker : public caf::io::broker {
+public:
+  resp_broker(caf::actor_config& cfg, store s, resp_options opts, caf::io::doorman_ptr door)
+    : caf::io::broker(cfg), store_(std::move(s)), opts_(std::move(opts)), door_(std::move(door)),
+      pub_(detail::store_access::local(store_)) {
+    limits_.max_bulk = opts_.max_bulk_bytes;
+    limits_.max_args = opts_.max_args;
+    if (!opts_.log)
+      opts_.log = [](const std::string& line) { fmt::print(stderr, "kvmem: resp: {}\n", line); };
+  }
+
+  caf::behavior make_behavior() override {
+    port_ = door_->port();
+    add_doorman(std::move(door_));
+    monitor(store_.actor());
+    set_down_handler([this](caf::down_msg&) { quit(); });
+    return {
+        [this](const caf::io::new_connection_msg& m) { on_connect(m.handle); },
+        [this](caf::io::new_data_msg& m) { on_data(m.handle, m.buf); },
+        [this](const caf::io::connection_closed_msg& m) { conns_.erase(m.handle); },
+        [this](const caf::io::acceptor_closed_msg&) { quit(); },
+        [this](const caf::io::data_transferred_msg& m) { on_transferred(m.handle, m.remaining); },
+        [this](resp_close_atom) { quit(); },
+    };
+  }
+
+private:
+  // --- connections ------------------------------------------------------------
+
+  void on_connect(connection_handle hdl) {
+    if (conns_.size() >= opts_.max_clients) {
+      static constexpr std::string_view refuse = "-ERR max number of clients reached\r\n";
+      write(hdl, refuse.size(), refuse.data());
+      flush(hdl);
+      opts_.log(fmt::format("refused a connection: {} clients are connected (the limit)", conns_.size()));
+      close(hdl);
+      return;
+    }
+    auto& c = conns_[hdl];
+    c.hdl = hdl;
+    c.id = ++next_id_;
+    c.addr = remote_addr(hdl) + ":" + std::to_string(remote_port(hdl));
+    c.authed = opts_.password.empty();
+    configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
+  }
+
+  void on_data(connection_handle hdl, const std::vector<char>& buf) {
+    auto it = conns_.find(hdl);
+    if (it == conns_.end())
+      return;
+    auto& c = it->second;
+    if (c.closing)
+      return;
+    if (c.pending) {
+      c.later.append(buf.data(), buf.size()); // the group's views point into `in`
+    } else {
+      join_later(c);
+      c.in.append(buf.data(), buf.size());
+    }
+    if ((c.in.size() - c.pos) + c.later.size() > opts_.max_query_buffer) {
+      opts_.log(fmt::format("closed {} (id {}): query buffer above {} bytes", c.addr, c.id,
+                            opts_.max_query_buffer));
+      c.out.clear();
+      reply_writer{c.out}.error("ERR Protocol error: query buffer limit exceeded");
+      c.closing = true;
+      finish(c);
+      return;
+    }
+    if (!c.pending)
+      process(c);
+    finish(c);
+  }
+
+  void on_transferred(connection_handle hdl, std::uint64_t remaining) {
+    auto it = conns_.find(hdl);
+    if (it == conns_.end())
+      return;
+    auto& c = it->second;
+    c.unacked = static_cast<std::size_t>(remaining);
+    if (c.reading_halted && remaining <= opts_.max_pending_output / 2) {
+      c.reading_halted = false;
+      trigger(hdl);
+    }
+    if (remaining == 0 && c.acking) { // drained: stop paying a message per write
+      c.acking = false;
+      ack_writes(hdl, false);
+    }
+  }
+
+  // Writes what `c` has to say, closes it if it is closing, and stops
+  // reading it while its replies pile up unread.
+  void finish(connection& c) {
+    if (!c.out.empty()) {
+      write(c.hdl, c.out.size(), c.out.data());
+      flush(c.hdl);
+      c.unacked += c.out.size();
+      c.out.clear();
+      // How much the kernel has not taken yet is known only from CAF's
+      // acknowledgements, which cost a message per write: asked for only
+      // once a client has been sent more than ack_after bytes since it last
+      // had nothing pending (replies of a few bytes never pay for them).
+      if (!c.acking && c.unacked > ack_after) {
+        c.acking = true;
+        ack_writes(c.hdl, true);
+      }
+      if (c.out.capacity() > (std::size_t{1} << 20))
+        std::string{}.swap(c.out);
+    }
+    if (c.closing) {
+      auto hdl = c.hdl;
+      conns_.erase(hdl);
+      close(hdl); // CAF writes what is buffered first
+      return;
+    }
+    if (!c.reading_halted && c.unacked > opts_.max_pending_output) {
+      c.reading_halted = true;
+      halt(c.hdl);
+    }
+  }
+
+  // --- running commands ---------------------------------------------------------
+
+  const local_snapshot& snapshot() { return cache_.refresh(*pub_); }
+
+  // What arrived while a group was with the store goes after `in`'s
+  // unprocessed bytes, once no group's views point into `in`.
+  static void join_later(connection& c) {
+    if (c.later.empty() || c.pending)
+      return;
+    if (c.pos == c.in.size()) {
+      c.in.clear();
+      c.pos = 0;
+      c.in.swap(c.later);
+    } else {
+      c.in.erase(0, c.pos);
+      c.pos = 0;
+      c.in += c.later;
+      c.later.clear();
+    }
+  }
+
+  // Runs every complete command in `c.in`, in order, until one needs the
+  // store (c.pending) or the connection is closing.
+  void process(connection& c) {
+    std::vector<std::string_view> args;
+    std::vector<std::string> words;
+    while (!c.pending && !c.closing) {
+      join_later(c);
+      auto r = parse_request(c.in.data() + c.pos, c.in.size() - c.pos, limits_, args, words);
+      if (r.status == parse_status::incomplete)
+        break;
+      if (r.status == parse_status::error) {
+        reply_writer{c.out, c.proto}.error("ERR " + r.error);
+        opts_.log(fmt::format("closed {} (id {}): {}", c.addr, c.id, r.error));
+        c.closing = true;
+        break;
+      }
+      if (r.status == parse_status::empty) {
+        c.pos += r.consumed;
+        continue;
+      }
+      auto name = lower(args[0]);
+      const command_spec* spec = find_command(name);
+      if (spec != nullptr && spec->run != nullptr && !c.in_multi && c.authed &&
+          arity_ok(*spec, args.size())) {
+        run_group(c, r.consumed, std::move(args), std::move(words));
+        args = {};
+        words = {};
+        continue;
+      }
+      c.pos += r.consumed;
+      c.last_cmd = name;
+      dispatch(c, name, spec, args);
+    }
+    if (c.pos == c.in.size() && !c.pending) {
+      c.in.clear();
+      c.pos = 0;
+      if (c.in.capacity() > 4 * read_chunk)
+        std::string{}.swap(c.in);
+    } else if (!c.pending && c.pos > c.in.size() / 2 && c.pos > read_chunk) {
+      c.in.erase(0, c.pos);
+      c.pos = 0;
+    }
+  }
+
+  // Collects the data commands that follow the first one in `c.in` (at
+  // most max_group_commands, one when splitting after a failed group) and
+  // runs them as a group.
+  void run_group(connection& c, std::size_t first_len, std::vector<std::string_view> first,
+                 std::vector<std::string> first_words) {
+    group g;
+    c.last_cmd = lower(first[0]);
+    g.cmds.push_back(std::move(first));
+    g.inline_words.push_back(std::move(first_words));
+    std::size_t at = c.pos + first_len;
+    bool single = c.pos < c.split_until;
+    while (!single && g.cmds.size() < max_group_commands) {
+      std::vector<std::string_view> args;
+      std::vector<std::string> words;
+      auto r = parse_request(c.in.data() + at, c.in.size() - at, limits_, args, words);
+      if (r.status != parse_status::complete)
+        break; // an error or an empty line is dealt with by process()
+      auto* spec = find_command(lower(args[0]));
+      if (spec == nullptr || spec->run == nullptr || !arity_ok(*spec, args.size()))
+        break;
+      g.cmds.push_back(std::move(args));
+      g.inline_words.push_back(std::move(words));
+      at += r.consumed;
+    }
+    g.end = at;
+    attempt(c, std::move(g));
+  }
+
+  // Runs `g`'s commands over `run`, its replies into g.replies. An EXEC
+  // whose watched keys moved answers the null array and runs nothing.
+  void run_commands(connection& c, group& g, group_run& run) {
+    g.replies.clear();
+    reply_writer w{g.replies, c.proto};
+    if (g.exec) {
+      for (auto& r : g.requirements)
+        if (!run.work.check(r.path, r.what)) {
+          g.failed_watch = true;
+          return w.null_array();
+        }
+      w.array(g.cmds.size());
+    }
+    for (auto& args : g.cmds)
+      find_command(lower(args[0]))->run(args, run, session_, w);
+  }
+
+  // A group is ready: run over the current snapshot, it answers at once if
+  // it wrote nothing; otherwise it joins the next round.
+  void attempt(connection& c, group g) {
+    const auto& snap = snapshot();
+    group_run run{snap.root, snap.version, pub_->clock().now()};
+    run_commands(c, g, run);
+    if (run.ops.empty())
+      return done(c, std::move(g));
+    c.pending = std::move(g);
+    waiting_.push_back(c.hdl);
+    start_round();
+  }
+
+  // Rounds: the server has at most one commit with the store at a time.
+  // The groups that become ready meanwhile (from any connection) run in
+  // order over one copy of the next snapshot and go as one commit: a
+  // group commit, which also means the server's own clients never
+  // conflict with each other; only writers elsewhere (CAF clients) can
+  // make a round run again.
+  void start_round() {
+    if (round_ || delivering_ || (waiting_.empty() && solo_.empty()))
+      return;
+    round r;
+    if (!solo_.empty()) { // after a failed round: its groups one at a time
+      r.members.push_back(solo_.front());
+      solo_.pop_front();
+    } else {
+      r.members.assign(waiting_.begin(), waiting_.end());
+      waiting_.clear();
+    }
+    run_round(std::move(r));
+  }
+
+  void run_round(round r) {
+    const auto& snap = snapshot();
+    group_run run{snap.root, snap.version, pub_->clock().now()};
+    std::erase_if(r.members, [&](connection_handle h) {
+      auto it = conns_.find(h);
+      return it == conns_.end() || !it->second.pending;
+    });
+    std::vector<requirement> reqs;
+    for (auto h : r.members) {
+      auto& c = conns_.find(h)->second;
+      auto& g = *c.pending;
+      g.failed_watch = false;
+      run_commands(c, g, run);
+      if (g.exec && !g.failed_watch)
+        reqs.insert(reqs.end(), g.requirements.begin(), g.requirements.end());
+    }
+    ++r.attempts;
+    if (run.ops.empty()) { // a re-run found nothing left to write
+      round_ = std::move(r);
+      return round_done({});
+    }
+    commit cm{run.base, std::move(run.ops)};
+    cm.reads = std::move(run.reads);
+    cm.reads_complete = run.reads_complete;
+    cm.requirements = std::move(reqs);
+    local_commit lc{std::move(cm), snap.root, std::nullopt};
+    if (!pub_->describes_commits())
+      lc.applied = applied_writes{std::move(run.work), run.at, run.changed};
+    round_ = std::move(r);
+    request(store_.actor(), caf::infinite, commit_atom::value, std::move(lc))
+        .then([this](version_t) { round_done({}); },
+              [this](caf::error& e) { round_done(from_caf(e)); });
+  }
+
+  void round_done(std::optional<error> failed) {
+    round r = std::move(*round_);
+    round_.reset();
+    if (failed && failed->code == errc::conflict && r.attempts < max_attempts)
+      return run_round(std::move(r));
+    if (failed && r.members.size() > 1) {
+      // One group's write failed (or a watched key moved): the round's
+      // groups go again one at a time, each with its own outcome.
+      solo_.insert(solo_.begin(), r.members.begin(), r.members.end());
+      return start_round();
+    }
+    delivering_ = true;
+    for (auto h : r.members) {
+      auto it = conns_.find(h);
+      if (it == conns_.end() || !it->second.pending)
+        continue;
+      auto& c = it->second;
+      group g = std::move(*c.pending);
+      c.pending.reset();
+      if (!failed)
+        done(c, std::move(g));
+      else if (failed->code == errc::version_mismatch && g.exec)
+        reply_writer{c.out, c.proto}.null_array(); // a watched key changed
+      else if (failed->code == errc::conflict)
+        answer_all(c, g, "ERR too many retries: other writers kept changing what these commands read");
+      else if (g.cmds.size() > 1 && !g.exec)
+        c.split_until = g.end; // run them one at a time: the failure is one command's
+      else
+        answer_all(c, g, error_line(*failed));
+      process(c);
+      finish(c);
+    }
+    delivering_ = false;
+    start_round();
+  }
+
+  void done(connection& c, group g) {
+    c.out += g.replies;
+    if (!g.exec)
+      c.pos = g.end;
+  }
+
+  void answer_all(connection& c, const group& g, const std::string& line) {
+    reply_writer w{c.out, c.proto};
+    if (g.exec)
+      return w.error(line);
+    for (std::size_t i = 0; i < g.cmds.size(); ++i)
+      w.error(line);
+    c.pos = g.end;
+  }
+
+  // --- the server's own commands ------------------------------------------------
+
+  void dispatch(connection& c, const std::string& name, const command_spec* spec,
+                const std::vector<std::string_view>& args) {
+    reply_writer w{c.out, c.proto};
+    if (spec != nullptr && !c.authed && (spec->flags & cmd_no_auth) == 0)
+      return w.error("NOAUTH Authentication required.");
+    if (c.in_multi && name != "exec" && name != "discard" && name != "multi" && name != "watch" &&
+        name != "quit" && name != "reset") {
+      if (spec == nullptr || !arity_ok(*spec, args.size()) || spec->run == nullptr) {
+        c.multi_failed = true;
+        if (spec == nullptr)
+          return w.error(unknown_command_error(args));
+        if (!arity_ok(*spec, args.size()))
+          return w.error(arity_error(name));
+        return w.error(fmt::format("ERR '{}' cannot run inside MULTI on kvmem", name));
+      }
+      c.queued.push_back(owned_command{{args.begin(), args.end()}});
+      return w.simple("QUEUED");
+    }
+    if (spec == nullptr)
+      return w.error(unknown_command_error(args));
+    if (!arity_ok(*spec, args.size()))
+      return w.error(arity_error(name));
+    if (name == "ping") {
+      if (args.size() > 2)
+        return w.error(arity_error(name));
+      return args.size() == 2 ? w.bulk(args[1]) : w.simple("PONG");
+    }
+    if (name == "echo")
+      return w.bulk(args[1]);
+    if (name == "quit") {
+      w.ok();
+      c.closing = true;
+      return;
+    }
+    if (name == "select")
+      return args[1] == "0" ? w.ok() : w.error("ERR DB index is out of range");
+    if (name == "auth")
+      return auth(c, w, args.size() == 3 ? args[1] : "default", args.back(), args.size() <= 3);
+    if (name == "hello")
+      return hello(c, args);
+    if (name == "reset") {
+      c.in_multi = c.multi_failed = false;
+      c.queued.clear();
+      c.watched.clear();
+      c.proto = 2;
+      c.name.clear();
+      c.authed = opts_.password.empty();
+      return reply_writer{c.out, 2}.simple("RESET");
+    }
+    if (name == "client")
+      return client(c, w, args);
+    if (name == "command")
+      return command(w, args);
+    if (name == "info")
+      return info(w, args);
+    if (name == "config")
+      return config(w, args);
+    if (name == "multi") {
+      if (c.in_multi)
+        return w.error("ERR MULTI calls can not be nested");
+      c.in_multi = true;
+      c.multi_failed = false;
+      c.queued.clear();
+      return w.ok();
+    }
+    if (name == "discard") {
+      if (!c.in_multi)
+        return w.error("ERR DISCARD without MULTI");
+      c.in_multi = false;
+      c.queued.clear();
+      c.watched.clear();
+      return w.ok();
+    }
+    if (name == "watch") {
+      if (c.in_multi)
+        return w.error("ERR WATCH inside MULTI is not allowed");
+      const auto& root = snapshot().root;
+      for (std::size_t i = 1; i < args.size(); ++i) {
+        auto k = key::v(args[i]);
+        auto st = root.stat(k);
+        c.watched.push_back({k, st ? expect::modified(st->modified) : expect::none()});
+      }
+      return w.ok();
+    }
+    if (name == "unwatch") {
+      c.watched.clear();
+      return w.ok();
+    }
+    if (name == "exec")
+      return exec(c, w);
+    if (name == "kv.diff")
+      return w.error("ERR KV.DIFF is not served over RESP yet (use the CAF endpoint: client::diff)");
+    w.error(unknown_command_error(args));
+  }
+
+  void auth(connection& c, reply_writer& w, std::string_view user, std::string_view pass, bool ok_arity) {
+    if (!ok_arity)
+      return w.error("ERR syntax error");
+    if (opts_.password.empty())
+      return w.error("ERR AUTH <password> called without any password configured for the default "
+                     "user. Are you sure your configuration is correct?");
+    if (user != "default" || !same_secret(pass, opts_.password))
+      return w.error("WRONGPASS invalid username-password pair or user is disabled.");
+    c.authed = true;
+    w.ok();
+  }
+
+  void hello(connection& c, const std::vector<std::string_view>& args) {
+    int proto = c.proto;
+    std::size_t i = 1;
+    if (args.size() > 1) {
+      if (args[1] == "2")
+        proto = 2;
+      else if (args[1] == "3")
+        proto = 3;
+      else
+        return reply_writer{c.out, c.proto}.error(
+            "NOPROTO sorry, this protocol version is not supported.");
+      i = 2;
+    }
+    std::string set_name;
+    for (; i < args.size(); ++i) {
+      if (iequals(args[i], "auth") && i + 2 < args.size()) {
+        if (args[i + 1] != "default" || opts_.password.empty() ||
+            !same_secret(args[i + 2], opts_.password))
+          return reply_writer{c.out, c.proto}.error(
+              "WRONGPASS invalid username-password pair or user is disabled.");
+        c.authed = true;
+        i += 2;
+      } else if (iequals(args[i], "setname") && i + 1 < args.size()) {
+        set_name = std::string{args[++i]};
+      } else {
+        return reply_writer{c.out, c.proto}.error(
+            fmt::format("ERR Syntax error in HELLO option '{}'", args[i]));
+      }
+    }
+    if (!c.authed)
+      return reply_writer{c.out, c.proto}.error(
+          "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+          "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+          "select the RESP protocol version at the same time");
+    if (!set_name.empty())
+      c.name = set_name;
+    c.proto = proto;
+    reply_writer w{c.out, c.proto};
+    w.map(7);
+    w.bulk("server");
+    w.bulk("redis");
+    w.bulk("version");
+    w.bulk(server_version);
+    w.bulk("proto");
+    w.integer(proto);
+    w.bulk("id");
+    w.integer(static_cast<long long>(c.id));
+    w.bulk("mode");
+    w.bulk("standalone");
+    w.bulk("role");
+    w.bulk("master");
+    w.bulk("modules");
+    w.array(0);
+  }
+
+  std::string client_line(const connection& x) const {
+    return fmt::format("id={} addr={} laddr=127.0.0.1:{} fd=0 name={} db=0 multi={} qbuf={} "
+                       "obl={} resp={} lib-name={} lib-ver={} cmd={}\n",
+                       x.id, x.addr, port_, x.name, x.in_multi ? static_cast<long>(x.queued.size()) : -1,
+                       x.in.size() - x.pos, x.unacked, x.proto, x.lib_name, x.lib_ver,
+                       x.last_cmd.empty() ? "NULL" : x.last_cmd);
+  }
+
+  void client(connection& c, reply_writer& w, const std::vector<std::string_view>& args) {
+    auto sub = lower(args[1]);
+    if (sub == "setname" && args.size() == 3) {
+      if (args[2].find_first_of(" \n\r") != std::string_view::npos)
+        return w.error("ERR Client names cannot contain spaces, newlines or special characters.");
+      c.name = std::string{args[2]};
+      return w.ok();
+    }
+    if (sub == "getname" && args.size() == 2)
+      return c.name.empty() ? w.null() : w.bulk(c.name);
+    if (sub == "id" && args.size() == 2)
+      return w.integer(static_cast<long long>(c.id));
+    if (sub == "setinfo" && args.size() == 4) {
+      auto attr = lower(args[2]);
+      if (attr == "lib-name")
+        c.lib_name = std::string{args[3]};
+      else if (attr == "lib-ver")
+        c.lib_ver = std::string{args[3]};
+      else
+        return w.error(fmt::format("ERR Unrecognized option '{}'", args[2]));
+      return w.ok();
+    }
+    if (sub == "list" && args.size() == 2) {
+      std::string all;
+      for (auto& [h, x] : conns_)
+        all += client_line(x);
+      return w.bulk(all);
+    }
+    if (sub == "info" && args.size() == 2)
+      return w.bulk(client_line(c));
+    w.error(fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+                        args[1]));
+  }
+
+  static void command_info(reply_writer& w, const command_spec& s) {
+    w.array(10);
+    w.bulk(s.name);
+    w.integer(s.arity);
+    std::vector<std::string_view> flags;
+    if (s.flags & cmd_write)
+      flags.push_back("write");
+    else if (s.flags & cmd_read)
+      flags.push_back("readonly");
+    if (s.flags & cmd_no_auth)
+      flags.push_back("no_auth");
+    w.set(flags.size());
+    for (auto f : flags)
+      w.simple(f);
+    w.integer(s.first_key);
+    w.integer(s.last_key);
+    w.integer(s.key_step);
+    w.set(0); // ACL categories
+    w.set(0); // tips
+    w.array(0); // key specs
+    w.array(0); // subcommands
+  }
+
+  void command(reply_writer& w, const std::vector<std::string_view>& args) {
+    auto cmds = all_commands();
+    if (args.size() == 1) {
+      w.array(cmds.size());
+      for (auto& s : cmds)
+        command_info(w, s);
+      return;
+    }
+    auto sub = lower(args[1]);
+    if (sub == "count")
+      return w.integer(static_cast<long long>(cmds.size()));
+    if (sub == "list") {
+      w.array(cmds.size());
+      for (auto& s : cmds)
+        w.bulk(s.name);
+      return;
+    }
+    if (sub == "info" || sub == "docs") {
+      std::vector<const command_spec*> which;
+      if (args.size() == 2)
+        for (auto& s : cmds)
+          which.push_back(&s);
+      else
+        for (std::size_t i = 2; i < args.size(); ++i)
+          which.push_back(find_command(lower(args[i])));
+      if (sub == "info") {
+        w.array(which.size());
+        for (auto* s : which)
+          s ? command_info(w, *s) : w.null();
+        return;
+      }
+      std::size_t n = std::count_if(which.begin(), which.end(), [](auto* s) { return s != nullptr; });
+      w.map(n);
+      for (auto* s : which) {
+        if (s == nullptr)
+          continue;
+        w.bulk(s->name);
+        w.map(3);
+        w.bulk("summary");
+        w.bulk(s->summary);
+        w.bulk("since");
+        w.bulk("1.0.0");
+        w.bulk("group");
+        w.bulk(s->name.starts_with("kv.") ? "kvmem" : (s->flags & cmd_connection) ? "connection" : "generic");
+      }
+      return;
+    }
+    w.error(fmt::format("ERR unknown subcommand '{}'. Try COMMAND HELP.", args[1]));
+  }
+
+  void info(reply_writer& w, const std::vector<std::string_view>& args) {
+    auto want = args.size() > 1 ? lower(args[1]) : std::string{"default"};
+    auto all = want == "all" || want == "default" || want == "everything";
+    const auto& snap = snapshot();
+    std::string s;
+    auto section = [&](std::string_view n) { return all || want == n; };
+    if (section("server"))
+      s += fmt::format("# Server\r\nredis_version:{}\r\nredis_mode:standalone\r\nkvmem:1\r\n"
+                       "os:Linux\r\narch_bits:64\r\nprocess_id:{}\r\ntcp_port:{}\r\n\r\n",
+                       server_version, ::getpid(), port_);
+    if (section("clients"))
+      s += fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\n\r\n", conns_.size(),
+                       opts_.max_clients);
+    if (section("memory"))
+      s += fmt::format("# Memory\r\nused_memory:{}\r\nmaxmemory:{}\r\n\r\n", snap.root.used(),
+                       snap.root.capacity() == unlimited ? 0 : snap.root.capacity());
+    if (section("persistence")) {
+      bool journal = !store_.options().persistence.dir.empty();
+      s += fmt::format("# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\n"
+                       "aof_enabled:{}\r\n\r\n", journal ? 1 : 0);
+    }
+    if (section("keyspace")) {
+      auto n = count_values(snap.root);
+      s += "# Keyspace\r\n";
+      if (n > 0)
+        s += fmt::format("db0:keys={},expires=0,avg_ttl=0\r\n", n);
+      s += "\r\n";
+    }
+    if (section("kvmem"))
+      s += fmt::format("# kvmem\r\nstore_version:{}\r\nstore_used_bytes:{}\r\nresp_port:{}\r\n\r\n",
+                       snap.version, snap.root.used(), port_);
+    w.bulk(s);
+  }
+
+  void config(reply_writer& w, const std::vector<std::string_view>& args) {
+    auto sub = lower(args[1]);
+    if (sub == "get" && args.size() >= 3) {
+      bool journal = !store_.options().persistence.dir.empty();
+      const std::pair<std::string, std::string> params[] = {
+          {"save", ""},
+          {"appendonly", journal ? "yes" : "no"},
+          {"appendfsync", journal ? std::string{to_string(store_.options().persistence.sync)} : "no"},
+          {"databases", "1"},
+          {"maxmemory", "0"},
+          {"maxclients", std::to_string(opts_.max_clients)},
+          {"port", std::to_string(port_)},
+          {"bind", opts_.bind},
+          {"proto-max-bulk-len", std::to_string(opts_.max_bulk_bytes)},
+          {"client-query-buffer-limit", std::to_string(opts_.max_query_buffer)},
+          {"timeout", "0"},
+      };
+      std::vector<const std::pair<std::string, std::string>*> hits;
+      for (std::size_t i = 2; i < args.size(); ++i) {
+        std::string pat = lower(args[i]);
+        for (auto& p : params)
+          if (::fnmatch(pat.c_str(), p.first.c_str(), 0) == 0 &&
+              std::find(hits.begin(), hits.end(), &p) == hits.end())
+            hits.push_back(&p);
+      }
+      w.map(hits.size());
+      for (auto* p : hits) {
+        w.bulk(p->first);
+        w.bulk(p->second);
+      }
+      return;
+    }
+    if (sub == "resetstat" && args.size() == 2)
+      return w.ok();
+    if (sub == "set")
+      return w.error("ERR CONFIG SET is not supported by kvmem (set options when serving: docs/resp.md)");
+    w.error(fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try CONFIG HELP.",
+                        args[1]));
+  }
+
+  void exec(connection& c, reply_writer& w) {
+    if (!c.in_multi)
+      return w.error("ERR EXEC without MULTI");
+    c.in_multi = false;
+    auto queued = std::move(c.queued);
+    c.queued.clear();
+    auto watched = std::move(c.watched);
+    c.watched.clear();
+    if (c.multi_failed)
+      return w.error("EXECABORT Transaction discarded because of previous errors.");
+    // The group owns the queue (its views must outlive a retry).
+    group g;
+    g.exec = true;
+    g.requirements = std::move(watched);
+    for (auto& q : queued)
+      g.inline_words.push_back(std::move(q.words));
+    for (auto& words : g.inline_words)
+      g.cmds.push_back(std::vector<std::string_view>{words.begin(), words.end()});
+    attempt(c, std::move(g));
+  }
+
+  store store_;
+  resp_options opts_;
+  caf::io::doorman_ptr door_;
+  const detail::published* pub_;
+  detail::snapshot_cache cache_;
+  parse_limits limits_;
+  session_data session_; // SCAN's cursors: any connection may continue one
+  std::unordered_map<connection_handle, connection> conns_;
+  std::optional<round> round_;              // the commit with the store
+  std::deque<connection_handle> waiting_;   // groups for the next round
+  std::deque<connection_handle> solo_;      // of those, to run alone (after a failed round)
+  bool delivering_ = false;
+  std::uint64_t next_id_ = 0;
+  std::uint16_t port_ = 0;
+};
+
+} // namespace
+
+void resp_server::close() const {
+  if (broker_)
+    caf::anon_send(broker_, resp_close_atom::value);
+}
+
+result<resp_server> serve_resp(caf::actor_system& sys, const store& s, resp_options opts) {
+  if (detail::store_access::local(s) == nullptr)
+    return error::make(errc::invalid_argument,
+                       "serve_resp needs a store of this process (the server reads its published root)");
+  if (opts.password.empty() && !opts.allow_nonlocal_without_password &&
+      !detail::net::resolves_to_loopback(opts.bind))
+    return error::make(errc::invalid_argument,
+                       fmt::format("refusing to serve RESP on {} without a password: set a password "
+                                   "(--resp-password) or, on a trusted network only, "
+                                   "allow_nonlocal_without_password",
+                                   opts.bind));
+  if (!sys.has_middleman())
+    return error::make(errc::invalid_argument,
+                       "the actor system has no middleman: call kvmem::enable_remote(cfg)");
+  auto& mm = sys.middleman();
+  auto door = mm.backend().new_tcp_doorman(opts.port, opts.bind.c_str(), opts.reuse_address);
+  if (!door)
+    return error::make(errc::unavailable, fmt::format("cannot listen on {}:{}: {}", opts.bind, opts.port,
+                                                      sys.render(door.error())));
+  auto port = (*door)->port();
+  caf::actor_config cfg{&mm.backend()};
+  resp_server out;
+  out.broker_ = caf::actor_cast<caf::actor>(
+      sys.spawn_class<resp_broker, caf::no_spawn_options>(cfg, s, std::move(opts), std::move(*door)));
+  out.port_ = port;
+  return out;
+}
+
+} // namespace kvmem

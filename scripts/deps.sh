@@ -3,7 +3,9 @@
 # non-interactive). Safe to run again: it does nothing when all are there.
 #   scripts/deps.sh [GROUP...]    default: every group
 #     build  g++, cmake, ninja, CAF, Catch2, fmt, OpenSSL, libedit and CLI11
-#            (the CLI): what the tests need (scripts/test.sh)
+#            (the CLI), and the Redis clients the RESP tests drive
+#            (redis-tools, python3-redis, libhiredis-dev): what the tests
+#            need (scripts/test.sh)
 #     clang  clang 14 and its runtime libraries (libFuzzer, the sanitizers):
 #            scripts/test.sh --clang, scripts/fuzz.sh
 #     bench  the benchmark's baselines, LMDB and Redis (redis-server;
@@ -18,7 +20,8 @@ packages=()
 for g in "${groups[@]}"; do
   case "$g" in
     build) packages+=(g++ cmake make ninja-build libcaf-dev catch2 libfmt-dev libssl-dev openssl
-                      libedit-dev libcli11-dev libxxhash-dev) ;;
+                      libedit-dev libcli11-dev libxxhash-dev redis-tools python3-redis
+                      libhiredis-dev pkg-config) ;;
     clang) packages+=(clang libclang-rt-14-dev) ;;
     bench) packages+=(liblmdb-dev redis-server redis-tools gnuplot-nox) ;;
     *) echo "usage: scripts/deps.sh [build|clang|bench]..." >&2; exit 2 ;;

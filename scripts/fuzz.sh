@@ -6,7 +6,7 @@
 # bugs (tests/fuzz/crashes/<target>/) are replayed first: each one that still
 # crashes fails the run too.
 #   scripts/fuzz.sh [SECONDS] [--merge] [--seeds] [TARGET...]
-#     TARGET   key, tree, wire, message, basp, persist (default: all)
+#     TARGET   key, tree, wire, message, basp, persist, resp (default: all)
 #     --merge  afterwards, add to tests/fuzz/corpus/<target>/ the inputs found
 #              that grew coverage (libFuzzer -merge=1: minimal, no duplicates)
 #     --seeds  rewrite the hand-made seeds (seed-*) of tests/fuzz/corpus first
@@ -21,13 +21,13 @@ for arg in "$@"; do
   case "$arg" in
     --merge) merge=1 ;;
     --seeds) seeds=1 ;;
-    key|tree|wire|message|basp|persist) targets+=("$arg") ;;
-    ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [--merge] [--seeds] [key|tree|wire|message|basp|persist]..." >&2
+    key|tree|wire|message|basp|persist|resp) targets+=("$arg") ;;
+    ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [--merge] [--seeds] [key|tree|wire|message|basp|persist|resp]..." >&2
                  exit 2 ;;
     *) seconds=$arg ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(key tree wire message basp persist)
+[ ${#targets[@]} -gt 0 ] || targets=(key tree wire message basp persist resp)
 
 scripts/deps.sh build clang
 dir=build/fuzz

@@ -2,13 +2,15 @@
 // library, redis-cli and redis-benchmark reach it (docs/resp.md).
 //
 // serve_resp() listens on a TCP port and speaks RESP2, RESP3 after
-// `HELLO 3`, and the inline protocol (`PING\r\n`). The server is a CAF
-// broker on the middleman's multiplexer thread: it parses, reads the store's
-// published root and writes replies on that thread with no message to the
-// store; the writes among the commands that arrived in one read go to the
-// store as one commit (validated by what those commands read, and re-run on
-// a conflict like a batch). A Redis key is a kvmem key path, parsed like
-// key::v ("a/b/c" and "/a/b/c" are the same key).
+// `HELLO 3`, and the inline protocol (`PING\r\n`). The server is one thread
+// with an epoll loop: it parses, reads the store's published root and writes
+// replies on that thread with no message to the store; the writes of the
+// commands that arrived together (from all connections, while the previous
+// commit was with the store) go to the store as one commit, validated by
+// what those commands read and re-run on a conflict like a batch. A store on
+// CAF's scheduler that such a commit wakes runs on the endpoint's thread.
+// A Redis key is a kvmem key path, parsed like key::v ("a/b/c" and "/a/b/c"
+// are the same key).
 //
 // Security: the server binds 127.0.0.1 unless told otherwise; binding any
 // other address needs a password (AUTH, as Redis's requirepass) unless the
@@ -18,9 +20,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
 #include "kvmem/result.hpp"
@@ -66,29 +68,37 @@ struct resp_options {
 
 /// A running RESP endpoint. Copies share it; it keeps serving until close()
 /// or until the actor system shuts down.
+namespace detail {
+struct resp_endpoint;
+}
+
+/// A running RESP endpoint. Copies share it. It serves until close(), or
+/// until its store terminates, or until the last copy is destroyed (which
+/// closes it); close it (or let the handles go) before the actor system is
+/// destroyed.
 class resp_server {
 public:
   resp_server() = default;
   /// The TCP port it listens on.
   std::uint16_t port() const noexcept { return port_; }
-  /// Stops accepting and closes every connection (asynchronously: replies
-  /// already written may still reach their clients). Idempotent.
+  /// Stops the endpoint and waits for its thread: the listening socket and
+  /// every connection are closed (replies not yet taken by a client's socket
+  /// are dropped; a commit already sent to the store still applies).
+  /// Idempotent; not from inside a log callback.
   void close() const;
-  /// The server's broker (for monitoring: it terminates when closed).
-  const caf::actor& actor() const noexcept { return broker_; }
 
 private:
   friend result<resp_server> serve_resp(caf::actor_system&, const store&, resp_options);
-  caf::actor broker_;
+  std::shared_ptr<detail::resp_endpoint> impl_;
   std::uint16_t port_ = 0;
 };
 
-/// Serves `s` over RESP. `s` must be a store of this process (spawn_store,
-/// open_store): the server reads its published root directly. Needs the
-/// middleman (enable_remote(cfg) before constructing the system, or
-/// cfg.load<caf::io::middleman>()). Errors: invalid_argument (a non-loopback
-/// bind without a password and without allow_nonlocal_without_password; a
-/// remote store), unavailable (cannot listen: the address is in use, ...).
+/// Serves `s` over RESP on a thread of its own. `s` must be a store of this
+/// process (spawn_store, open_store): the server reads its published root
+/// directly. No middleman is needed. Errors: invalid_argument (a
+/// non-loopback bind without a password and without
+/// allow_nonlocal_without_password; a remote store), unavailable (cannot
+/// listen: the address is in use, ...).
 result<resp_server> serve_resp(caf::actor_system& sys, const store& s, resp_options opts = {});
 
 } // namespace kvmem

@@ -1,5 +1,5 @@
-// The RESP endpoint: one CAF broker on the middleman's multiplexer thread
-// for all of a server's connections (see resp.hpp and docs/resp.md).
+// The RESP endpoint: one thread with an epoll loop for all of a server's
+// connections (see resp.hpp and docs/resp.md).
 //
 // Per connection: bytes are appended to `in`; complete commands are parsed
 // there and run in order. The data commands that arrived together run as a
@@ -18,14 +18,27 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/io/broker.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/network/default_multiplexer.hpp>
-#include <caf/send.hpp>
 
 #include <fmt/format.h>
 
+#include "blocking/companion.hpp"
 #include "kvmem/wire.hpp"
 #include "net/loopback.hpp"
 #include "resp/commands.hpp"
@@ -37,9 +50,7 @@ namespace kvmem {
 namespace {
 
 using namespace detail::resp;
-using caf::io::connection_handle;
-
-using resp_close_atom = caf::atom_constant<caf::atom("resp_close")>;
+using connection_handle = std::uint64_t;
 
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t max_group_commands = 1024;
@@ -88,7 +99,8 @@ struct round {
 };
 
 struct connection {
-  connection_handle hdl;
+  connection_handle hdl = 0; // the connection's id (never reused), also its epoll tag
+  int fd = -1;
   std::uint64_t id = 0;
   std::string addr;
   std::string in;     // unprocessed input starts at pos
@@ -98,9 +110,10 @@ struct connection {
   int proto = 2;
   bool authed = false;
   bool closing = false; // QUIT, a protocol error: close once `out` is written
-  bool reading_halted = false;
-  bool acking = false;     // CAF reports what the kernel took (see finish)
-  std::size_t unacked = 0; // reply bytes written and not known taken by the kernel
+  bool reading_halted = false; // its replies pile up unread: its input waits in its socket
+  bool want_write = false;     // EPOLLOUT is on: `unsent` waits for the socket
+  std::string unsent;          // replies the socket did not take yet
+  std::size_t unacked = 0;     // unsent.size(), for CLIENT LIST
   std::string name, lib_name, lib_ver, last_cmd;
   bool in_multi = false, multi_failed = false;
   std::vector<owned_command> queued;
@@ -109,64 +122,219 @@ struct connection {
   std::size_t split_until = 0;  // run commands one at a time up to here (a group failed)
 };
 
-class resp_broker : public caf::io::broker {
+// The endpoint's thread: an epoll loop over the listening socket, an
+// eventfd (replies from the store, close()) and the connections. Reads,
+// parsing, commands and writes all happen here; the only other thread
+// involved is the store's, when a round's commit does not run inline.
+class resp_loop {
 public:
-  resp_broker(caf::actor_config& cfg, store s, resp_options opts, caf::io::doorman_ptr door)
-    : caf::io::broker(cfg), store_(std::move(s)), opts_(std::move(opts)), door_(std::move(door)),
+  resp_loop(caf::actor_system& sys, store s, resp_options opts, int listen_fd, std::uint16_t port)
+    : sys_(sys), store_(std::move(s)), opts_(std::move(opts)), lfd_(listen_fd), port_(port),
       pub_(detail::store_access::local(store_)) {
     limits_.max_bulk = opts_.max_bulk_bytes;
     limits_.max_args = opts_.max_args;
     if (!opts_.log)
       opts_.log = [](const std::string& line) { fmt::print(stderr, "kvmem: resp: {}\n", line); };
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    evfd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    watch(lfd_, listener_tag, EPOLLIN, EPOLL_CTL_ADD);
+    watch(evfd_, wake_tag, EPOLLIN, EPOLL_CTL_ADD);
+  }
+  ~resp_loop() {
+    for (auto& [h, c] : conns_)
+      ::close(c.fd);
+    for (int fd : {lfd_, evfd_, epfd_, spare_fd_})
+      if (fd >= 0)
+        ::close(fd);
+  }
+  resp_loop(const resp_loop&) = delete;
+  resp_loop& operator=(const resp_loop&) = delete;
+
+  bool ready() const { return epfd_ >= 0 && evfd_ >= 0; }
+
+  /// Any thread: ends run() (idempotent).
+  void stop() {
+    stop_.store(true);
+    wake();
   }
 
-  caf::behavior make_behavior() override {
-    port_ = door_->port();
-    add_doorman(std::move(door_));
-    monitor(store_.actor());
-    set_down_handler([this](caf::down_msg&) { quit(); });
-    return {
-        [this](const caf::io::new_connection_msg& m) { on_connect(m.handle); },
-        [this](caf::io::new_data_msg& m) { on_data(m.handle, m.buf); },
-        [this](const caf::io::connection_closed_msg& m) { conns_.erase(m.handle); },
-        [this](const caf::io::acceptor_closed_msg&) { quit(); },
-        [this](const caf::io::data_transferred_msg& m) { on_transferred(m.handle, m.remaining); },
-        [this](resp_close_atom) { quit(); },
-    };
+  void run() {
+    loop_thread_ = std::this_thread::get_id();
+    // The companion sends the server's commits in its name; a store on the
+    // scheduler that a commit wakes runs on this thread (run_inline), so a
+    // write costs no context switch when the store is idle.
+    detail::companion comp{
+        sys_, caf::actor_cast<caf::strong_actor_ptr>(store_.actor()),
+        [this](caf::mailbox_element_ptr p) { deliver(std::move(p)); },
+        [this](const caf::error&) {
+          store_gone_.store(true);
+          wake();
+        },
+        true};
+    comp_ = &comp;
+    epoll_event evs[256];
+    while (!stop_.load() && !store_gone_.load()) {
+      int n = ::epoll_wait(epfd_, evs, 256, -1);
+      if (n < 0 && errno != EINTR)
+        break;
+      for (int i = 0; i < n; ++i) {
+        auto tag = evs[i].data.u64;
+        if (tag == listener_tag)
+          accept_all();
+        else if (tag == wake_tag) {
+          std::uint64_t v;
+          [[maybe_unused]] auto r = ::read(evfd_, &v, sizeof v);
+        } else
+          on_event(tag, evs[i].events);
+      }
+      take_replies();
+      cache_.clear(); // holding no snapshot between turns lets the store write in place
+    }
+    comp_ = nullptr; // a round in flight is never answered: its clients see the connection close
   }
 
 private:
-  // --- connections ------------------------------------------------------------
+  static constexpr std::uint64_t listener_tag = 0, wake_tag = 1;
 
-  void on_connect(connection_handle hdl) {
-    if (conns_.size() >= opts_.max_clients) {
-      static constexpr std::string_view refuse = "-ERR max number of clients reached\r\n";
-      write(hdl, refuse.size(), refuse.data());
-      flush(hdl);
-      opts_.log(fmt::format("refused a connection: {} clients are connected (the limit)", conns_.size()));
-      close(hdl);
-      return;
-    }
-    auto& c = conns_[hdl];
-    c.hdl = hdl;
-    c.id = ++next_id_;
-    c.addr = remote_addr(hdl) + ":" + std::to_string(remote_port(hdl));
-    c.authed = opts_.password.empty();
-    configure_read(hdl, caf::io::receive_policy::at_most(read_chunk));
+  void watch(int fd, std::uint64_t tag, std::uint32_t events, int op) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = tag;
+    ::epoll_ctl(epfd_, op, fd, &ev);
   }
 
-  void on_data(connection_handle hdl, const std::vector<char>& buf) {
+  void wake() {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(evfd_, &one, sizeof one);
+  }
+
+  // --- the store's replies (any thread) -------------------------------------------
+
+  void deliver(caf::mailbox_element_ptr p) {
+    {
+      std::lock_guard g{replies_m_};
+      replies_.push_back(std::move(p));
+    }
+    if (std::this_thread::get_id() != loop_thread_)
+      wake();
+  }
+
+  void take_replies() {
+    for (;;) {
+      caf::mailbox_element_ptr p;
+      {
+        std::lock_guard g{replies_m_};
+        if (replies_.empty())
+          return;
+        p = std::move(replies_.front());
+        replies_.pop_front();
+      }
+      if (!round_ || p->mid != expected_)
+        continue;
+      auto& msg = p->content();
+      if (msg.match_elements<version_t>())
+        round_done({});
+      else if (msg.match_elements<caf::error>())
+        round_done(from_caf(msg.get_as<caf::error>(0)));
+      else
+        round_done(error::make(errc::internal, "unexpected reply from the store"));
+    }
+  }
+
+  // --- connections ------------------------------------------------------------
+
+  void accept_all() {
+    for (;;) {
+      sockaddr_storage ss{};
+      socklen_t len = sizeof ss;
+      int fd = ::accept4(lfd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE) {
+          // Out of descriptors: refuse the waiting client with the spare
+          // one instead of spinning on a listener that stays readable.
+          if (spare_fd_ >= 0) {
+            ::close(spare_fd_);
+            int x = ::accept4(lfd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (x >= 0)
+              ::close(x);
+            spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+          }
+          opts_.log("refused a connection: out of file descriptors");
+          continue;
+        }
+        return; // EAGAIN, or an error of the connection that went away
+      }
+      if (conns_.size() >= opts_.max_clients) {
+        static constexpr std::string_view refuse = "-ERR max number of clients reached\r\n";
+        [[maybe_unused]] auto r = ::send(fd, refuse.data(), refuse.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::close(fd);
+        opts_.log(fmt::format("refused a connection: {} clients are connected (the limit)", conns_.size()));
+        continue;
+      }
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      auto id = ++next_id_;
+      auto& c = conns_[id];
+      c.hdl = id;
+      c.fd = fd;
+      c.id = id - wake_tag;
+      c.addr = peer_name(ss);
+      c.authed = opts_.password.empty();
+      watch(fd, id, EPOLLIN, EPOLL_CTL_ADD);
+    }
+  }
+
+  static std::string peer_name(const sockaddr_storage& ss) {
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ss.ss_family == AF_INET) {
+      auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+      ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+      port = ntohs(a->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+      auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+      ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+      port = ntohs(a->sin6_port);
+    }
+    return fmt::format("{}:{}", host, port);
+  }
+
+  void drop(connection& c) {
+    ::close(c.fd); // also leaves the epoll set
+    conns_.erase(c.hdl);
+  }
+
+  void on_event(connection_handle hdl, std::uint32_t events) {
     auto it = conns_.find(hdl);
     if (it == conns_.end())
       return;
     auto& c = it->second;
+    if (events & EPOLLOUT) {
+      send_unsent(c);
+      if (conns_.find(hdl) == conns_.end())
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+      if (c.reading_halted && !(events & (EPOLLHUP | EPOLLERR)))
+        return;
+      char buf[read_chunk];
+      auto n = ::recv(c.fd, buf, sizeof buf, 0);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        return drop(c);
+      if (n > 0)
+        on_data(c, buf, static_cast<std::size_t>(n));
+    }
+  }
+
+  void on_data(connection& c, const char* data, std::size_t n) {
     if (c.closing)
       return;
     if (c.pending) {
-      c.later.append(buf.data(), buf.size()); // the group's views point into `in`
+      c.later.append(data, n); // the group's views point into `in`
     } else {
       join_later(c);
-      c.in.append(buf.data(), buf.size());
+      c.in.append(data, n);
     }
     if ((c.in.size() - c.pos) + c.later.size() > opts_.max_query_buffer) {
       opts_.log(fmt::format("closed {} (id {}): query buffer above {} bytes", c.addr, c.id,
@@ -182,51 +350,46 @@ private:
     finish(c);
   }
 
-  void on_transferred(connection_handle hdl, std::uint64_t remaining) {
-    auto it = conns_.find(hdl);
-    if (it == conns_.end())
-      return;
-    auto& c = it->second;
-    c.unacked = static_cast<std::size_t>(remaining);
-    if (c.reading_halted && remaining <= opts_.max_pending_output / 2) {
-      c.reading_halted = false;
-      trigger(hdl);
+  // Writes what the socket takes; the rest waits for EPOLLOUT.
+  void send_unsent(connection& c) {
+    while (!c.unsent.empty()) {
+      auto n = ::send(c.fd, c.unsent.data(), c.unsent.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+          break;
+        if (errno == EINTR)
+          continue;
+        return drop(c);
+      }
+      c.unsent.erase(0, static_cast<std::size_t>(n));
     }
-    if (remaining == 0 && c.acking) { // drained: stop paying a message per write
-      c.acking = false;
-      ack_writes(hdl, false);
+    c.unacked = c.unsent.size();
+    if (c.unsent.empty() && c.closing)
+      return drop(c);
+    bool want = !c.unsent.empty();
+    bool halt = c.unsent.size() > opts_.max_pending_output ||
+                (c.reading_halted && c.unsent.size() > opts_.max_pending_output / 2);
+    if (want != c.want_write || halt != c.reading_halted) {
+      c.want_write = want;
+      c.reading_halted = halt;
+      watch(c.fd, c.hdl, (want ? EPOLLOUT : 0u) | (halt ? 0u : EPOLLIN), EPOLL_CTL_MOD);
     }
+    if (c.unsent.capacity() > (std::size_t{1} << 20) && c.unsent.empty())
+      std::string{}.swap(c.unsent);
   }
 
-  // Writes what `c` has to say, closes it if it is closing, and stops
-  // reading it while its replies pile up unread.
+  // Writes what `c` has to say (one send when the socket takes it all,
+  // which it does for replies that fit its buffer), closes it if it is
+  // closing, and stops reading it while its replies pile up unread.
   void finish(connection& c) {
     if (!c.out.empty()) {
-      write(c.hdl, c.out.size(), c.out.data());
-      flush(c.hdl);
-      c.unacked += c.out.size();
+      if (c.unsent.empty())
+        c.unsent.swap(c.out);
+      else
+        c.unsent += c.out;
       c.out.clear();
-      // How much the kernel has not taken yet is known only from CAF's
-      // acknowledgements, which cost a message per write: asked for only
-      // once a client has been sent more than ack_after bytes since it last
-      // had nothing pending (replies of a few bytes never pay for them).
-      if (!c.acking && c.unacked > ack_after) {
-        c.acking = true;
-        ack_writes(c.hdl, true);
-      }
-      if (c.out.capacity() > (std::size_t{1} << 20))
-        std::string{}.swap(c.out);
     }
-    if (c.closing) {
-      auto hdl = c.hdl;
-      conns_.erase(hdl);
-      close(hdl); // CAF writes what is buffered first
-      return;
-    }
-    if (!c.reading_halted && c.unacked > opts_.max_pending_output) {
-      c.reading_halted = true;
-      halt(c.hdl);
-    }
+    send_unsent(c);
   }
 
   // --- running commands ---------------------------------------------------------
@@ -401,9 +564,12 @@ private:
     if (!pub_->describes_commits())
       lc.applied = applied_writes{std::move(run.work), run.at, run.changed};
     round_ = std::move(r);
-    request(store_.actor(), caf::infinite, commit_atom::value, std::move(lc))
-        .then([this](version_t) { round_done({}); },
-              [this](caf::error& e) { round_done(from_caf(e)); });
+    auto mid = comp_->new_request_id();
+    expected_ = mid.response_id();
+    // A store this send wakes runs here (run_inline) and its reply is
+    // queued before send returns; the loop takes it after this turn's
+    // events, never inside a connection's processing.
+    comp_->send(mid, commit_atom::value, std::move(lc));
   }
 
   void round_done(std::optional<error> failed) {
@@ -831,9 +997,11 @@ private:
     attempt(c, std::move(g));
   }
 
+  caf::actor_system& sys_;
   store store_;
   resp_options opts_;
-  caf::io::doorman_ptr door_;
+  int lfd_ = -1, epfd_ = -1, evfd_ = -1, spare_fd_ = -1;
+  std::uint16_t port_ = 0;
   const detail::published* pub_;
   detail::snapshot_cache cache_;
   parse_limits limits_;
@@ -843,16 +1011,90 @@ private:
   std::deque<connection_handle> waiting_;   // groups for the next round
   std::deque<connection_handle> solo_;      // of those, to run alone (after a failed round)
   bool delivering_ = false;
-  std::uint64_t next_id_ = 0;
-  std::uint16_t port_ = 0;
+  std::uint64_t next_id_ = wake_tag;
+  detail::companion* comp_ = nullptr;       // run()'s, on its thread
+  caf::message_id expected_;                // the round's reply
+  std::thread::id loop_thread_;
+  std::atomic<bool> stop_{false}, store_gone_{false};
+  std::mutex replies_m_;
+  std::deque<caf::mailbox_element_ptr> replies_;
 };
 
 } // namespace
 
+namespace detail {
+
+/// What resp_server handles share: the loop and its thread.
+struct resp_endpoint {
+  std::unique_ptr<resp_loop> loop;
+  std::thread thread;
+  std::mutex m;
+  ~resp_endpoint() { stop(); }
+  void stop() {
+    std::lock_guard g{m};
+    if (!thread.joinable())
+      return;
+    loop->stop();
+    if (thread.get_id() == std::this_thread::get_id())
+      thread.detach(); // (never: close() is not called from the loop)
+    else
+      thread.join();
+  }
+};
+
+} // namespace detail
+
 void resp_server::close() const {
-  if (broker_)
-    caf::anon_send(broker_, resp_close_atom::value);
+  if (impl_)
+    impl_->stop();
 }
+
+namespace {
+
+// A listening socket on host:port (non-blocking), or why not.
+result<int> listen_on(const std::string& host, std::uint16_t port, bool reuse) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+    return error::make(errc::unavailable, fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc)));
+  std::string why = "no address";
+  int fd = -1;
+  for (auto* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      why = std::strerror(errno);
+      continue;
+    }
+    int one = 1;
+    if (reuse)
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 511) != 0) {
+      why = std::strerror(errno);
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0)
+    return error::make(errc::unavailable, fmt::format("cannot listen on {}:{}: {}", host, port, why));
+  return fd;
+}
+
+std::uint16_t bound_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+    return 0;
+  if (ss.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+} // namespace
 
 result<resp_server> serve_resp(caf::actor_system& sys, const store& s, resp_options opts) {
   if (detail::store_access::local(s) == nullptr)
@@ -863,21 +1105,19 @@ result<resp_server> serve_resp(caf::actor_system& sys, const store& s, resp_opti
     return error::make(errc::invalid_argument,
                        fmt::format("refusing to serve RESP on {} without a password: set a password "
                                    "(--resp-password) or, on a trusted network only, "
-                                   "allow_nonlocal_without_password",
+                                   "allow_nonlocal_without_password (--insecure-nonlocal)",
                                    opts.bind));
-  if (!sys.has_middleman())
-    return error::make(errc::invalid_argument,
-                       "the actor system has no middleman: call kvmem::enable_remote(cfg)");
-  auto& mm = sys.middleman();
-  auto door = mm.backend().new_tcp_doorman(opts.port, opts.bind.c_str(), opts.reuse_address);
-  if (!door)
-    return error::make(errc::unavailable, fmt::format("cannot listen on {}:{}: {}", opts.bind, opts.port,
-                                                      sys.render(door.error())));
-  auto port = (*door)->port();
-  caf::actor_config cfg{&mm.backend()};
+  auto fd = listen_on(opts.bind, opts.port, opts.reuse_address);
+  if (!fd)
+    return fd.error();
+  auto port = bound_port(*fd);
+  auto ep = std::make_shared<detail::resp_endpoint>();
+  ep->loop = std::make_unique<resp_loop>(sys, s, std::move(opts), *fd, port);
+  if (!ep->loop->ready())
+    return error::make(errc::unavailable, fmt::format("cannot start the RESP loop: {}", std::strerror(errno)));
+  ep->thread = std::thread{[loop = ep->loop.get()] { loop->run(); }};
   resp_server out;
-  out.broker_ = caf::actor_cast<caf::actor>(
-      sys.spawn_class<resp_broker, caf::no_spawn_options>(cfg, s, std::move(opts), std::move(*door)));
+  out.impl_ = std::move(ep);
   out.port_ = port;
   return out;
 }

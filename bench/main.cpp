@@ -1,8 +1,9 @@
 // kvmem_bench: the benchmark suite. See docs/benchmarks.md.
 //   kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only g1,g2] [--seed N]
-// Groups: memory tree reads blocking batches async contention feeds lmdb durability remote.
+// Groups: memory tree reads blocking batches async contention feeds lmdb durability remote
+// allocs resp.
 // Internal modes (the benchmark runs itself as a child process):
-//   --memory-child WHAT N (T6) and --serve-child (NET's server).
+//   --memory-child WHAT N (T6) and --serve-child (NET's and RESP's server).
 #include <cstring>
 #include <set>
 
@@ -14,6 +15,7 @@ namespace bench {
 int memory_child(const std::string& what, std::size_t n);
 int serve_child();
 void run_durability(const options&, report&);
+void run_resp(const options&, report&);
 } // namespace bench
 
 int main(int argc, char** argv) {
@@ -53,7 +55,7 @@ int main(int argc, char** argv) {
     } else {
       fmt::print("usage: kvmem_bench [--full] [--csv FILE] [--plots DIR] [--only GROUPS] [--seed N]\n"
                  "groups: memory tree reads blocking batches async contention feeds lmdb durability remote\n"
-                 "        allocs\n");
+                 "        allocs resp\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }
@@ -62,7 +64,7 @@ int main(int argc, char** argv) {
       {"blocking", run_blocking}, {"batches", run_batches}, {"async", run_async},
       {"contention", run_contention}, {"feeds", run_feeds}, {"lmdb", run_lmdb},
       {"durability", run_durability},
-      {"remote", run_remote}, {"allocs", run_allocs}};
+      {"remote", run_remote}, {"resp", run_resp}, {"allocs", run_allocs}};
   report rep{o};
   rep.header();
   auto t0 = clock_type::now();

@@ -27,11 +27,14 @@ struct net_node {
 
 /// A served store: the child process and the port it serves on (guarded,
 /// as `kvmem serve`), and a second port serving the same store without the
-/// guard (serve_options::guard = false), to measure what the guard costs.
+/// guard (serve_options::guard = false), to measure what the guard costs,
+/// and a third serving it over RESP (kvmem::serve_resp; 0 if it did not
+/// start).
 struct served_store {
   child_process process;
   std::uint16_t port = 0;
   std::uint16_t unguarded_port = 0;
+  std::uint16_t resp_port = 0;
 };
 
 /// Starts `kvmem_bench --serve-child`; nullopt (and a line saying why,
@@ -46,9 +49,16 @@ inline std::optional<served_store> start_served_store(const char* who) {
   }
   std::size_t end = 0;
   auto port = static_cast<std::uint16_t>(std::stoul(line->substr(5), &end));
+  // "port <P> [<U> [<R>]]"
+  std::uint16_t more[2] = {0, 0};
   auto rest = line->substr(5 + end);
-  auto unguarded = rest.empty() ? std::uint16_t{0} : static_cast<std::uint16_t>(std::stoul(rest));
-  return served_store{std::move(*server), port, unguarded};
+  for (auto& m : more) {
+    if (rest.find_first_not_of(' ') == std::string::npos)
+      break;
+    m = static_cast<std::uint16_t>(std::stoul(rest, &end));
+    rest = rest.substr(end);
+  }
+  return served_store{std::move(*server), port, more[0], more[1]};
 }
 
 } // namespace bench

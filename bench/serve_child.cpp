@@ -1,9 +1,12 @@
-// kvmem_bench --serve-child: the NET rows' server process. It serves an
-// empty store exactly as `kvmem serve` does (cli/serve.cpp: enable_remote,
-// the sharing scheduler, the store on the scheduler, 127.0.0.1), and the
-// same store without the guard on a second port, prints "port <P> <U>" on
-// stdout, and exits when its stdin closes (the benchmark
-// closes it, or dies: the child also has PR_SET_PDEATHSIG).
+// kvmem_bench --serve-child: the NET and RESP rows' server process. It
+// serves an empty store exactly as `kvmem serve` does (cli/serve.cpp:
+// enable_remote, the sharing scheduler, the store on the scheduler,
+// 127.0.0.1), the same store without the guard on a second port, and the
+// same store over RESP (kvmem::serve_resp, default resp_options) on a third;
+// prints "port <P> <U> <R>" on stdout (R is 0 if the RESP server could not
+// start; readers of the first two numbers ignore the third), and exits when
+// its stdin closes (the benchmark closes it, or dies: the child also has
+// PR_SET_PDEATHSIG).
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include <caf/send.hpp>
 #include <fmt/format.h>
 #include <kvmem/remote.hpp>
+#include <kvmem/resp.hpp>
 
 namespace bench {
 
@@ -36,7 +40,10 @@ int serve_child() {
   kvmem::serve_options bare;
   bare.guard = false;
   auto unguarded = kvmem::publish(sys, s, 0, bare);
-  fmt::print("port {} {}\n", *port, unguarded ? *unguarded : 0);
+  auto resp = kvmem::serve_resp(sys, s); // 127.0.0.1, a free port
+  if (!resp)
+    fmt::print(stderr, "serve child: RESP: {}\n", resp.error().message());
+  fmt::print("port {} {} {}\n", *port, unguarded ? *unguarded : 0, resp ? resp->port() : 0);
   std::fflush(stdout);
   char buf[64];
   while (read(STDIN_FILENO, buf, sizeof buf) > 0) {

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <limits>
 
-#include <fnmatch.h>
 
 #include <fmt/format.h>
 
@@ -372,8 +371,10 @@ void cmd_incrby(args_t a, group_run& g, session_data&, reply_writer& out) {
 
 void cmd_decrby(args_t a, group_run& g, session_data&, reply_writer& out) {
   long long by = 0;
-  if (!to_ll(a[2], by) || by == std::numeric_limits<long long>::min())
+  if (!to_ll(a[2], by))
     return out.error(not_integer);
+  if (by == std::numeric_limits<long long>::min())
+    return out.error("ERR decrement would overflow");
   incr_by(a, -by, g, out);
 }
 
@@ -393,15 +394,21 @@ void cmd_incrbyfloat(args_t a, group_run& g, session_data&, reply_writer& out) {
   long double next = cur + by;
   if (std::isnan(next) || std::isinf(next))
     return out.error("ERR increment would produce NaN or Infinity");
-  // As Redis: 17 significant digits, no exponent for ordinary magnitudes,
-  // trailing zeros removed.
-  auto text = fmt::format("{:.17Lf}", next);
+  // As Redis (ld2string, LD_STR_HUMAN): "%.17Lf", trailing zeros and a
+  // trailing point removed, "-0" written "0".
+  char buf[5 * 1024];
+  int len = std::snprintf(buf, sizeof buf, "%.17Lf", next);
+  if (len <= 0 || static_cast<std::size_t>(len) >= sizeof buf)
+    return out.error("ERR increment would produce a value too long to write");
+  std::string text{buf, static_cast<std::size_t>(len)};
   if (text.find('.') != std::string::npos) {
     while (text.back() == '0')
       text.pop_back();
     if (text.back() == '.')
       text.pop_back();
   }
+  if (text == "-0")
+    text = "0";
   if (set_value(g, *k, text, out))
     out.bulk(text);
 }
@@ -485,8 +492,73 @@ void rename_cmd(args_t a, group_run& g, reply_writer& out, bool nx) {
 void cmd_rename(args_t a, group_run& g, session_data&, reply_writer& out) { rename_cmd(a, g, out, false); }
 void cmd_renamenx(args_t a, group_run& g, session_data&, reply_writer& out) { rename_cmd(a, g, out, true); }
 
+// Redis's glob (stringmatchlen): * ? [abc] [^a-z] and \\ escapes, over
+// bytes (NUL included). Iterative with one backtrack point for '*', so
+// O(|p|·|s|) at worst, never exponential.
+bool glob(std::string_view p, std::string_view s) {
+  std::size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
+  auto one = [&](std::size_t& i, char c) -> bool { // matches p[i..] against c; advances i
+    if (p[i] == '?') {
+      ++i;
+      return true;
+    }
+    if (p[i] == '[') {
+      std::size_t j = i + 1;
+      bool neg = j < p.size() && p[j] == '^';
+      if (neg)
+        ++j;
+      bool hit = false;
+      while (j < p.size() && p[j] != ']') {
+        if (p[j] == '\\' && j + 1 < p.size()) {
+          hit = hit || p[j + 1] == c;
+          j += 2;
+        } else if (j + 2 < p.size() && p[j + 1] == '-' && p[j + 2] != ']') {
+          auto lo = static_cast<unsigned char>(std::min(p[j], p[j + 2]));
+          auto hi = static_cast<unsigned char>(std::max(p[j], p[j + 2]));
+          auto uc = static_cast<unsigned char>(c);
+          hit = hit || (uc >= lo && uc <= hi);
+          j += 3;
+        } else {
+          hit = hit || p[j] == c;
+          ++j;
+        }
+      }
+      i = j < p.size() ? j + 1 : j;
+      return hit != neg;
+    }
+    if (p[i] == '\\' && i + 1 < p.size()) {
+      bool hit = p[i + 1] == c;
+      i += 2;
+      return hit;
+    }
+    bool hit = p[i] == c;
+    ++i;
+    return hit;
+  };
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+      continue;
+    }
+    std::size_t next = pi;
+    if (pi < p.size() && one(next, s[si])) {
+      pi = next;
+      ++si;
+      continue;
+    }
+    if (star == std::string_view::npos)
+      return false;
+    pi = star + 1;
+    si = ++mark;
+  }
+  while (pi < p.size() && p[pi] == '*')
+    ++pi;
+  return pi == p.size();
+}
+
 bool matches(const std::string& pattern, const std::string& text) {
-  return pattern == "*" || ::fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+  return pattern == "*" || glob(pattern, text);
 }
 
 // Every value under `root`, in key order, calling f(key text) until it
@@ -589,6 +661,8 @@ void cmd_scan(args_t a, group_run& g, session_data& sd, reply_writer& out) {
     if (matches(pattern, text))
       found.push_back(std::move(text));
   }
+  while (!c->stack.empty() && c->stack.back().next == c->stack.back().entries.size())
+    c->stack.pop_back(); // nothing left in these: the scan may be over
   std::uint64_t next = c->stack.empty() ? 0 : c->id;
   if (next == 0)
     sd.cursors.close(c->id);
@@ -677,6 +751,14 @@ void cmd_kv_mv(args_t a, group_run& g, session_data&, reply_writer& out) {
     out.ok();
 }
 
+void cmd_ping(args_t a, group_run&, session_data&, reply_writer& out) {
+  if (a.size() > 2)
+    return out.error(arity_error("ping"));
+  a.size() == 2 ? out.bulk(a[1]) : out.simple("PONG");
+}
+
+void cmd_echo(args_t a, group_run&, session_data&, reply_writer& out) { out.bulk(a[1]); }
+
 void cmd_kv_version(args_t, group_run& g, session_data&, reply_writer& out) {
   out.integer(static_cast<long long>(g.base));
 }
@@ -688,8 +770,8 @@ constexpr unsigned R = cmd_read, W = cmd_write | cmd_read, C = cmd_connection, T
 
 const command_spec table[] = {
     // connection and server (run by the server)
-    {"ping", -1, C | N, 0, 0, 0, nullptr, "Returns PONG, or its argument."},
-    {"echo", 2, C, 0, 0, 0, nullptr, "Returns its argument."},
+    {"ping", -1, N, 0, 0, 0, cmd_ping, "Returns PONG, or its argument."},
+    {"echo", 2, 0, 0, 0, 0, cmd_echo, "Returns its argument."},
     {"quit", -1, C | N, 0, 0, 0, nullptr, "Closes the connection after +OK."},
     {"select", 2, C, 0, 0, 0, nullptr, "Database 0 only: a store has one keyspace."},
     {"auth", -2, C | N, 0, 0, 0, nullptr, "Authenticates with the server's password."},
@@ -753,6 +835,8 @@ const command_spec table[] = {
     {"kv.mv", 3, W, 1, 2, 1, cmd_kv_mv, "kvmem's rename: into a destination dictionary."},
     {"kv.version", 1, R, 0, 0, 0, cmd_kv_version, "The store's version this command saw."},
     {"kv.diff", -3, C, 0, 0, 0, nullptr, "Changes between two retained versions (under a prefix)."},
+    {"kv.watch", -2, C, 0, 0, 0, nullptr, "Pushes the changes under a prefix (FROM v: after version v)."},
+    {"kv.unwatch", 1, C, 0, 0, 0, nullptr, "Ends this connection's watches."},
 };
 
 } // namespace

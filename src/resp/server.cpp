@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -54,7 +55,7 @@ using connection_handle = std::uint64_t;
 
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t max_group_commands = 1024;
-constexpr std::size_t ack_after = std::size_t{1} << 20;
+constexpr std::size_t max_send_per_turn = std::size_t{4} << 20;
 constexpr int max_attempts = 13; // as a batch's default retries
 constexpr std::string_view server_version = "7.0.0";
 
@@ -86,6 +87,7 @@ struct group {
   std::vector<std::vector<std::string_view>> cmds;
   std::vector<std::vector<std::string>> inline_words; // owners of inline commands' views
   std::size_t end = 0;      // where the group ends in `in` (0 for EXEC)
+  std::vector<std::size_t> ends; // where each command ends in `in`
   bool exec = false;        // MULTI/EXEC: one array reply, watched keys required
   std::vector<requirement> requirements;
   bool failed_watch = false; // EXEC: a watched key had moved (answered nil)
@@ -112,13 +114,17 @@ struct connection {
   bool closing = false; // QUIT, a protocol error: close once `out` is written
   bool reading_halted = false; // its replies pile up unread: its input waits in its socket
   bool want_write = false;     // EPOLLOUT is on: `unsent` waits for the socket
-  std::string unsent;          // replies the socket did not take yet
+  std::string unsent;          // replies the socket did not take yet, from `sent` on
+  std::size_t sent = 0;
   std::size_t unacked = 0;     // unsent.size(), for CLIENT LIST
   std::string name, lib_name, lib_ver, last_cmd;
   bool in_multi = false, multi_failed = false;
   std::vector<owned_command> queued;
   std::vector<requirement> watched;
   std::optional<group> pending; // with the store
+  bool side_pending = false;    // a KV.DIFF or KV.WATCH request is with the store
+  std::vector<std::uint64_t> subscriptions; // KV.WATCH's, by the store's id
+  bool watch_mode = false;      // RESP2 after KV.WATCH: only watch commands, as SUBSCRIBE
   std::size_t split_until = 0;  // run commands one at a time up to here (a group failed)
 };
 
@@ -230,6 +236,17 @@ private:
         p = std::move(replies_.front());
         replies_.pop_front();
       }
+      if (!p->mid.is_response()) {
+        if (p->content().match_elements<changes_atom, local_changes>())
+          on_changes(p->content().get_as<local_changes>(1).delivery);
+        continue;
+      }
+      if (auto side = side_.find(p->mid.integer_value()); side != side_.end()) {
+        auto req = side->second;
+        side_.erase(side);
+        on_side_reply(req, p->content());
+        continue;
+      }
       if (!round_ || p->mid != expected_)
         continue;
       auto& msg = p->content();
@@ -259,9 +276,16 @@ private:
             if (x >= 0)
               ::close(x);
             spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            opts_.log("refused a connection: out of file descriptors");
+            if (x >= 0 && spare_fd_ >= 0)
+              continue;
           }
-          opts_.log("refused a connection: out of file descriptors");
-          continue;
+          // No spare descriptor either: stop accepting until a connection
+          // closes (clients wait in the backlog) instead of spinning.
+          opts_.log("stopped accepting: out of file descriptors (until a connection closes)");
+          listener_paused_ = true;
+          watch(lfd_, listener_tag, 0, EPOLL_CTL_MOD);
+          return;
         }
         return; // EAGAIN, or an error of the connection that went away
       }
@@ -301,8 +325,15 @@ private:
   }
 
   void drop(connection& c) {
+    unwatch_all(c);
     ::close(c.fd); // also leaves the epoll set
     conns_.erase(c.hdl);
+    if (listener_paused_) {
+      if (spare_fd_ < 0)
+        spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      listener_paused_ = false;
+      watch(lfd_, listener_tag, EPOLLIN, EPOLL_CTL_MOD);
+    }
   }
 
   void on_event(connection_handle hdl, std::uint32_t events) {
@@ -314,6 +345,13 @@ private:
       send_unsent(c);
       if (conns_.find(hdl) == conns_.end())
         return;
+      if (!busy(c) && !c.closing && pending_output(c) <= opts_.max_pending_output / 2 &&
+          (c.pos < c.in.size() || !c.later.empty())) {
+        process(c); // commands held while the client's replies piled up
+        finish(c);
+        if (conns_.find(hdl) == conns_.end())
+          return;
+      }
     }
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
       if (c.reading_halted && !(events & (EPOLLHUP | EPOLLERR)))
@@ -330,8 +368,8 @@ private:
   void on_data(connection& c, const char* data, std::size_t n) {
     if (c.closing)
       return;
-    if (c.pending) {
-      c.later.append(data, n); // the group's views point into `in`
+    if (busy(c)) {
+      c.later.append(data, n); // a group's views point into `in`
     } else {
       join_later(c);
       c.in.append(data, n);
@@ -345,15 +383,25 @@ private:
       finish(c);
       return;
     }
-    if (!c.pending)
+    if (!busy(c))
       process(c);
     finish(c);
   }
 
-  // Writes what the socket takes; the rest waits for EPOLLOUT.
+  static bool busy(const connection& c) { return c.pending || c.side_pending; }
+
+  static std::size_t pending_output(const connection& c) {
+    return c.out.size() + (c.unsent.size() - c.sent);
+  }
+
+  // Writes what the socket takes, at most max_send_per_turn bytes (so that
+  // a fast reader of a large reply does not keep the loop from the other
+  // clients); the rest waits for EPOLLOUT.
   void send_unsent(connection& c) {
-    while (!c.unsent.empty()) {
-      auto n = ::send(c.fd, c.unsent.data(), c.unsent.size(), MSG_NOSIGNAL);
+    std::size_t budget = max_send_per_turn;
+    while (c.sent < c.unsent.size() && budget > 0) {
+      auto len = std::min(c.unsent.size() - c.sent, budget);
+      auto n = ::send(c.fd, c.unsent.data() + c.sent, len, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
           break;
@@ -361,20 +409,28 @@ private:
           continue;
         return drop(c);
       }
-      c.unsent.erase(0, static_cast<std::size_t>(n));
+      c.sent += static_cast<std::size_t>(n);
+      budget -= static_cast<std::size_t>(n);
     }
-    c.unacked = c.unsent.size();
-    if (c.unsent.empty() && c.closing)
+    if (c.sent == c.unsent.size()) {
+      c.unsent.clear();
+      c.sent = 0;
+    } else if (c.sent > c.unsent.size() / 2) {
+      c.unsent.erase(0, c.sent); // amortized: each byte moves at most once
+      c.sent = 0;
+    }
+    c.unacked = c.unsent.size() - c.sent;
+    if (c.unacked == 0 && c.closing)
       return drop(c);
-    bool want = !c.unsent.empty();
-    bool halt = c.unsent.size() > opts_.max_pending_output ||
-                (c.reading_halted && c.unsent.size() > opts_.max_pending_output / 2);
+    bool want = c.unacked > 0;
+    bool halt = c.unacked > opts_.max_pending_output ||
+                (c.reading_halted && c.unacked > opts_.max_pending_output / 2);
     if (want != c.want_write || halt != c.reading_halted) {
       c.want_write = want;
       c.reading_halted = halt;
       watch(c.fd, c.hdl, (want ? EPOLLOUT : 0u) | (halt ? 0u : EPOLLIN), EPOLL_CTL_MOD);
     }
-    if (c.unsent.capacity() > (std::size_t{1} << 20) && c.unsent.empty())
+    if (c.unacked == 0 && c.unsent.capacity() > (std::size_t{1} << 20))
       std::string{}.swap(c.unsent);
   }
 
@@ -389,6 +445,7 @@ private:
         c.unsent += c.out;
       c.out.clear();
     }
+    if (!c.want_write) // else EPOLLOUT will say when the socket has room
     send_unsent(c);
   }
 
@@ -399,7 +456,7 @@ private:
   // What arrived while a group was with the store goes after `in`'s
   // unprocessed bytes, once no group's views point into `in`.
   static void join_later(connection& c) {
-    if (c.later.empty() || c.pending)
+    if (c.later.empty() || busy(c))
       return;
     if (c.pos == c.in.size()) {
       c.in.clear();
@@ -418,7 +475,9 @@ private:
   void process(connection& c) {
     std::vector<std::string_view> args;
     std::vector<std::string> words;
-    while (!c.pending && !c.closing) {
+    while (!busy(c) && !c.closing) {
+      if (pending_output(c) > opts_.max_pending_output)
+        break; // the rest waits until the client reads (see on_event)
       join_later(c);
       auto r = parse_request(c.in.data() + c.pos, c.in.size() - c.pos, limits_, args, words);
       if (r.status == parse_status::incomplete)
@@ -435,7 +494,7 @@ private:
       }
       auto name = lower(args[0]);
       const command_spec* spec = find_command(name);
-      if (spec != nullptr && spec->run != nullptr && !c.in_multi && c.authed &&
+      if (spec != nullptr && spec->run != nullptr && !c.in_multi && c.authed && !c.watch_mode &&
           arity_ok(*spec, args.size())) {
         run_group(c, r.consumed, std::move(args), std::move(words));
         args = {};
@@ -446,12 +505,12 @@ private:
       c.last_cmd = name;
       dispatch(c, name, spec, args);
     }
-    if (c.pos == c.in.size() && !c.pending) {
+    if (c.pos == c.in.size() && !busy(c)) {
       c.in.clear();
       c.pos = 0;
       if (c.in.capacity() > 4 * read_chunk)
         std::string{}.swap(c.in);
-    } else if (!c.pending && c.pos > c.in.size() / 2 && c.pos > read_chunk) {
+    } else if (!busy(c) && c.pos > c.in.size() / 2 && c.pos > read_chunk) {
       c.in.erase(0, c.pos);
       c.pos = 0;
     }
@@ -467,6 +526,7 @@ private:
     g.cmds.push_back(std::move(first));
     g.inline_words.push_back(std::move(first_words));
     std::size_t at = c.pos + first_len;
+    g.ends.push_back(at);
     bool single = c.pos < c.split_until;
     while (!single && g.cmds.size() < max_group_commands) {
       std::vector<std::string_view> args;
@@ -480,6 +540,7 @@ private:
       g.cmds.push_back(std::move(args));
       g.inline_words.push_back(std::move(words));
       at += r.consumed;
+      g.ends.push_back(at);
     }
     g.end = at;
     attempt(c, std::move(g));
@@ -498,8 +559,18 @@ private:
         }
       w.array(g.cmds.size());
     }
-    for (auto& args : g.cmds)
-      find_command(lower(args[0]))->run(args, run, session_, w);
+    for (std::size_t i = 0; i < g.cmds.size(); ++i) {
+      find_command(lower(g.cmds[i][0]))->run(g.cmds[i], run, session_, w);
+      if (!g.exec && g.replies.size() > opts_.max_pending_output && i + 1 < g.cmds.size()) {
+        // Replies are piling up (GETs of a large value): the group ends
+        // here; the rest runs once the client has read them.
+        g.cmds.resize(i + 1);
+        g.inline_words.resize(i + 1);
+        g.ends.resize(i + 1);
+        g.end = g.ends.back();
+        break;
+      }
+    }
   }
 
   // A group is ready: run over the current snapshot, it answers at once if
@@ -647,6 +718,11 @@ private:
       return w.error(unknown_command_error(args));
     if (!arity_ok(*spec, args.size()))
       return w.error(arity_error(name));
+    if (c.watch_mode && name != "ping" && name != "quit" && name != "reset" && name != "kv.watch" &&
+        name != "kv.unwatch")
+      return w.error(fmt::format("ERR Can't execute '{}': only KV.WATCH / KV.UNWATCH / PING / QUIT / "
+                                 "RESET are allowed in this context",
+                                 name));
     if (name == "ping") {
       if (args.size() > 2)
         return w.error(arity_error(name));
@@ -666,6 +742,7 @@ private:
     if (name == "hello")
       return hello(c, args);
     if (name == "reset") {
+      unwatch_all(c);
       c.in_multi = c.multi_failed = false;
       c.queued.clear();
       c.watched.clear();
@@ -716,8 +793,143 @@ private:
     if (name == "exec")
       return exec(c, w);
     if (name == "kv.diff")
-      return w.error("ERR KV.DIFF is not served over RESP yet (use the CAF endpoint: client::diff)");
+      return diff(c, w, args);
+    if (name == "kv.watch")
+      return watch_prefix(c, w, args);
+    if (name == "kv.unwatch") {
+      unwatch_all(c);
+      return w.ok();
+    }
     w.error(unknown_command_error(args));
+  }
+
+  // --- KV.DIFF and KV.WATCH: requests to the store besides rounds -----------
+
+  struct side_request {
+    connection_handle conn = 0;
+    bool watch = false;
+    std::string prefix;
+  };
+
+  static bool to_version(std::string_view s, version_t& v) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+  }
+
+  void side_send(connection& c, side_request req, auto&&... xs) {
+    auto mid = comp_->new_request_id();
+    req.conn = c.hdl;
+    side_.emplace(mid.response_id().integer_value(), std::move(req));
+    c.side_pending = true;
+    comp_->send(mid, std::forward<decltype(xs)>(xs)...);
+  }
+
+  // KV.DIFF from to [prefix]
+  void diff(connection& c, reply_writer& w, const std::vector<std::string_view>& args) {
+    version_t from = 0, to = 0;
+    if (!to_version(args[1], from) || !to_version(args[2], to))
+      return w.error("ERR versions must be non-negative integers");
+    if (args.size() > 4)
+      return w.error(arity_error("kv.diff"));
+    auto prefix = key::v(args.size() == 4 ? args[3] : std::string_view{});
+    side_send(c, {}, diff_atom::value, from, to, std::move(prefix));
+  }
+
+  // KV.WATCH prefix [FROM v]
+  void watch_prefix(connection& c, reply_writer& w, const std::vector<std::string_view>& args) {
+    watch_request req;
+    req.prefix = key::v(args[1]);
+    if (args.size() == 4 && iequals(args[2], "from")) {
+      version_t v = 0;
+      if (!to_version(args[3], v))
+        return w.error("ERR FROM needs a version (a non-negative integer)");
+      req.from = v;
+    } else if (args.size() != 2) {
+      return w.error("ERR syntax error");
+    }
+    side_send(c, {0, true, std::string{args[1]}}, watch_atom::value, local_watch{std::move(req)});
+  }
+
+  void unwatch_all(connection& c) {
+    for (auto id : c.subscriptions) {
+      subs_.erase(id);
+      if (comp_ != nullptr)
+        comp_->send(caf::make_message_id(), unwatch_atom::value, id);
+    }
+    c.subscriptions.clear();
+    c.watch_mode = false;
+  }
+
+  static void write_change(reply_writer& w, const change& e) {
+    w.array(4);
+    w.bulk(to_string(e.op));
+    w.bulk(key_text(e.path));
+    w.integer(static_cast<long long>(e.version));
+    if (e.op == change_op::set || (e.op == change_op::rename_in && e.what == kind::value && !e.other))
+      w.bulk(e.value.view());
+    else if (e.other)
+      w.bulk(key_text(*e.other));
+    else
+      w.null();
+  }
+
+  void on_side_reply(const side_request& req, caf::type_erased_tuple& msg) {
+    auto it = conns_.find(req.conn);
+    if (it == conns_.end()) { // gone meanwhile: end a watch it started
+      if (req.watch && msg.match_elements<local_watch_started>())
+        comp_->send(caf::make_message_id(), unwatch_atom::value,
+                    msg.get_as<local_watch_started>(0).started.id);
+      return;
+    }
+    auto& c = it->second;
+    c.side_pending = false;
+    reply_writer w{c.out, c.proto};
+    if (msg.match_elements<caf::error>()) {
+      w.error(error_line(from_caf(msg.get_as<caf::error>(0))));
+    } else if (msg.match_elements<change_list>()) {
+      auto& list = msg.get_as<change_list>(0);
+      w.array(list.size());
+      for (auto& e : list)
+        write_change(w, e);
+    } else if (msg.match_elements<local_watch_started>()) {
+      auto id = msg.get_as<local_watch_started>(0).started.id;
+      subs_[id] = c.hdl;
+      c.subscriptions.push_back(id);
+      c.watch_mode = c.proto < 3;
+      w.array(3);
+      w.bulk("kv.watch");
+      w.bulk(req.prefix);
+      w.integer(static_cast<long long>(msg.get_as<local_watch_started>(0).started.version));
+    } else {
+      w.error("ERR unexpected reply from the store");
+    }
+    process(c);
+    finish(c);
+  }
+
+  // A watch's delivery: one push (RESP3; an array under RESP2, as pub/sub
+  // messages are), acknowledged once written, so that the store's window
+  // bounds what waits for a slow watcher.
+  void on_changes(const changes& d) {
+    auto it = subs_.find(d.id);
+    if (it == subs_.end())
+      return;
+    auto ci = conns_.find(it->second);
+    if (ci == conns_.end())
+      return;
+    auto& c = ci->second;
+    reply_writer w{c.out, c.proto}; // after the replies already due, before later ones
+    w.push(6);
+    w.bulk("kv.changes");
+    w.integer(static_cast<long long>(d.from));
+    w.integer(static_cast<long long>(d.to));
+    w.integer(d.resync ? 1 : 0);
+    w.integer(d.coalesced ? 1 : 0);
+    w.array(d.events.size());
+    for (std::size_t i = 0; i < d.events.size(); ++i)
+      write_change(w, d.events[i]);
+    comp_->send(caf::make_message_id(), ack_atom::value, d.id, d.seq);
+    finish(c);
   }
 
   void auth(connection& c, reply_writer& w, std::string_view user, std::string_view pass, bool ok_arity) {
@@ -755,6 +967,9 @@ private:
         c.authed = true;
         i += 2;
       } else if (iequals(args[i], "setname") && i + 1 < args.size()) {
+        if (!valid_name(args[i + 1]))
+          return reply_writer{c.out, c.proto}.error(
+              "ERR Client names cannot contain spaces, newlines or special characters.");
         set_name = std::string{args[++i]};
       } else {
         return reply_writer{c.out, c.proto}.error(
@@ -787,6 +1002,11 @@ private:
     w.array(0);
   }
 
+  // As Redis: a client name is printable ASCII without spaces ('!'..'~').
+  static bool valid_name(std::string_view n) {
+    return std::all_of(n.begin(), n.end(), [](char ch) { return ch >= '!' && ch <= '~'; });
+  }
+
   std::string client_line(const connection& x) const {
     return fmt::format("id={} addr={} laddr=127.0.0.1:{} fd=0 name={} db=0 multi={} qbuf={} "
                        "obl={} resp={} lib-name={} lib-ver={} cmd={}\n",
@@ -798,7 +1018,7 @@ private:
   void client(connection& c, reply_writer& w, const std::vector<std::string_view>& args) {
     auto sub = lower(args[1]);
     if (sub == "setname" && args.size() == 3) {
-      if (args[2].find_first_of(" \n\r") != std::string_view::npos)
+      if (!valid_name(args[2]))
         return w.error("ERR Client names cannot contain spaces, newlines or special characters.");
       c.name = std::string{args[2]};
       return w.ok();
@@ -1016,8 +1236,11 @@ private:
   caf::message_id expected_;                // the round's reply
   std::thread::id loop_thread_;
   std::atomic<bool> stop_{false}, store_gone_{false};
+  bool listener_paused_ = false;
   std::mutex replies_m_;
   std::deque<caf::mailbox_element_ptr> replies_;
+  std::unordered_map<std::uint64_t, side_request> side_; // by response id
+  std::unordered_map<std::uint64_t, connection_handle> subs_; // KV.WATCH subscriptions
 };
 
 } // namespace

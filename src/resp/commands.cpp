@@ -91,7 +91,7 @@ struct value_read {
 
 value_read read_value(group_run& g, const key& k) {
   g.reads.push_back(read_op::get(k));
-  auto r = g.work.get(k);
+  auto r = g.view().get(k);
   if (r)
     return {found_kind::value, std::move(*r), 0};
   if (r.error().code == errc::value_expected)
@@ -101,23 +101,28 @@ value_read read_value(group_run& g, const key& k) {
 
 std::optional<kind> read_exists(group_run& g, const key& k) {
   g.reads.push_back(read_op::exists(k));
-  return g.work.exists(k);
+  return g.view().exists(k);
 }
 
 // Applies a write to the group's copy; on failure answers its error.
 bool write(group_run& g, write_op w, reply_writer& out) {
-  auto r = apply(g.work, w, g.at, nullptr);
+  auto r = apply(g.view(), w, g.at, nullptr);
   if (!r) {
     out.error(error_line(r.error()));
     return false;
   }
   g.changed = g.changed || *r;
   g.ops.push_back(std::move(w));
+  g.applied = g.ops.size();
   return true;
 }
 
+// A plain set: recorded, applied when something reads (group_run::view).
 bool set_value(group_run& g, const key& k, std::string_view v, reply_writer& out) {
-  return write(g, write_op::set(k, bytes{v}), out);
+  if (g.eager)
+    return write(g, write_op::set(k, bytes{v}), out);
+  g.ops.push_back(write_op::set(k, bytes{v}));
+  return true;
 }
 
 // --- strings -----------------------------------------------------------------
@@ -246,18 +251,24 @@ void cmd_mset(args_t a, group_run& g, session_data&, reply_writer& out) {
     for (auto& k : keys)
       if (read_exists(g, k))
         return out.integer(0);
-  auto before = g.work;
-  auto ops = g.ops.size();
-  bool changed = g.changed;
-  std::string discard;
-  reply_writer quiet{discard};
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    if (!set_value(g, keys[i], a[2 * i + 2], quiet)) {
-      g.work = std::move(before);
-      g.ops.resize(ops);
-      g.changed = changed;
-      return out.error(std::string_view{discard}.substr(1, discard.size() - 3));
-    }
+  if (g.eager) { // all or none here too: on a failure the copy goes back
+    auto before = g.view();
+    auto ops = g.ops.size();
+    bool changed = g.changed;
+    std::string discard;
+    reply_writer quiet{discard};
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (!set_value(g, keys[i], a[2 * i + 2], quiet)) {
+        g.work = std::move(before);
+        g.ops.resize(ops);
+        g.applied = ops;
+        g.changed = changed;
+        return out.error(std::string_view{discard}.substr(1, discard.size() - 3));
+      }
+  } else {
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      set_value(g, keys[i], a[2 * i + 2], out); // recorded: all apply in one commit, or none
+  }
   nx ? out.integer(1) : out.ok();
 }
 
@@ -266,7 +277,7 @@ void cmd_strlen(args_t a, group_run& g, session_data&, reply_writer& out) {
   if (!k)
     return;
   g.reads.push_back(read_op::size(*k));
-  auto r = g.work.size(*k);
+  auto r = g.view().size(*k);
   if (r)
     return out.integer(static_cast<long long>(*r));
   if (r.error().code == errc::value_expected)
@@ -595,7 +606,7 @@ void cmd_keys(args_t a, group_run& g, session_data&, reply_writer& out) {
   g.reads_complete = false;
   std::string pattern{a[1]};
   std::vector<std::string> found;
-  walk_values(g.work, [&](const key& k) {
+  walk_values(g.view(), [&](const key& k) {
     auto text = pattern_text(pattern, k);
     if (matches(pattern, text))
       found.push_back(std::move(text));
@@ -634,7 +645,7 @@ void cmd_scan(args_t a, group_run& g, session_data& sd, reply_writer& out) {
   }
   scan_cursors::cursor* c = nullptr;
   if (id == 0) {
-    c = &sd.cursors.open(g.work);
+    c = &sd.cursors.open(g.view());
     if (auto top = c->root.list(key{}))
       c->stack.push_back({std::move(*top), 0});
   } else if ((c = sd.cursors.find(id)) == nullptr) {
@@ -675,7 +686,7 @@ void cmd_scan(args_t a, group_run& g, session_data& sd, reply_writer& out) {
 
 void cmd_dbsize(args_t, group_run& g, session_data&, reply_writer& out) {
   g.reads_complete = false;
-  out.integer(static_cast<long long>(count_values(g.work)));
+  out.integer(static_cast<long long>(count_values(g.view())));
 }
 
 void cmd_flushall(args_t a, group_run& g, session_data&, reply_writer& out) {
@@ -693,7 +704,7 @@ key any_key(std::string_view s) { return key::v(s); } // the root included
 void cmd_kv_ls(args_t a, group_run& g, session_data&, reply_writer& out) {
   auto k = any_key(a.size() > 1 ? a[1] : std::string_view{});
   g.reads.push_back(read_op::list(k));
-  auto r = g.work.list(k);
+  auto r = g.view().list(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null_array() : out.error(error_line(r.error()));
   out.array(r->size());
@@ -704,7 +715,7 @@ void cmd_kv_ls(args_t a, group_run& g, session_data&, reply_writer& out) {
 void cmd_kv_stat(args_t a, group_run& g, session_data&, reply_writer& out) {
   auto k = any_key(a[1]);
   g.reads.push_back(read_op::stat(k));
-  auto r = g.work.stat(k);
+  auto r = g.view().stat(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null() : out.error(error_line(r.error()));
   out.map(7);
@@ -727,7 +738,7 @@ void cmd_kv_stat(args_t a, group_run& g, session_data&, reply_writer& out) {
 void cmd_kv_digest(args_t a, group_run& g, session_data&, reply_writer& out) {
   auto k = any_key(a.size() > 1 ? a[1] : std::string_view{});
   g.reads.push_back(read_op::digest(k));
-  auto r = g.work.digest(k);
+  auto r = g.view().digest(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null() : out.error(error_line(r.error()));
   out.bulk(r->hex());
@@ -736,7 +747,7 @@ void cmd_kv_digest(args_t a, group_run& g, session_data&, reply_writer& out) {
 void cmd_kv_lastmod(args_t a, group_run& g, session_data&, reply_writer& out) {
   auto k = any_key(a[1]);
   g.reads.push_back(read_op::last_modified(k));
-  auto r = g.work.last_modified(k);
+  auto r = g.view().last_modified(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null() : out.error(error_line(r.error()));
   out.bulk(r->to_rfc3339());

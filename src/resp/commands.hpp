@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 
 #include "kvmem/messages.hpp"
 #include "kvmem/tree.hpp"
+#include "kvmem/write_op.hpp"
 #include "resp/reply_writer.hpp"
 
 namespace kvmem::detail::resp {
@@ -26,16 +28,41 @@ namespace kvmem::detail::resp {
 using args_t = std::span<const std::string_view>; // args[0] is the command's name
 
 /// One group's run over a snapshot: what a batch records.
+///
+/// Plain sets (SET, MSET, the set of SETNX...) are recorded without being
+/// applied, and applied only when a later command reads (view()): a round
+/// of blind writes then leaves the tree to the store, which edits its own
+/// unshared root in place instead of this copy copying a path per write.
+/// A recorded set that fails when applied (a path through a value) makes
+/// the run fail (lazy_error): its reply (+OK) was given too early, so the
+/// server runs the commands again one at a time, and the store's own
+/// application reports the error to the command that caused it.
 struct group_run {
   group_run(const tree& root, version_t base_version, ptime now)
     : work(root), base(base_version), at{now, base_version + 1} {}
-  tree work;        // the snapshot, then with the group's writes
+  /// The snapshot with every write recorded so far applied.
+  tree& view() {
+    for (; applied < ops.size(); ++applied) {
+      auto r = apply(work, ops[applied], at, nullptr);
+      if (!r) {
+        if (!lazy_error)
+          lazy_error = std::move(r).error();
+      } else {
+        changed = changed || *r;
+      }
+    }
+    return work;
+  }
+  tree work;        // the snapshot, then with ops[0, applied) applied
   version_t base;   // the snapshot's version
   stamp at;         // the group's writes' stamp (its commit's version if the store is still at base)
   std::vector<write_op> ops;
+  std::size_t applied = 0;
+  std::optional<error> lazy_error;
   std::vector<read_op> reads;
   bool reads_complete = true; // false: a reply depended on more than `reads` records (KEYS, SCAN, DBSIZE)
-  bool changed = false;       // whether any write changed `work`
+  bool changed = false;       // whether any applied write changed `work`
+  bool eager = false;         // apply sets at once (inside EXEC: each command has its own outcome)
 };
 
 /// SCAN's cursors, shared by a server's connections (a pooled client may

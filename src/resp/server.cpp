@@ -549,11 +549,12 @@ private:
   // Runs `g`'s commands over `run`, its replies into g.replies. An EXEC
   // whose watched keys moved answers the null array and runs nothing.
   void run_commands(connection& c, group& g, group_run& run) {
+    run.eager = g.exec;
     g.replies.clear();
     reply_writer w{g.replies, c.proto};
     if (g.exec) {
       for (auto& r : g.requirements)
-        if (!run.work.check(r.path, r.what)) {
+        if (!run.view().check(r.path, r.what)) {
           g.failed_watch = true;
           return w.null_array();
         }
@@ -573,14 +574,19 @@ private:
     }
   }
 
-  // A group is ready: run over the current snapshot, it answers at once if
-  // it wrote nothing; otherwise it joins the next round.
+  // A group is ready. One of reads only runs now over the current snapshot
+  // and answers at once; one that may write joins the next round (running
+  // it here too would do its writes twice: a round runs them anyway).
   void attempt(connection& c, group g) {
-    const auto& snap = snapshot();
-    group_run run{snap.root, snap.version, pub_->clock().now()};
-    run_commands(c, g, run);
-    if (run.ops.empty())
+    bool may_write = g.exec;
+    for (auto& args : g.cmds)
+      may_write = may_write || (find_command(lower(args[0]))->flags & cmd_write) != 0;
+    if (!may_write) {
+      const auto& snap = snapshot();
+      group_run run{snap.root, snap.version, pub_->clock().now()};
+      run_commands(c, g, run);
       return done(c, std::move(g));
+    }
     c.pending = std::move(g);
     waiting_.push_back(c.hdl);
     start_round();
@@ -623,7 +629,11 @@ private:
         reqs.insert(reqs.end(), g.requirements.begin(), g.requirements.end());
     }
     ++r.attempts;
-    if (run.ops.empty()) { // a re-run found nothing left to write
+    if (run.lazy_error) { // a recorded set fails: the replies were too early
+      round_ = std::move(r);
+      return round_done(std::move(run.lazy_error));
+    }
+    if (run.ops.empty()) { // nothing to write (a re-run found nothing left, SET NX ...)
       round_ = std::move(r);
       return round_done({});
     }
@@ -631,12 +641,22 @@ private:
     cm.reads = std::move(run.reads);
     cm.reads_complete = run.reads_complete;
     cm.requirements = std::move(reqs);
-    local_commit lc{std::move(cm), snap.root, std::nullopt};
-    if (!pub_->describes_commits())
-      lc.applied = applied_writes{std::move(run.work), run.at, run.changed};
-    round_ = std::move(r);
+    const bool all_applied = run.applied == cm.ops.size();
+    const bool blind = cm.reads.empty() && cm.reads_complete;
     auto mid = comp_->new_request_id();
     expected_ = mid.response_id();
+    round_ = std::move(r);
+    if (blind && !all_applied) {
+      // Writes only, not applied here: the store applies them to its root;
+      // holding no snapshot lets it do so in place (published.hpp).
+      run = group_run{tree{}, 0, {}};
+      cache_.clear(); // (snap is gone from here on)
+      comp_->send(mid, commit_atom::value, std::move(cm));
+      return;
+    }
+    local_commit lc{std::move(cm), snap.root, std::nullopt};
+    if (all_applied && !pub_->describes_commits())
+      lc.applied = applied_writes{std::move(run.work), run.at, run.changed};
     // A store this send wakes runs here (run_inline) and its reply is
     // queued before send returns; the loop takes it after this turn's
     // events, never inside a connection's processing.

@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (spec == nullptr || spec->run == nullptr || !arity_ok(*spec, args.size()))
       continue;
     spec->run(args, run, session, w);
-    if (auto bad = run.work.verify(); !bad.empty())
+    if (auto bad = run.view().verify(); !bad.empty())
       kvmem_fuzz::fail("the tree broke after " + name + ": " + bad);
     if (replies.size() > (1u << 20))
       replies.clear();

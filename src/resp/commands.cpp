@@ -69,8 +69,25 @@ bool to_ld(std::string_view s, long double& out) {
   return true;
 }
 
+// Keys of more segments than this are refused (an error, or absent where
+// Redis would answer for a missing key): what a path costs grows with its
+// depth in every walk (KEYS, SCAN, listings hold absolute keys).
+constexpr std::size_t max_key_segments = 512;
+
+bool too_deep(std::string_view s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '/')) >= max_key_segments;
+}
+
+// A key for commands that treat a key they cannot hold as absent: the root
+// (which they count as absent) for one too deep.
+key lookup_key(std::string_view s) { return too_deep(s) ? key{} : key::v(s); }
+
 // A Redis key as a kvmem key; the root is no key (an error reply).
 std::optional<key> to_key(std::string_view s, reply_writer& out) {
+  if (too_deep(s)) {
+    out.error(fmt::format("ERR invalid key: more than {} path segments", max_key_segments));
+    return std::nullopt;
+  }
   auto k = key::v(s);
   if (k.is_root()) {
     out.error("ERR invalid key: '" + std::string{s} + "' names the root dictionary (a key needs a non-empty path segment)");
@@ -216,7 +233,7 @@ void cmd_getdel(args_t a, group_run& g, session_data&, reply_writer& out) {
 void cmd_mget(args_t a, group_run& g, session_data&, reply_writer& out) {
   out.array(a.size() - 1);
   for (std::size_t i = 1; i < a.size(); ++i) {
-    auto k = key::v(a[i]);
+    auto k = lookup_key(a[i]);
     if (k.is_root()) {
       out.null();
       continue;
@@ -429,7 +446,7 @@ void cmd_incrbyfloat(args_t a, group_run& g, session_data&, reply_writer& out) {
 void cmd_del(args_t a, group_run& g, session_data&, reply_writer& out) {
   long long n = 0;
   for (std::size_t i = 1; i < a.size(); ++i) {
-    auto k = key::v(a[i]);
+    auto k = lookup_key(a[i]);
     if (k.is_root() || !read_exists(g, k))
       continue;
     std::string discard;
@@ -443,7 +460,7 @@ void cmd_del(args_t a, group_run& g, session_data&, reply_writer& out) {
 void cmd_exists(args_t a, group_run& g, session_data&, reply_writer& out) {
   long long n = 0;
   for (std::size_t i = 1; i < a.size(); ++i) {
-    auto k = key::v(a[i]);
+    auto k = lookup_key(a[i]);
     if (!k.is_root() && read_exists(g, k))
       ++n;
   }
@@ -457,19 +474,19 @@ std::string_view type_name(std::optional<kind> k) {
 }
 
 void cmd_type(args_t a, group_run& g, session_data&, reply_writer& out) {
-  auto k = key::v(a[1]);
+  auto k = lookup_key(a[1]);
   out.simple(k.is_root() ? "none" : type_name(read_exists(g, k)));
 }
 
 void cmd_ttl(args_t a, group_run& g, session_data&, reply_writer& out) {
-  auto k = key::v(a[1]);
+  auto k = lookup_key(a[1]);
   out.integer(!k.is_root() && read_exists(g, k) ? -1 : -2);
 }
 
 void cmd_no_expiry(args_t, group_run&, session_data&, reply_writer& out) { out.error(no_expiry); }
 
 void cmd_persist(args_t a, group_run& g, session_data&, reply_writer& out) {
-  (void)read_exists(g, key::v(a[1]));
+  (void)read_exists(g, lookup_key(a[1]));
   out.integer(0); // no key has a TTL to remove
 }
 
@@ -699,10 +716,21 @@ void cmd_flushall(args_t a, group_run& g, session_data&, reply_writer& out) {
 
 // --- kvmem's own -------------------------------------------------------------
 
-key any_key(std::string_view s) { return key::v(s); } // the root included
+// A key for kvmem's own commands, the root included ("" or "/"); one too
+// deep answers an error.
+std::optional<key> any_key(std::string_view s, reply_writer& out) {
+  if (too_deep(s)) {
+    out.error(fmt::format("ERR invalid key: more than {} path segments", max_key_segments));
+    return std::nullopt;
+  }
+  return key::v(s);
+}
 
 void cmd_kv_ls(args_t a, group_run& g, session_data&, reply_writer& out) {
-  auto k = any_key(a.size() > 1 ? a[1] : std::string_view{});
+  auto ko = any_key(a.size() > 1 ? a[1] : std::string_view{}, out);
+  if (!ko)
+    return;
+  auto& k = *ko;
   g.reads.push_back(read_op::list(k));
   auto r = g.view().list(k);
   if (!r)
@@ -713,7 +741,10 @@ void cmd_kv_ls(args_t a, group_run& g, session_data&, reply_writer& out) {
 }
 
 void cmd_kv_stat(args_t a, group_run& g, session_data&, reply_writer& out) {
-  auto k = any_key(a[1]);
+  auto ko = any_key(a[1], out);
+  if (!ko)
+    return;
+  auto& k = *ko;
   g.reads.push_back(read_op::stat(k));
   auto r = g.view().stat(k);
   if (!r)
@@ -736,7 +767,10 @@ void cmd_kv_stat(args_t a, group_run& g, session_data&, reply_writer& out) {
 }
 
 void cmd_kv_digest(args_t a, group_run& g, session_data&, reply_writer& out) {
-  auto k = any_key(a.size() > 1 ? a[1] : std::string_view{});
+  auto ko = any_key(a.size() > 1 ? a[1] : std::string_view{}, out);
+  if (!ko)
+    return;
+  auto& k = *ko;
   g.reads.push_back(read_op::digest(k));
   auto r = g.view().digest(k);
   if (!r)
@@ -745,7 +779,10 @@ void cmd_kv_digest(args_t a, group_run& g, session_data&, reply_writer& out) {
 }
 
 void cmd_kv_lastmod(args_t a, group_run& g, session_data&, reply_writer& out) {
-  auto k = any_key(a[1]);
+  auto ko = any_key(a[1], out);
+  if (!ko)
+    return;
+  auto& k = *ko;
   g.reads.push_back(read_op::last_modified(k));
   auto r = g.view().last_modified(k);
   if (!r)
@@ -757,8 +794,10 @@ void cmd_kv_mv(args_t a, group_run& g, session_data&, reply_writer& out) {
   auto src = to_key(a[1], out);
   if (!src)
     return;
-  auto dst = any_key(a[2]);
-  if (write(g, write_op::rename(*src, dst), out))
+  auto dst = any_key(a[2], out);
+  if (!dst)
+    return;
+  if (write(g, write_op::rename(*src, *dst), out))
     out.ok();
 }
 

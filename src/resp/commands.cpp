@@ -340,6 +340,12 @@ void cmd_setrange(args_t a, group_run& g, session_data&, reply_writer& out) {
     return out.integer(static_cast<long long>(v.value.size()));
   if (uoff + a[3].size() > max_string)
     return out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  // A value the store's capacity cannot hold is refused before it is built
+  // (SETRANGE k 536870911 x would otherwise allocate 512 MB to be told no).
+  const auto& t = g.view();
+  if (t.capacity() != unlimited && uoff + a[3].size() > v.value.size() &&
+      uoff + a[3].size() - v.value.size() > t.capacity() - std::min(t.capacity(), t.used()))
+    return out.error(error_line(error::make(errc::no_space, "the store's capacity")));
   if (uoff > v.value.size()) { // Redis pads with zero bytes; kvmem's set_partial would append
     std::string whole{v.value.view()};
     whole.resize(static_cast<std::size_t>(uoff), '\0');

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 
 
 #include <fmt/format.h>
@@ -107,7 +108,7 @@ struct value_read {
 };
 
 value_read read_value(group_run& g, const key& k) {
-  g.reads.push_back(read_op::get(k));
+  g.note(read_op::get(k));
   auto r = g.view().get(k);
   if (r)
     return {found_kind::value, std::move(*r), 0};
@@ -117,7 +118,7 @@ value_read read_value(group_run& g, const key& k) {
 }
 
 std::optional<kind> read_exists(group_run& g, const key& k) {
-  g.reads.push_back(read_op::exists(k));
+  g.note(read_op::exists(k));
   return g.view().exists(k);
 }
 
@@ -293,7 +294,7 @@ void cmd_strlen(args_t a, group_run& g, session_data&, reply_writer& out) {
   auto k = to_key(a[1], out);
   if (!k)
     return;
-  g.reads.push_back(read_op::size(*k));
+  g.note(read_op::size(*k));
   auto r = g.view().size(*k);
   if (r)
     return out.integer(static_cast<long long>(*r));
@@ -737,7 +738,7 @@ void cmd_kv_ls(args_t a, group_run& g, session_data&, reply_writer& out) {
   if (!ko)
     return;
   auto& k = *ko;
-  g.reads.push_back(read_op::list(k));
+  g.note(read_op::list(k));
   auto r = g.view().list(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null_array() : out.error(error_line(r.error()));
@@ -751,7 +752,7 @@ void cmd_kv_stat(args_t a, group_run& g, session_data&, reply_writer& out) {
   if (!ko)
     return;
   auto& k = *ko;
-  g.reads.push_back(read_op::stat(k));
+  g.note(read_op::stat(k));
   auto r = g.view().stat(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null() : out.error(error_line(r.error()));
@@ -777,7 +778,7 @@ void cmd_kv_digest(args_t a, group_run& g, session_data&, reply_writer& out) {
   if (!ko)
     return;
   auto& k = *ko;
-  g.reads.push_back(read_op::digest(k));
+  g.note(read_op::digest(k));
   auto r = g.view().digest(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null() : out.error(error_line(r.error()));
@@ -789,7 +790,7 @@ void cmd_kv_lastmod(args_t a, group_run& g, session_data&, reply_writer& out) {
   if (!ko)
     return;
   auto& k = *ko;
-  g.reads.push_back(read_op::last_modified(k));
+  g.note(read_op::last_modified(k));
   auto r = g.view().last_modified(k);
   if (!r)
     return r.error().code == errc::not_found ? out.null() : out.error(error_line(r.error()));
@@ -898,10 +899,14 @@ const command_spec table[] = {
 } // namespace
 
 const command_spec* find_command(std::string_view lower_name) {
-  for (auto& c : table)
-    if (c.name == lower_name)
-      return &c;
-  return nullptr;
+  static const auto index = [] {
+    std::unordered_map<std::string_view, const command_spec*> m;
+    for (auto& c : table)
+      m.emplace(c.name, &c);
+    return m;
+  }();
+  auto it = index.find(lower_name);
+  return it == index.end() ? nullptr : it->second;
 }
 
 std::span<const command_spec> all_commands() { return table; }

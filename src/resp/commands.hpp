@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kvmem/messages.hpp"
+#include "kvmem/read_op.hpp"
 #include "kvmem/tree.hpp"
 #include "kvmem/write_op.hpp"
 #include "resp/reply_writer.hpp"
@@ -63,6 +64,11 @@ struct group_run {
   bool reads_complete = true; // false: a reply depended on more than `reads` records (KEYS, SCAN, DBSIZE)
   bool changed = false;       // whether any applied write changed `work`
   bool eager = false;         // apply sets at once (inside EXEC: each command has its own outcome)
+  bool record_reads = true;   // false for a group that only reads (no commit to validate)
+  void note(read_op r) {
+    if (record_reads)
+      reads.push_back(std::move(r));
+  }
 };
 
 /// SCAN's cursors, shared by a server's connections (a pooled client may

@@ -584,6 +584,7 @@ private:
     if (!may_write) {
       const auto& snap = snapshot();
       group_run run{snap.root, snap.version, pub_->clock().now()};
+      run.record_reads = false; // nothing to validate: no commit
       run_commands(c, g, run);
       return done(c, std::move(g));
     }

@@ -20,52 +20,9 @@
 
 #include "net/guard.hpp"
 #include "net/guard_doorman.hpp"
+#include "net/listening.hpp"
 
 namespace kvmem::detail::net {
-
-namespace {
-
-// A listening socket on bind:port, or why not.
-result<int> listen_on(const std::string& bind, std::uint16_t port, bool reuse) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  auto service = std::to_string(port);
-  if (int rc = ::getaddrinfo(bind.c_str(), service.c_str(), &hints, &found); rc != 0)
-    return error::make(errc::unavailable,
-                       fmt::format("cannot listen on {}:{}: {}", bind, port, ::gai_strerror(rc)));
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard{found, &::freeaddrinfo};
-  std::string why = "no address";
-  for (auto* ai = found; ai != nullptr; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      why = std::strerror(errno);
-      continue;
-    }
-    int one = 1;
-    if (reuse)
-      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0)
-      return fd;
-    why = std::strerror(errno);
-    ::close(fd);
-  }
-  return error::make(errc::unavailable, fmt::format("cannot listen on {}:{}: {}", bind, port, why));
-}
-
-std::uint16_t bound_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
-    return 0;
-  if (ss.ss_family == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
-} // namespace
 
 result<std::uint16_t> publish_guarded(caf::actor_system& sys, caf::strong_actor_ptr whom,
                                       std::set<std::string> sigs, std::uint16_t port,

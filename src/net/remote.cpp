@@ -15,39 +15,11 @@
 #include <sys/socket.h>
 
 #include "net/guard.hpp"
-#include "net/loopback.hpp"
+#include "net/listening.hpp"
 #include "store/store_access.hpp"
 
 namespace kvmem {
 
-namespace detail::net {
-
-bool resolves_to_loopback(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.empty() ? nullptr : host.c_str(), "0", &hints, &found) != 0)
-    return false;
-  bool all = found != nullptr;
-  for (auto* ai = found; ai != nullptr && all; ai = ai->ai_next) {
-    if (ai->ai_family == AF_INET) {
-      auto a = ntohl(reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr.s_addr);
-      all = (a >> 24) == 127;
-    } else if (ai->ai_family == AF_INET6) {
-      const auto& a = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr;
-      all = IN6_IS_ADDR_LOOPBACK(&a) ||
-            (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
-    } else {
-      all = false;
-    }
-  }
-  ::freeaddrinfo(found);
-  return all;
-}
-
-} // namespace detail::net
 
 result<void> enable_remote(caf::actor_system_config& cfg, const tls_options& tls) {
   if (tls.enabled()) {

@@ -24,29 +24,6 @@ constexpr std::string_view no_expiry =
     "ERR kvmem does not expire keys: EX, PX, EXAT, PXAT and EXPIRE are not supported (docs/resp.md)";
 constexpr std::uint64_t max_string = std::uint64_t{512} << 20; // Redis's proto-max-bulk-len for SETRANGE/APPEND
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z')
-      x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z')
-      y = static_cast<char>(y - 'A' + 'a');
-    if (x != y)
-      return false;
-  }
-  return true;
-}
-
 // Redis's string2ll: optional '-', digits, no leading zeros, no spaces.
 bool to_ll(std::string_view s, long long& out) {
   if (s.empty() || s.size() > 20)
@@ -897,6 +874,29 @@ const command_spec table[] = {
 };
 
 } // namespace
+
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& ch : out)
+    if (ch >= 'A' && ch <= 'Z')
+      ch = static_cast<char>(ch - 'A' + 'a');
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z')
+      x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z')
+      y = static_cast<char>(y - 'A' + 'a');
+    if (x != y)
+      return false;
+  }
+  return true;
+}
 
 const command_spec* find_command(std::string_view lower_name) {
   static const auto index = [] {

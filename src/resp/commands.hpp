@@ -125,6 +125,11 @@ struct command_spec {
   std::string_view summary; // for COMMAND DOCS
 };
 
+/// `s` in ASCII lower case (command and option names).
+std::string lower(std::string_view s);
+/// Whether a and b are equal ignoring ASCII case.
+bool iequals(std::string_view a, std::string_view b);
+
 /// The command named `lower_name`, or null.
 const command_spec* find_command(std::string_view lower_name);
 /// Every command, in table order.

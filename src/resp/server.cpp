@@ -41,7 +41,7 @@
 
 #include "blocking/companion.hpp"
 #include "kvmem/wire.hpp"
-#include "net/loopback.hpp"
+#include "net/listening.hpp"
 #include "resp/commands.hpp"
 #include "resp/request_parser.hpp"
 #include "store/store_access.hpp"
@@ -58,16 +58,6 @@ constexpr std::size_t max_group_commands = 1024;
 constexpr std::size_t max_send_per_turn = std::size_t{4} << 20;
 constexpr int max_attempts = 13; // as a batch's default retries
 constexpr std::string_view server_version = "7.0.0";
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && lower(a) == lower(b); }
 
 bool same_secret(std::string_view a, std::string_view b) {
   unsigned diff = a.size() == b.size() ? 0 : 1;
@@ -1293,53 +1283,6 @@ void resp_server::close() const {
     impl_->stop();
 }
 
-namespace {
-
-// A listening socket on host:port (non-blocking), or why not.
-result<int> listen_on(const std::string& host, std::uint16_t port, bool reuse) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  auto service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
-    return error::make(errc::unavailable, fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc)));
-  std::string why = "no address";
-  int fd = -1;
-  for (auto* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      why = std::strerror(errno);
-      continue;
-    }
-    int one = 1;
-    if (reuse)
-      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 511) != 0) {
-      why = std::strerror(errno);
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(found);
-  if (fd < 0)
-    return error::make(errc::unavailable, fmt::format("cannot listen on {}:{}: {}", host, port, why));
-  return fd;
-}
-
-std::uint16_t bound_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
-    return 0;
-  if (ss.ss_family == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
-} // namespace
-
 result<resp_server> serve_resp(caf::actor_system& sys, const store& s, resp_options opts) {
   if (detail::store_access::local(s) == nullptr)
     return error::make(errc::invalid_argument,
@@ -1351,10 +1294,11 @@ result<resp_server> serve_resp(caf::actor_system& sys, const store& s, resp_opti
                                    "(--resp-password) or, on a trusted network only, "
                                    "allow_nonlocal_without_password (--insecure-nonlocal)",
                                    opts.bind));
-  auto fd = listen_on(opts.bind, opts.port, opts.reuse_address);
+  auto fd = detail::net::listen_on(opts.bind, opts.port, opts.reuse_address);
   if (!fd)
     return fd.error();
-  auto port = bound_port(*fd);
+  ::fcntl(*fd, F_SETFL, ::fcntl(*fd, F_GETFL) | O_NONBLOCK); // the loop accepts until EAGAIN
+  auto port = detail::net::bound_port(*fd);
   auto ep = std::make_shared<detail::resp_endpoint>();
   ep->loop = std::make_unique<resp_loop>(sys, s, std::move(opts), *fd, port);
   if (!ep->loop->ready())

@@ -19,15 +19,18 @@ constexpr std::string_view suffix = ".kvc";
 constexpr std::size_t header_bytes = 40; // magic, format, 0, version, taken (days, ps)
 constexpr std::size_t trailer_bytes = 16; // u64 checksum of all before, "KVMEMEND"
 
-// Buffered, checksummed appends to a file, written back to the disk every
-// `write_back_every` bytes (file::write_back, sync_file_range): the file
-// system then never holds much of a checkpoint dirty, so a journal sync
-// that has to flush other files' dirty data (ext4's ordered mode does)
-// waits for about that much at most, not for the whole checkpoint, and the
-// checkpoint goes at the disk's pace instead of in one burst at its sync.
+// Buffered, checksummed appends to a file, handed to the file system a
+// unit at a time and each unit written back to the disk at once
+// (file::write_back, sync_file_range, waiting for it): the file system then
+// never holds more than a unit of the checkpoint dirty, so a journal sync
+// that has to flush other files' data (ext4's ordered mode does, and the
+// disk's cache flush does) waits for a unit at most, not for the whole
+// checkpoint. Before each unit `pace` runs (the persister's: it waits while
+// commits wait for a journal sync), so that under sync=always the units go
+// between the syncs instead of ahead of them.
 class writer {
 public:
-  explicit writer(file& f) : f_(f), h_(XXH3_createState()) {
+  writer(file& f, const std::function<void()>* pace) : f_(f), pace_(pace), h_(XXH3_createState()) {
     if (!h_)
       throw std::bad_alloc();
     XXH3_64bits_reset(h_);
@@ -35,10 +38,10 @@ public:
   ~writer() { XXH3_freeState(h_); }
   bool put(std::string_view s) {
     XXH3_64bits_update(h_, s.data(), s.size());
-    if (s.size() >= chunk) // large values go straight to the file
+    if (s.size() >= unit) // large values go straight to the file
       return flush() && write(s);
     buf_.append(s);
-    return buf_.size() < chunk || flush();
+    return buf_.size() < unit || flush();
   }
   bool flush() {
     bool ok = write(buf_);
@@ -51,26 +54,26 @@ public:
 
 private:
   bool write(std::string_view s) {
-    if (s.empty())
-      return true;
-    if (auto r = f_.write_at(off_, {s.data(), s.size()}); !r) {
-      err_ = r.error();
-      return false;
-    }
-    off_ += s.size();
-    if (off_ - written_back_ >= write_back_every) {
-      if (auto r = f_.write_back(written_back_, off_ - written_back_); !r) {
+    while (!s.empty()) {
+      auto part = s.substr(0, unit);
+      if (pace_ && *pace_)
+        (*pace_)();
+      if (auto r = f_.write_at(off_, {part.data(), part.size()}); !r) {
         err_ = r.error();
         return false;
       }
-      written_back_ = off_;
+      if (auto r = f_.write_back(off_, part.size()); !r) {
+        err_ = r.error();
+        return false;
+      }
+      off_ += part.size();
+      s.remove_prefix(part.size());
     }
     return true;
   }
-  static constexpr std::size_t chunk = std::size_t{1} << 20;
-  static constexpr std::uint64_t write_back_every = std::uint64_t{1} << 20;
-  std::uint64_t written_back_ = 0;
+  static constexpr std::size_t unit = checkpoint_write_unit;
   file& f_;
+  const std::function<void()>* pace_;
   XXH3_state_t* h_;
   std::string buf_;
   std::uint64_t off_ = 0;
@@ -86,7 +89,8 @@ std::optional<version_t> parse_checkpoint_name(std::string_view name) {
 
 result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
                                        const checkpoint_data& c,
-                                       const std::atomic<bool>* cancel) {
+                                       const std::atomic<bool>* cancel,
+                                       const std::function<void()>* pace) {
   auto name = checkpoint_name(c.version);
   auto tmp = dir + "/" + name + ".tmp";
   (void)fs.remove(tmp); // a leftover of a crash
@@ -98,7 +102,7 @@ result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
     (void)fs.remove(tmp);
     return e;
   };
-  writer w{**f};
+  writer w{**f, pace};
   std::string h{magic};
   put_u32(h, format);
   put_u32(h, 0);

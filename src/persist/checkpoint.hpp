@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,15 @@ struct checkpoint_data {
 /// over the final name, the directory synced. Returns the file's size. On
 /// failure the temporary file is removed (best effort) and nothing else
 /// changed. Safe on any thread while other threads use copies of c.root.
-/// `*cancel` turning true stops it (errc::unavailable).
+/// `*cancel` turning true stops it (errc::unavailable). The file gets its
+/// bytes checkpoint_write_unit at a time, each written back to the disk
+/// before the next (file::write_back); `*pace`, if given, runs before each.
 result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
                                        const checkpoint_data& c,
-                                       const std::atomic<bool>* cancel = nullptr);
+                                       const std::atomic<bool>* cancel = nullptr,
+                                       const std::function<void()>* pace = nullptr);
+/// How much of a checkpoint the file system holds unwritten at most.
+inline constexpr std::size_t checkpoint_write_unit = std::size_t{128} << 10;
 
 /// Reads dir/name entirely and checks it (magic, format, the checksum over
 /// the whole file). errc::corrupt names the file and the offset of what is

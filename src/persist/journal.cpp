@@ -76,6 +76,7 @@ journal::~journal() {
     stop_ = true;
   }
   cv_.notify_all();
+  sync_ended_.notify_all();
   if (thread_.joinable())
     thread_.join();
 }
@@ -465,6 +466,8 @@ void journal::run() {
       --syncs_running_;
       ok = false;
     }
+    ++syncs_ended_;
+    sync_ended_.notify_all();
     std::optional<error> err;
     if (!ok)
       err = refused_;
@@ -475,6 +478,14 @@ void journal::run() {
       w(err ? &*err : nullptr);
     lk.lock();
   }
+}
+
+void journal::yield_to_syncs(std::chrono::steady_clock::duration limit) {
+  std::unique_lock lk{m_};
+  if (buffered_ || (waiters_.empty() && syncs_running_ == 0))
+    return;
+  const auto ended = syncs_ended_;
+  sync_ended_.wait_for(lk, limit, [&] { return syncs_ended_ != ended || stop_; });
 }
 
 void journal::drop_through(version_t v) {

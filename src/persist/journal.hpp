@@ -99,6 +99,12 @@ public:
   void when_synced(sync_waiter w);
   /// Syncs everything appended so far on the caller's thread.
   result<void> sync_now();
+  /// A checkpoint's pacing (checkpoint.hpp): returns at once if no commit
+  /// waits for a sync and none is running; otherwise when the sync that
+  /// runs (or the next one) has ended, or after `limit`, or at close. A
+  /// checkpoint that writes only then puts its writes between the syncs,
+  /// instead of ahead of them in the disk's queue and cache.
+  void yield_to_syncs(std::chrono::steady_clock::duration limit);
   /// Deletes the segments that hold only versions <= v (a checkpoint of v is
   /// durable); the one being appended to stays. Best effort.
   void drop_through(version_t v);
@@ -143,6 +149,8 @@ private:
   bool sync_ran_at_append_ = false;    // store thread
   std::uint64_t syncs_started_ = 0;    // m_
   std::uint64_t syncs_running_ = 0;    // m_
+  std::uint64_t syncs_ended_ = 0;      // m_
+  std::condition_variable sync_ended_; // notified when a sync ends (yield_to_syncs)
   version_t written_ = 0;            // m_
   version_t synced_ = 0;             // m_
   std::uint64_t since_checkpoint_ = 0;        // m_

@@ -1,0 +1,193 @@
+// How a checkpoint shares the disk with the journal (src/persist/checkpoint.*,
+// journal.*): its file gets a unit at a time, each unit written back before
+// the next and paced first, and the journal's pacing waits for the sync that
+// commits wait on.
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "persist/checkpoint.hpp"
+#include "persist/journal.hpp"
+#include "support/sim_fs.hpp"
+
+using namespace kvmem;
+
+namespace {
+
+// A file_system over a sim_fs that notes, in order, the writes and
+// write-backs of checkpoint files (*.tmp), and can hold the journal's syncs
+// (journal-*) until the test lets them go.
+struct watching_fs final : file_system {
+  std::shared_ptr<test::sim_fs> disk = std::make_shared<test::sim_fs>();
+
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> ops; // "pace", "write <off> <len>", "back <off> <len>"
+  bool hold_syncs = false;
+  int syncs_entered = 0;
+  std::atomic<int> syncs_done{0};
+
+  void note(std::string s) {
+    std::lock_guard lk{m};
+    ops.push_back(std::move(s));
+  }
+
+  struct watched_file final : file {
+    watching_fs& fs;
+    std::unique_ptr<file> f;
+    bool checkpoint, journal;
+    watched_file(watching_fs& fs, std::unique_ptr<file> f, const std::string& path)
+        : fs(fs), f(std::move(f)), checkpoint(path.ends_with(".tmp")),
+          journal(path.find("journal-") != std::string::npos) {}
+    result<void> write_at(std::uint64_t off, std::span<const char> data) override {
+      if (checkpoint)
+        fs.note("write " + std::to_string(off) + " " + std::to_string(data.size()));
+      return f->write_at(off, data);
+    }
+    result<std::size_t> read_at(std::uint64_t off, std::span<char> out) override {
+      return f->read_at(off, out);
+    }
+    result<void> sync() override {
+      if (journal) {
+        std::unique_lock lk{fs.m};
+        ++fs.syncs_entered;
+        fs.cv.notify_all();
+        fs.cv.wait(lk, [&] { return !fs.hold_syncs; });
+      }
+      auto r = f->sync();
+      if (journal)
+        ++fs.syncs_done;
+      return r;
+    }
+    result<void> write_back(std::uint64_t off, std::uint64_t len) override {
+      if (checkpoint)
+        fs.note("back " + std::to_string(off) + " " + std::to_string(len));
+      return f->write_back(off, len);
+    }
+    result<void> truncate(std::uint64_t size) override { return f->truncate(size); }
+    result<std::uint64_t> size() override { return f->size(); }
+  };
+
+  result<std::unique_ptr<file>> open(const std::string& path, mode md) override {
+    auto f = disk->open(path, md);
+    if (!f)
+      return std::move(f).error();
+    return std::unique_ptr<file>{std::make_unique<watched_file>(*this, std::move(*f), path)};
+  }
+  result<void> rename(const std::string& a, const std::string& b) override {
+    return disk->rename(a, b);
+  }
+  result<void> remove(const std::string& p) override { return disk->remove(p); }
+  result<std::vector<std::string>> list(const std::string& d) override { return disk->list(d); }
+  result<void> sync_dir(const std::string& d) override { return disk->sync_dir(d); }
+  result<void> make_dir(const std::string& d) override { return disk->make_dir(d); }
+  result<std::unique_ptr<file_lock>> lock(const std::string& p) override { return disk->lock(p); }
+};
+
+} // namespace
+
+TEST_CASE("a checkpoint reaches its file a unit at a time, each paced and written back before "
+          "the next",
+          "[checkpoint_pacing]") {
+  watching_fs fs;
+  REQUIRE(fs.make_dir("d"));
+  detail::checkpoint_data c;
+  c.version = 7;
+  // About 3.5 units of small entries, then a value of 2.5 units (written
+  // straight through), then small entries again.
+  const std::size_t unit = detail::checkpoint_write_unit;
+  for (int i = 0; i < 4000; ++i)
+    REQUIRE(c.root.set(key::v("/a/" + std::to_string(i)), std::string(100, 'x'), stamp{{}, 1}));
+  REQUIRE(c.root.set(key::v("/b"), std::string(unit * 5 / 2, 'y'), stamp{{}, 2}));
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(c.root.set(key::v("/c/" + std::to_string(i)), std::string(10, 'z'), stamp{{}, 3}));
+  const std::function<void()> pace = [&] { fs.note("pace"); };
+  auto size = detail::write_checkpoint(fs, "d", c, nullptr, &pace);
+  REQUIRE(size);
+  REQUIRE(*size > 6 * unit);
+
+  // pace, write, back; pace, write, back; ... covering the file in order.
+  std::lock_guard lk{fs.m};
+  REQUIRE(fs.ops.size() % 3 == 0);
+  std::uint64_t at = 0;
+  for (std::size_t i = 0; i < fs.ops.size(); i += 3) {
+    INFO("op " << i << ": " << fs.ops[i] << " | " << fs.ops[i + 1] << " | " << fs.ops[i + 2]);
+    REQUIRE(fs.ops[i] == "pace");
+    std::uint64_t off = 0, len = 0;
+    REQUIRE(std::sscanf(fs.ops[i + 1].c_str(), "write %lu %lu", &off, &len) == 2);
+    CHECK(off == at);
+    CHECK(len > 0);
+    CHECK(len <= unit);
+    CHECK(fs.ops[i + 2] == "back " + std::to_string(off) + " " + std::to_string(len));
+    at = off + len;
+  }
+  CHECK(at == *size);
+
+  // And the file reads back as the tree.
+  auto back = detail::read_checkpoint(*fs.disk, "d", detail::checkpoint_name(7), 1ull << 40);
+  REQUIRE(back);
+  CHECK(back->version == 7);
+  CHECK(back->root.digest(key{}).value() == c.root.digest(key{}).value());
+}
+
+TEST_CASE("the journal's pacing waits for the sync that commits wait on, and not when none "
+          "waits",
+          "[checkpoint_pacing]") {
+  auto fs = std::make_shared<watching_fs>();
+  REQUIRE(fs->make_dir("d"));
+  persistence_options o;
+  o.dir = "d";
+  o.sync = sync_policy::always;
+  auto j = detail::journal::open(fs, "d", o, {}, 0);
+  REQUIRE(j);
+  auto& jr = **j;
+
+  // Nothing waits for a sync: it returns at once, even with no limit to speak of.
+  jr.yield_to_syncs(std::chrono::hours(1));
+
+  // A commit waits for a sync that the disk holds. (Opening the journal
+  // synced its new segment already.)
+  const int done_before = fs->syncs_done;
+  int entered_before = 0;
+  {
+    std::lock_guard lk{fs->m};
+    fs->hold_syncs = true;
+    entered_before = fs->syncs_entered;
+  }
+  REQUIRE(jr.append("record one", 1));
+  jr.keep();
+  std::atomic<bool> acked{false};
+  jr.when_synced([&](const error* e) {
+    CHECK(e == nullptr);
+    acked = true;
+  });
+  {
+    std::unique_lock lk{fs->m};
+    fs->cv.wait(lk, [&] { return fs->syncs_entered > entered_before; });
+  }
+  // A deadline is kept while the sync is held.
+  jr.yield_to_syncs(std::chrono::milliseconds(0));
+  CHECK(fs->syncs_done == done_before);
+
+  // Pacing from another thread returns only once that sync has ended.
+  std::atomic<int> done_when_returned{-1};
+  std::thread pacer([&] {
+    jr.yield_to_syncs(std::chrono::hours(1));
+    done_when_returned = fs->syncs_done.load();
+  });
+  {
+    std::lock_guard lk{fs->m};
+    fs->hold_syncs = false;
+  }
+  fs->cv.notify_all();
+  pacer.join();
+  CHECK(done_when_returned > done_before);
+  j->reset(); // closes the journal: the commit is acknowledged
+  CHECK(acked);
+}

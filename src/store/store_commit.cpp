@@ -209,8 +209,7 @@ void retract(store_state& st, bool& journaled) noexcept {
 // undo the commit (it is applied and published): subscribers that may have
 // missed it resync instead (recover_feeds), and the ownership of the keys it
 // touched ends, as if they had been written without an owner.
-void follow(store_self self, const commit_record& rec, bool changed, bool describe,
-            const std::optional<tree>& before,
+void follow(store_self self, commit_record& rec, bool changed, bool describe,
             const std::vector<std::pair<key, caf::actor>>& owners) noexcept {
   try {
     if (describe)
@@ -221,7 +220,7 @@ void follow(store_self self, const commit_record& rec, bool changed, bool descri
   if (!changed)
     return;
   try {
-    after_commit(self, rec, before);
+    after_commit(self, rec); // last: it moves rec's effects out
   } catch (...) {
     recover_feeds(self);
   }
@@ -258,9 +257,6 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const tree*
     const bool adopt = applied != nullptr && c != nullptr && c->base == st.version && !describe &&
                        applied->at.version == st.version + 1;
     commit_record rec{{adopt ? applied->at.time : st.clock.now(), st.version + 1}, {ops, n}, {}};
-    std::optional<tree> before;
-    if (needs_root_before(st))
-      before = st.root; // a held-back watcher diffs from here later
     if (st.persist)
       if (auto e = journal_commit(self, rec, owners))
         return to_caf(*e);
@@ -287,7 +283,7 @@ caf::result<version_t> commit_span(store_self self, const commit* c, const tree*
         answer_when_synced(self, st.version);
       else
         answer(self, reply, st.version);
-      follow(self, rec, changed, describe, before, owners);
+      follow(self, rec, changed, describe, owners);
       if (changed && st.persist)
         maybe_checkpoint(self);
     }

@@ -343,15 +343,14 @@ void drop_subscriptions_of(store_self self, const caf::actor_addr& who) {
   st.subs_by_actor.erase(i);
 }
 
-bool needs_root_before(const store_state&) noexcept { return false; }
-
-void after_commit(store_self self, const commit_record& rec, const std::optional<tree>&) {
+void after_commit(store_self self, commit_record& rec) {
   auto& st = self->state;
   retain_version(st, rec.at.time);
   if (st.subs.empty())
     return;
-  // The commit's events, once, shared by every delivery they go into.
-  auto shared = std::make_shared<const change_list>(rec.effects);
+  // The commit's events, once, shared by every delivery they go into
+  // (moved: a failure to allocate the list leaves rec.effects as it was).
+  auto shared = std::make_shared<const change_list>(std::move(rec.effects));
   if (st.busy > 0) { // someone will read them from the log
     const auto bytes = bytes_of(*shared);
     st.log.push_back({st.version, shared, bytes});

@@ -173,16 +173,13 @@ caf::result<snapshot> snapshot_at(store_self self, version_t v);
 result<local_snapshot> local_snapshot_at(const store_state& st, version_t v);
 caf::result<change_list> diff_versions(store_self self, version_t v1, version_t v2,
                                        const key& prefix);
-/// After commit `rec` made version st.version: retains the version, delivers
-/// its effects (`before` is unused: held-back subscribers keep their root
-/// from their last delivery, see needs_root_before).
-void after_commit(store_self self, const commit_record& rec, const std::optional<tree>& before);
+/// After commit `rec` made version st.version: retains the version and
+/// delivers its effects, which it moves out of rec (they go into one shared
+/// list; nothing reads rec.effects after this).
+void after_commit(store_self self, commit_record& rec);
 /// After a commit whose deliveries failed part way (out of memory): every
 /// subscription that may have missed it resyncs at its next chance.
 void recover_feeds(store_self self) noexcept;
-/// Always false: a subscriber whose window fills keeps the root of that
-/// delivery itself, so a commit never needs to keep the root it starts from.
-bool needs_root_before(const store_state& st) noexcept;
 /// Retains the current version if history is on (at spawn, after commits),
 /// made at `now` on the store's clock, and drops those past the limits.
 void retain_version(store_state& st, ptime now);

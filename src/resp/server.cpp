@@ -75,6 +75,7 @@ struct owned_command {
 // or into MULTI's queue), what it answered, and how often it was tried.
 struct group {
   std::vector<std::vector<std::string_view>> cmds;
+  std::vector<const command_spec*> specs; // cmds[i]'s command, looked up once
   std::vector<std::vector<std::string>> inline_words; // owners of inline commands' views
   std::size_t end = 0;      // where the group ends in `in` (0 for EXEC)
   std::vector<std::size_t> ends; // where each command ends in `in`
@@ -106,7 +107,8 @@ struct connection {
   bool want_write = false;     // EPOLLOUT is on: `unsent` waits for the socket
   std::string unsent;          // replies the socket did not take yet, from `sent` on
   std::size_t sent = 0;
-  std::size_t unacked = 0;     // unsent.size(), for CLIENT LIST
+  /// Reply bytes the socket has not taken yet.
+  std::size_t unacked() const { return unsent.size() - sent; }
   std::string name, lib_name, lib_ver, last_cmd;
   bool in_multi = false, multi_failed = false;
   std::vector<owned_command> queued;
@@ -409,18 +411,18 @@ private:
       c.unsent.erase(0, c.sent); // amortized: each byte moves at most once
       c.sent = 0;
     }
-    c.unacked = c.unsent.size() - c.sent;
-    if (c.unacked == 0 && c.closing)
+    const auto unacked = c.unacked();
+    if (unacked == 0 && c.closing)
       return drop(c);
-    bool want = c.unacked > 0;
-    bool halt = c.unacked > opts_.max_pending_output ||
-                (c.reading_halted && c.unacked > opts_.max_pending_output / 2);
+    bool want = unacked > 0;
+    bool halt = unacked > opts_.max_pending_output ||
+                (c.reading_halted && unacked > opts_.max_pending_output / 2);
     if (want != c.want_write || halt != c.reading_halted) {
       c.want_write = want;
       c.reading_halted = halt;
       watch(c.fd, c.hdl, (want ? EPOLLOUT : 0u) | (halt ? 0u : EPOLLIN), EPOLL_CTL_MOD);
     }
-    if (c.unacked == 0 && c.unsent.capacity() > (std::size_t{1} << 20))
+    if (unacked == 0 && c.unsent.capacity() > (std::size_t{1} << 20))
       std::string{}.swap(c.unsent);
   }
 
@@ -486,7 +488,7 @@ private:
       const command_spec* spec = find_command(name);
       if (spec != nullptr && spec->run != nullptr && !c.in_multi && c.authed && !c.watch_mode &&
           arity_ok(*spec, args.size())) {
-        run_group(c, r.consumed, std::move(args), std::move(words));
+        run_group(c, r.consumed, spec, std::move(args), std::move(words));
         args = {};
         words = {};
         continue;
@@ -509,11 +511,12 @@ private:
   // Collects the data commands that follow the first one in `c.in` (at
   // most max_group_commands, one when splitting after a failed group) and
   // runs them as a group.
-  void run_group(connection& c, std::size_t first_len, std::vector<std::string_view> first,
-                 std::vector<std::string> first_words) {
+  void run_group(connection& c, std::size_t first_len, const command_spec* first_spec,
+                 std::vector<std::string_view> first, std::vector<std::string> first_words) {
     group g;
     c.last_cmd = lower(first[0]);
     g.cmds.push_back(std::move(first));
+    g.specs.push_back(first_spec);
     g.inline_words.push_back(std::move(first_words));
     std::size_t at = c.pos + first_len;
     g.ends.push_back(at);
@@ -528,6 +531,7 @@ private:
       if (spec == nullptr || spec->run == nullptr || !arity_ok(*spec, args.size()))
         break;
       g.cmds.push_back(std::move(args));
+      g.specs.push_back(spec);
       g.inline_words.push_back(std::move(words));
       at += r.consumed;
       g.ends.push_back(at);
@@ -551,11 +555,12 @@ private:
       w.array(g.cmds.size());
     }
     for (std::size_t i = 0; i < g.cmds.size(); ++i) {
-      find_command(lower(g.cmds[i][0]))->run(g.cmds[i], run, session_, w);
+      g.specs[i]->run(g.cmds[i], run, session_, w);
       if (!g.exec && g.replies.size() > opts_.max_pending_output && i + 1 < g.cmds.size()) {
         // Replies are piling up (GETs of a large value): the group ends
         // here; the rest runs once the client has read them.
         g.cmds.resize(i + 1);
+        g.specs.resize(i + 1);
         g.inline_words.resize(i + 1);
         g.ends.resize(i + 1);
         g.end = g.ends.back();
@@ -569,8 +574,8 @@ private:
   // it here too would do its writes twice: a round runs them anyway).
   void attempt(connection& c, group g) {
     bool may_write = g.exec;
-    for (auto& args : g.cmds)
-      may_write = may_write || (find_command(lower(args[0]))->flags & cmd_write) != 0;
+    for (auto* spec : g.specs)
+      may_write = may_write || (spec->flags & cmd_write) != 0;
     if (!may_write) {
       const auto& snap = snapshot();
       group_run run{snap.root, snap.version, pub_->clock().now()};
@@ -1022,7 +1027,7 @@ private:
     return fmt::format("id={} addr={} laddr=127.0.0.1:{} fd=0 name={} db=0 multi={} qbuf={} "
                        "obl={} resp={} lib-name={} lib-ver={} cmd={}\n",
                        x.id, x.addr, port_, x.name, x.in_multi ? static_cast<long>(x.queued.size()) : -1,
-                       x.in.size() - x.pos, x.unacked, x.proto, x.lib_name, x.lib_ver,
+                       x.in.size() - x.pos, x.unacked(), x.proto, x.lib_name, x.lib_ver,
                        x.last_cmd.empty() ? "NULL" : x.last_cmd);
   }
 
@@ -1223,8 +1228,10 @@ private:
     g.requirements = std::move(watched);
     for (auto& q : queued)
       g.inline_words.push_back(std::move(q.words));
-    for (auto& words : g.inline_words)
+    for (auto& words : g.inline_words) {
       g.cmds.push_back(std::vector<std::string_view>{words.begin(), words.end()});
+      g.specs.push_back(find_command(lower(words[0]))); // queued: a data command
+    }
     attempt(c, std::move(g));
   }
 

@@ -35,19 +35,7 @@ bool load(kvmem::client& c, const dataset& d) {
 }
 
 // The same into Redis (pipelines of 1000 SETs); false on an error.
-bool load(resp_client& c, const dataset& d) {
-  for (std::size_t b = 0; b < d.size(); b += load_chunk) {
-    auto end = std::min(b + load_chunk, d.size());
-    for (std::size_t i = b; i < end; ++i)
-      c.queue({"SET", d.paths[i], d.value});
-    if (!c.send_queued())
-      return false;
-    for (std::size_t i = b; i < end; ++i)
-      if (auto r = c.read_reply(); !r || r->type != '+')
-        return false;
-  }
-  return true;
-}
+bool load(resp_client& c, const dataset& d) { return c.set_all(d.paths, d.value, load_chunk); }
 
 // Redis's optimistic transaction, the counterpart of a kvmem batch that
 // reads one key and writes 100: WATCH, GET, then MULTI + 100 SET + EXEC in

@@ -111,24 +111,6 @@ rb_run redis_benchmark(const std::string& exe, const std::string& timeout_exe,
   return r;
 }
 
-// Sets every key of `keys` to `value` over RESP, in pipelines of `chunk`
-// SETs; false on an error (a reply other than +OK, a broken connection, a
-// timeout).
-bool load(resp_client& c, const std::vector<std::string>& keys, const std::string& value,
-          std::size_t chunk) {
-  for (std::size_t b = 0; b < keys.size(); b += chunk) {
-    auto end = std::min(b + chunk, keys.size());
-    for (std::size_t i = b; i < end; ++i)
-      c.queue({"SET", keys[i], value});
-    if (!c.send_queued())
-      return false;
-    for (std::size_t i = b; i < end; ++i)
-      if (auto r = c.read_reply(); !r || r->type != '+')
-        return false;
-  }
-  return true;
-}
-
 // Per-request latency samples (µs) of n calls of f(i), which returns false
 // on a failed request.
 template <class F>
@@ -218,14 +200,14 @@ void run_resp(const options& o, report& rep) {
   long k0 = kproc.rss_bytes();
   long ku0 = redis_server::info_number(*kc, "memory", "used_memory"); // -1 if kvmem has none
   auto t0 = clock_type::now();
-  bool kv_loaded = load(*kc, d.paths, d.value, load_chunk);
+  bool kv_loaded = kc->set_all(d.paths, d.value, load_chunk);
   double kv_load_s = seconds_since(t0);
   long k1 = kproc.rss_bytes();
   long ku1 = redis_server::info_number(*kc, "memory", "used_memory");
   long r0 = redis->process().rss_bytes();
   long u0 = redis_server::info_number(*rc, "memory", "used_memory");
   t0 = clock_type::now();
-  bool r_loaded = load(*rc, d.paths, d.value, load_chunk);
+  bool r_loaded = rc->set_all(d.paths, d.value, load_chunk);
   double r_load_s = seconds_since(t0);
   long r1 = redis->process().rss_bytes();
   long u1 = redis_server::info_number(*rc, "memory", "used_memory");
@@ -278,7 +260,7 @@ void run_resp(const options& o, report& rep) {
   for (std::size_t i = 0; i < keyspace; ++i)
     kkeys.push_back(fmt::format("key:{:012}", i)); // redis-benchmark's key:__rand_int__
   const std::string xvalue(100, 'x');
-  if (!load(*kc, kkeys, xvalue, setup_chunk) || !load(*rc, kkeys, xvalue, setup_chunk)) {
+  if (!kc->set_all(kkeys, xvalue, setup_chunk) || !rc->set_all(kkeys, xvalue, setup_chunk)) {
     fmt::print("RESP: loading the benchmark's keyspace failed; RESP rows skipped\n");
     return;
   }

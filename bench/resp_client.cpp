@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace bench {
@@ -164,6 +165,21 @@ std::optional<std::string> resp_client::get(std::string_view k) {
 bool resp_client::set(std::string_view k, std::string_view v) {
   auto r = call({"SET", k, v});
   return r && r->type == '+';
+}
+
+bool resp_client::set_all(const std::vector<std::string>& keys, std::string_view value,
+                          std::size_t per_pipeline) {
+  for (std::size_t b = 0; b < keys.size(); b += per_pipeline) {
+    auto end = std::min(b + per_pipeline, keys.size());
+    for (std::size_t i = b; i < end; ++i)
+      queue({"SET", keys[i], value});
+    if (!send_queued())
+      return false;
+    for (std::size_t i = b; i < end; ++i)
+      if (auto r = read_reply(); !r || r->type != '+')
+        return false;
+  }
+  return true;
 }
 
 } // namespace bench

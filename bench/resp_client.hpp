@@ -41,6 +41,12 @@ public:
   /// SET: true on +OK.
   bool set(std::string_view k, std::string_view v);
 
+  /// SETs every key of `keys` to `value`, in pipelines of `per_pipeline`
+  /// (one write, then their replies); false on a reply other than +OK, a
+  /// broken connection or a timeout. Loads a dataset into either server.
+  bool set_all(const std::vector<std::string>& keys, std::string_view value,
+               std::size_t per_pipeline);
+
   /// Queues a command without sending it; send_queued() sends them all in
   /// one write, then read_reply() reads their replies in order.
   void queue(std::initializer_list<std::string_view> args);

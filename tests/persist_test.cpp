@@ -409,6 +409,42 @@ TEST_CASE_METHOD(test::disk_fixture, "recovering up to damage never applies half
   CHECK(c.last_version() == v + 1);
 }
 
+TEST_CASE_METHOD(test::disk_fixture, "a store reopened with a smaller capacity keeps what it "
+                                     "holds and refuses writes beyond it",
+                 "[persist]") {
+  auto o = options();
+  auto s = open(o);
+  {
+    kvmem::client c{sys, s};
+    for (int i = 0; i < 10; ++i)
+      REQUIRE(c.set(K(fmt::format("/k{}", i)), std::string(100, 'v')));
+  }
+  REQUIRE(kvmem::client{sys, s}.checkpoint()); // some of it in a checkpoint, some in the journal
+  {
+    kvmem::client c{sys, s};
+    for (int i = 10; i < 20; ++i)
+      REQUIRE(c.set(K(fmt::format("/k{}", i)), std::string(100, 'v')));
+  }
+  const auto before = test::describe(test::root_of(sys, s).root);
+  close(s);
+
+  o.capacity = 500; // the store holds over 2000 bytes
+  auto back = try_open(o);
+  REQUIRE(back);
+  CHECK(report.version == 20);
+  CHECK(test::describe(test::root_of(sys, *back).root) == before);
+  kvmem::client c{sys, *back};
+  auto w = c.set(K("/more"), "x");
+  REQUIRE_FALSE(w);
+  CHECK(w.error().code == errc::no_space);
+  REQUIRE(c.remove(K("/k0"))); // removing works, and goes into the journal
+  close(*back);
+  o.capacity = kvmem::unlimited;
+  auto again = open(o);
+  CHECK(report.version == 21);
+  CHECK_FALSE(kvmem::client{sys, again}.exists(K("/k0")).value().has_value());
+}
+
 TEST_CASE_METHOD(test::disk_fixture, "keys owned by an actor are removed at recovery, in one "
                                      "commit",
                  "[persist]") {

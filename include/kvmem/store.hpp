@@ -256,7 +256,10 @@ store spawn_store(caf::actor_system& sys, tree initial, any_clock clock, store_o
 /// the newest checkpoint, replays the journal after it, drops a torn final
 /// record (a crash in mid-write), removes the keys that were owned by an
 /// actor (their owners are gone) in one commit, and spawns the store at the
-/// recovered version. `report`, if given, says what was found. Errors:
+/// recovered version. What it recovers is kept whatever opts.capacity is;
+/// the capacity applies to later writes (a store reopened with a smaller
+/// one refuses writes with no_space until enough is removed). `report`, if
+/// given, says what was found. Errors:
 /// invalid_argument (no directory), unavailable (another store holds the
 /// directory), io_error, corrupt (damage before the journal's tail: the
 /// file and the offset; see persistence_options::recover_to_damage).

@@ -197,7 +197,12 @@ void journal::keep() noexcept {
     std::lock_guard lk{m_};
     const bool first = pending_.empty();
     try {
-      pending_ends_.reserve(pending_ends_.size() + 1); // then nothing below throws after append
+      // Room first, so that nothing below throws after the append; growing
+      // by half at least (reserve(size() + 1) allocates exactly that: a
+      // copy of every pending end per commit, which made sync=interval and
+      // none 1.7x slower).
+      if (pending_ends_.size() == pending_ends_.capacity())
+        pending_ends_.reserve(std::max<std::size_t>(64, pending_ends_.size() * 3 / 2));
       pending_.append(staged_);
       pending_ends_.emplace_back(pending_.size(), staged_version_);
     } catch (...) {

@@ -94,7 +94,8 @@ prefix_index<V>::~prefix_index() {
 template <class V>
 void prefix_index<V>::add(const key& prefix, V id) {
   auto& ids = below_[prefix];
-  ids.reserve(ids.size() + 1);
+  if (ids.size() == ids.capacity()) // room first (geometric: reserve(size() + 1) copies all)
+    ids.reserve(std::max<std::size_t>(4, ids.size() * 2));
   // Create the path first, then count: a failure leaves counts exact (empty
   // nodes it created are harmless and reused).
   std::vector<node*> path{root_.get()};

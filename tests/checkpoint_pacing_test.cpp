@@ -101,14 +101,16 @@ TEST_CASE("a checkpoint reaches its file a unit at a time, each paced and writte
   c.version = 7;
   // About 3.5 units of small entries, then a value of 2.5 units (written
   // straight through), then small entries again.
-  const std::size_t unit = detail::checkpoint_write_unit;
+  detail::checkpoint_pacing pacing;
+  pacing.unit = std::size_t{128} << 10;
+  pacing.before_each = [&] { fs.note("pace"); };
+  const std::size_t unit = pacing.unit;
   for (int i = 0; i < 4000; ++i)
     REQUIRE(c.root.set(key::v("/a/" + std::to_string(i)), std::string(100, 'x'), stamp{{}, 1}));
   REQUIRE(c.root.set(key::v("/b"), std::string(unit * 5 / 2, 'y'), stamp{{}, 2}));
   for (int i = 0; i < 100; ++i)
     REQUIRE(c.root.set(key::v("/c/" + std::to_string(i)), std::string(10, 'z'), stamp{{}, 3}));
-  const std::function<void()> pace = [&] { fs.note("pace"); };
-  auto size = detail::write_checkpoint(fs, "d", c, nullptr, &pace);
+  auto size = detail::write_checkpoint(fs, "d", c, nullptr, pacing);
   REQUIRE(size);
   REQUIRE(*size > 6 * unit);
 

@@ -1,6 +1,8 @@
 // Writing and reading checkpoint files (see checkpoint.hpp).
 #include "persist/checkpoint.hpp"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 #include <xxhash.h>
 
@@ -25,12 +27,14 @@ constexpr std::size_t trailer_bytes = 16; // u64 checksum of all before, "KVMEME
 // never holds more than a unit of the checkpoint dirty, so a journal sync
 // that has to flush other files' data (ext4's ordered mode does, and the
 // disk's cache flush does) waits for a unit at most, not for the whole
-// checkpoint. Before each unit `pace` runs (the persister's: it waits while
-// commits wait for a journal sync), so that under sync=always the units go
-// between the syncs instead of ahead of them.
+// checkpoint. Before each unit the pacing's hook runs (the persister's,
+// under sync=always: it waits while commits wait for a journal sync), so
+// that the units go between the syncs instead of ahead of them.
 class writer {
 public:
-  writer(file& f, const std::function<void()>* pace) : f_(f), pace_(pace), h_(XXH3_createState()) {
+  writer(file& f, const checkpoint_pacing& pacing)
+      : f_(f), pacing_(pacing), unit_(std::max<std::size_t>(pacing.unit, 4096)),
+        h_(XXH3_createState()) {
     if (!h_)
       throw std::bad_alloc();
     XXH3_64bits_reset(h_);
@@ -38,10 +42,10 @@ public:
   ~writer() { XXH3_freeState(h_); }
   bool put(std::string_view s) {
     XXH3_64bits_update(h_, s.data(), s.size());
-    if (s.size() >= unit) // large values go straight to the file
+    if (s.size() >= unit_) // large values go straight to the file
       return flush() && write(s);
     buf_.append(s);
-    return buf_.size() < unit || flush();
+    return buf_.size() < unit_ || flush();
   }
   bool flush() {
     bool ok = write(buf_);
@@ -55,9 +59,9 @@ public:
 private:
   bool write(std::string_view s) {
     while (!s.empty()) {
-      auto part = s.substr(0, unit);
-      if (pace_ && *pace_)
-        (*pace_)();
+      auto part = s.substr(0, unit_);
+      if (pacing_.before_each)
+        pacing_.before_each();
       if (auto r = f_.write_at(off_, {part.data(), part.size()}); !r) {
         err_ = r.error();
         return false;
@@ -71,9 +75,9 @@ private:
     }
     return true;
   }
-  static constexpr std::size_t unit = checkpoint_write_unit;
   file& f_;
-  const std::function<void()>* pace_;
+  const checkpoint_pacing& pacing_;
+  const std::size_t unit_;
   XXH3_state_t* h_;
   std::string buf_;
   std::uint64_t off_ = 0;
@@ -90,7 +94,7 @@ std::optional<version_t> parse_checkpoint_name(std::string_view name) {
 result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
                                        const checkpoint_data& c,
                                        const std::atomic<bool>* cancel,
-                                       const std::function<void()>* pace) {
+                                       const checkpoint_pacing& pacing) {
   auto name = checkpoint_name(c.version);
   auto tmp = dir + "/" + name + ".tmp";
   (void)fs.remove(tmp); // a leftover of a crash
@@ -102,7 +106,7 @@ result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
     (void)fs.remove(tmp);
     return e;
   };
-  writer w{**f, pace};
+  writer w{**f, pacing};
   std::string h{magic};
   put_u32(h, format);
   put_u32(h, 0);

@@ -30,14 +30,16 @@ struct checkpoint_data {
 /// failure the temporary file is removed (best effort) and nothing else
 /// changed. Safe on any thread while other threads use copies of c.root.
 /// `*cancel` turning true stops it (errc::unavailable). The file gets its
-/// bytes checkpoint_write_unit at a time, each written back to the disk
-/// before the next (file::write_back); `*pace`, if given, runs before each.
+/// bytes `pacing.unit` at a time, each written back to the disk before the
+/// next (file::write_back); `pacing.before_each`, if set, runs before each.
+struct checkpoint_pacing {
+  std::size_t unit = std::size_t{1} << 20;
+  std::function<void()> before_each;
+};
 result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
                                        const checkpoint_data& c,
                                        const std::atomic<bool>* cancel = nullptr,
-                                       const std::function<void()>* pace = nullptr);
-/// How much of a checkpoint the file system holds unwritten at most.
-inline constexpr std::size_t checkpoint_write_unit = std::size_t{128} << 10;
+                                       const checkpoint_pacing& pacing = {});
 
 /// Reads dir/name entirely and checks it (magic, format, the checksum over
 /// the whole file). errc::corrupt names the file and the offset of what is

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds kvmem's libFuzzer targets (tests/fuzz, clang 14, ASan + UBSan) in
-# build/fuzz and runs each for SECONDS (default 30), one at a time, from the
+# build/clang-asan (the sanitizer build of `scripts/test.sh --clang
+# --sanitize`, configured by scripts/configure.sh: CI compiles it once for
+# both) and runs each for SECONDS (default 30), one at a time, from the
 # committed corpus tests/fuzz/corpus/<target>/. Fails if a target crashes,
 # and says where the crashing input is and how to replay it. Inputs of open
 # bugs (tests/fuzz/crashes/<target>/) are replayed first: each one that still
@@ -10,7 +12,7 @@
 #     --merge  afterwards, add to tests/fuzz/corpus/<target>/ the inputs found
 #              that grew coverage (libFuzzer -merge=1: minimal, no duplicates)
 #     --seeds  rewrite the hand-made seeds (seed-*) of tests/fuzz/corpus first
-# Work files (the growing corpus, crash artifacts, logs): build/fuzz/work/.
+# Work files (the growing corpus, crash artifacts, logs): build/clang-asan/fuzz-work/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=30
@@ -30,9 +32,7 @@ done
 [ ${#targets[@]} -gt 0 ] || targets=(key tree wire message basp persist resp)
 
 scripts/deps.sh build clang
-dir=build/fuzz
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DKVMEM_FUZZ=ON \
-  -DKVMEM_BUILD_BENCH=OFF -DKVMEM_BUILD_EXAMPLES=OFF -DKVMEM_BUILD_CLI=OFF >/dev/null
+dir=$(scripts/configure.sh --clang --sanitize)
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=("fuzz_$t"); done
 [ $seeds -eq 0 ] || build_targets+=(fuzz_seeds)
@@ -51,7 +51,7 @@ max_len() {
 failed=()
 for t in "${targets[@]}"; do
   exe="$dir/tests/fuzz/fuzz_$t"
-  work="$dir/work/$t"
+  work="$dir/fuzz-work/$t"
   mkdir -p "$work/corpus" "$work/artifacts"
   echo "== fuzz_$t"
   # Open bugs first: each known crashing input, alone.

@@ -6,11 +6,9 @@
 #   scripts/test.sh --sanitize   build/asan        g++ with AddressSanitizer + UBSan
 #   scripts/test.sh --clang --sanitize
 #                                build/clang-asan  clang++ with AddressSanitizer + UBSan (what
-#                                                  CI runs: both checks in one build)
-# Every build is -O2 with line tables only (-g1): backtraces and sanitizer
-# reports name files and lines; full debug info (variables, for gdb) costs a
-# third more compile time: reconfigure with
-#   cmake -B build/test "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g"
+#                                                  CI runs: both checks in one build; also
+#                                                  the libFuzzer build of scripts/fuzz.sh)
+# Each directory is configured by scripts/configure.sh (its flags and why).
 # The -O3 warnings of the main job's Release build (g++ 12 warns about more
 # at -O3) are not checked here: the benchmark and -O3 are the main job's, and
 # CI builds that Release build, warnings as errors, right after this command
@@ -30,31 +28,11 @@ for arg in "$@"; do
   esac
 done
 if ((clang)); then scripts/deps.sh build clang; else scripts/deps.sh build; fi
-dir=build/test
-# The benchmark is the main job's (scripts/main.sh; CI builds it too).
-flags=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1"
-       -DKVMEM_BUILD_BENCH=OFF)
-if ((clang)); then
-  dir=build/clang
-  flags+=(-DCMAKE_CXX_COMPILER=clang++)
-fi
-# Each test program's files compiled a few at a time (tests/CMakeLists.txt,
-# KVMEM_UNITY_TESTS), in every build: the clang + sanitizers build used to
-# compile them one by one to catch a test file's missing include, which cost
-# CI about four of its thirty minutes; the library's sources are never
-# merged, so their includes are still checked by both compilers.
-flags+=(-DKVMEM_UNITY_TESTS=ON)
 if ((sanitize)); then
-  dir=$( ((clang)) && echo build/clang-asan || echo build/asan)
-  flags+=(-DKVMEM_SANITIZE=ON)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
-# A build directory configured by an older test.sh (Unix Makefiles) is redone.
-if [ -f "$dir/CMakeCache.txt" ] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$dir/CMakeCache.txt"; then
-  rm -rf "$dir"
-fi
 jobs=$(nproc)
-cmake -S . -B "$dir" "${flags[@]}" >/dev/null
+dir=$(scripts/configure.sh "$@")
 log=$dir/build.log
 tty=0
 [ -t 1 ] && tty=1

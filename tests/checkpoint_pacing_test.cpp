@@ -24,7 +24,7 @@ namespace {
 // write-backs of checkpoint files (*.tmp), and can hold the journal's syncs
 // (journal-*) until the test lets them go.
 struct watching_fs final : file_system {
-  std::shared_ptr<test::sim_fs> disk = std::make_shared<test::sim_fs>();
+  std::shared_ptr<kvmem::test::sim_fs> disk = std::make_shared<kvmem::test::sim_fs>();
 
   std::mutex m;
   std::condition_variable cv;

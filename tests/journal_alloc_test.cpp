@@ -18,7 +18,7 @@ TEST_CASE("keeping journal records under sync interval and none allocates amorti
           "[journal_alloc]") {
   for (auto policy : {sync_policy::interval, sync_policy::none}) {
     INFO("sync " << to_string(policy));
-    auto fs = std::make_shared<test::sim_fs>();
+    auto fs = std::make_shared<kvmem::test::sim_fs>();
     REQUIRE(fs->make_dir("d"));
     persistence_options o;
     o.dir = "d";

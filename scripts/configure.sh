@@ -15,6 +15,8 @@
 # third more compile time: reconfigure with
 #   cmake -B build/test "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g"
 # Installs nothing: scripts/deps.sh does (test.sh and fuzz.sh call it first).
+# One script at a time per directory: `test.sh --clang --sanitize` and
+# fuzz.sh share build/clang-asan, and two builds in one directory collide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clang=0 sanitize=0

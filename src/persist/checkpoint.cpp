@@ -21,20 +21,22 @@ constexpr std::string_view suffix = ".kvc";
 constexpr std::size_t header_bytes = 40; // magic, format, 0, version, taken (days, ps)
 constexpr std::size_t trailer_bytes = 16; // u64 checksum of all before, "KVMEMEND"
 
-// Buffered, checksummed appends to a file, handed to the file system a
-// unit at a time and each unit written back to the disk at once
-// (file::write_back, sync_file_range, waiting for it): the file system then
-// never holds more than a unit of the checkpoint dirty, so a journal sync
-// that has to flush other files' data (ext4's ordered mode does, and the
-// disk's cache flush does) waits for a unit at most, not for the whole
-// checkpoint. Before each unit the pacing's hook runs (the persister's,
-// under sync=always: it waits while commits wait for a journal sync), so
-// that the units go between the syncs instead of ahead of them.
+// Buffered, checksummed appends to a file, handed to the file system in
+// pieces of exactly `unit` bytes (the last one shorter), each written back
+// to the disk at once (file::write_back, sync_file_range, waiting for it):
+// the file system then never holds more than a piece of the checkpoint
+// dirty, so a journal sync that has to flush other files' data (ext4's
+// ordered mode does, and the disk's cache flush does) waits for a piece at
+// most, not for the whole checkpoint. Pieces start at multiples of the
+// unit, so no page is written back twice. Before each piece the pacing's
+// hook runs (the persister's, under sync=always: it waits while commits
+// wait for a journal sync), and `*cancel` is read: once it is true nothing
+// more is written.
 class writer {
 public:
-  writer(file& f, const checkpoint_pacing& pacing)
-      : f_(f), pacing_(pacing), unit_(std::max<std::size_t>(pacing.unit, 4096)),
-        h_(XXH3_createState()) {
+  writer(file& f, const checkpoint_pacing& pacing, const std::atomic<bool>* cancel)
+      : f_(f), pacing_(pacing), cancel_(cancel),
+        unit_(std::max<std::size_t>(pacing.unit, 4096)), h_(XXH3_createState()) {
     if (!h_)
       throw std::bad_alloc();
     XXH3_64bits_reset(h_);
@@ -42,12 +44,26 @@ public:
   ~writer() { XXH3_freeState(h_); }
   bool put(std::string_view s) {
     XXH3_64bits_update(h_, s.data(), s.size());
-    if (s.size() >= unit_) // large values go straight to the file
-      return flush() && write(s);
+    if (!buf_.empty()) { // complete the buffered piece first
+      auto take = std::min(s.size(), unit_ - buf_.size());
+      buf_.append(s.substr(0, take));
+      s.remove_prefix(take);
+      if (buf_.size() < unit_)
+        return true;
+      if (!write(buf_))
+        return false;
+      buf_.clear();
+    }
+    for (; s.size() >= unit_; s.remove_prefix(unit_)) // whole pieces straight from s
+      if (!write(s.substr(0, unit_)))
+        return false;
     buf_.append(s);
-    return buf_.size() < unit_ || flush();
+    return true;
   }
+  /// Writes the last, partial piece.
   bool flush() {
+    if (buf_.empty())
+      return true;
     bool ok = write(buf_);
     buf_.clear();
     return ok;
@@ -55,33 +71,36 @@ public:
   std::uint64_t digest() const { return XXH3_64bits_digest(h_); }
   std::uint64_t offset() const { return off_ + buf_.size(); }
   const std::optional<error>& failure() const { return err_; }
+  bool cancelled() const { return cancelled_; }
 
 private:
-  bool write(std::string_view s) {
-    while (!s.empty()) {
-      auto part = s.substr(0, unit_);
-      if (pacing_.before_each)
-        pacing_.before_each();
-      if (auto r = f_.write_at(off_, {part.data(), part.size()}); !r) {
-        err_ = r.error();
-        return false;
-      }
-      if (auto r = f_.write_back(off_, part.size()); !r) {
-        err_ = r.error();
-        return false;
-      }
-      off_ += part.size();
-      s.remove_prefix(part.size());
+  bool write(std::string_view piece) {
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) {
+      cancelled_ = true;
+      return false;
     }
+    if (pacing_.before_each)
+      pacing_.before_each();
+    if (auto r = f_.write_at(off_, {piece.data(), piece.size()}); !r) {
+      err_ = r.error();
+      return false;
+    }
+    if (auto r = f_.write_back(off_, piece.size()); !r) {
+      err_ = r.error();
+      return false;
+    }
+    off_ += piece.size();
     return true;
   }
   file& f_;
   const checkpoint_pacing& pacing_;
+  const std::atomic<bool>* cancel_;
   const std::size_t unit_;
   XXH3_state_t* h_;
   std::string buf_;
   std::uint64_t off_ = 0;
   std::optional<error> err_;
+  bool cancelled_ = false;
 };
 } // namespace
 
@@ -106,7 +125,7 @@ result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
     (void)fs.remove(tmp);
     return e;
   };
-  writer w{**f, pacing};
+  writer w{**f, pacing, cancel};
   std::string h{magic};
   put_u32(h, format);
   put_u32(h, 0);
@@ -134,7 +153,7 @@ result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
     t.append(end_magic);
     ok = w.put(t) && w.flush();
   }
-  if (cancelled)
+  if (cancelled || w.cancelled())
     return fail(error::make(errc::unavailable, "the checkpoint was cancelled: the store shut down"));
   if (!ok)
     return fail(w.failure() ? *w.failure()

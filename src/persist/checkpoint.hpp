@@ -25,17 +25,20 @@ struct checkpoint_data {
   std::vector<key> owned; // keys owned by an actor at that version
 };
 
-/// Writes `c` as dir/checkpoint-<v>.kvc: to a temporary file, synced, renamed
-/// over the final name, the directory synced. Returns the file's size. On
-/// failure the temporary file is removed (best effort) and nothing else
-/// changed. Safe on any thread while other threads use copies of c.root.
-/// `*cancel` turning true stops it (errc::unavailable). The file gets its
-/// bytes `pacing.unit` at a time, each written back to the disk before the
-/// next (file::write_back); `pacing.before_each`, if set, runs before each.
+/// How a checkpoint hands its bytes to the file system: in pieces of
+/// `unit` bytes (the last one shorter), each written back to the disk before
+/// the next (file::write_back); `before_each`, if set, runs before each.
 struct checkpoint_pacing {
   std::size_t unit = std::size_t{1} << 20;
   std::function<void()> before_each;
 };
+
+/// Writes `c` as dir/checkpoint-<v>.kvc: to a temporary file, synced, renamed
+/// over the final name, the directory synced, its bytes paced by `pacing`.
+/// Returns the file's size. On failure the temporary file is removed (best
+/// effort) and nothing else changed. Safe on any thread while other threads
+/// use copies of c.root. `*cancel` turning true stops it before its next
+/// piece (errc::unavailable).
 result<std::uint64_t> write_checkpoint(file_system& fs, const std::string& dir,
                                        const checkpoint_data& c,
                                        const std::atomic<bool>* cancel = nullptr,

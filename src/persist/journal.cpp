@@ -76,7 +76,6 @@ journal::~journal() {
     stop_ = true;
   }
   cv_.notify_all();
-  sync_ended_.notify_all();
   if (thread_.joinable())
     thread_.join();
 }
@@ -270,6 +269,7 @@ void journal::when_synced(sync_waiter w) {
   if (waiters_.empty())
     group_start_ = std::chrono::steady_clock::now();
   waiters_.push_back(std::move(w));
+  note_sync_busy();
   // Wake the thread when the group is complete (or the first one comes:
   // it then decides how long to hold).
   bool wake = waiters_.size() == 1 || waiters_.size() >= last_group_;
@@ -290,17 +290,23 @@ result<void> journal::sync_now() {
   auto ver = buffered_ ? flushed_ : written_;
   ++syncs_started_;
   ++syncs_running_;
+  note_sync_busy();
   lk.unlock();
   auto r = f->sync();
   lk.lock();
   --syncs_running_;
+  note_sync_busy();
+  result<void> out;
   if (!r) {
     refuse(r.error());
-    return *refused_;
+    out = *refused_;
+  } else {
+    synced_generation_ = std::max(synced_generation_, gen);
+    synced_ = std::max(synced_, ver);
   }
-  synced_generation_ = std::max(synced_generation_, gen);
-  synced_ = std::max(synced_, ver);
-  return {};
+  lk.unlock();
+  note_sync_ended(); // without m_: it may wait for a pacer at nice 19
+  return out;
 }
 
 result<version_t> journal::flush() {
@@ -450,6 +456,7 @@ void journal::run() {
     unsynced_since_.reset();
     ++syncs_started_;
     ++syncs_running_;
+    note_sync_busy();
     bool ok = true;
     if (!refused_) {
       lk.unlock();
@@ -471,26 +478,42 @@ void journal::run() {
       --syncs_running_;
       ok = false;
     }
-    ++syncs_ended_;
-    sync_ended_.notify_all();
+    note_sync_busy();
     std::optional<error> err;
     if (!ok)
       err = refused_;
     if (!ok && stop_)
       synced_generation_ = generation_; // nothing more can be done
     lk.unlock();
+    note_sync_ended(); // without m_: it may wait for a pacer at nice 19
     for (auto& w : ws)
       w(err ? &*err : nullptr);
     lk.lock();
   }
 }
 
+// The pacing state is sequentially consistent: a pacer counts itself in
+// (pacers_) and then reads syncs_ended_; a sync's end counts (syncs_ended_)
+// and then reads pacers_. At least one of the two sees the other, so a pacer
+// never sleeps through the end it waits for.
+void journal::note_sync_busy() { sync_busy_ = !waiters_.empty() || syncs_running_ > 0; }
+
+void journal::note_sync_ended() {
+  ++syncs_ended_;
+  if (pacers_ > 0) {
+    { std::lock_guard g{pace_m_}; } // a pacer between its check and its wait gets the notify
+    sync_ended_.notify_all();
+  }
+}
+
 void journal::yield_to_syncs(std::chrono::steady_clock::duration limit) {
-  std::unique_lock lk{m_};
-  if (buffered_ || (waiters_.empty() && syncs_running_ == 0))
+  if (buffered_ || !sync_busy_)
     return;
-  const auto ended = syncs_ended_;
-  sync_ended_.wait_for(lk, limit, [&] { return syncs_ended_ != ended || stop_; });
+  const std::uint64_t ended = syncs_ended_;
+  std::unique_lock lk{pace_m_};
+  ++pacers_;
+  sync_ended_.wait_for(lk, limit, [&] { return syncs_ended_ != ended || !sync_busy_; });
+  --pacers_;
 }
 
 void journal::drop_through(version_t v) {

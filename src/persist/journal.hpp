@@ -99,12 +99,17 @@ public:
   void when_synced(sync_waiter w);
   /// Syncs everything appended so far on the caller's thread.
   result<void> sync_now();
-  /// A checkpoint's pacing (checkpoint.hpp): returns at once if no commit
-  /// waits for a sync and none is running; otherwise when the sync that
-  /// runs (or the next one) has ended, or after `limit`, or at close. A
-  /// checkpoint that writes only then puts its writes between the syncs,
-  /// instead of ahead of them in the disk's queue and cache.
+  /// A checkpoint's pacing (checkpoint.hpp), under sync_policy::always:
+  /// returns at once if no commit waits for a sync and none runs; otherwise
+  /// when the sync that runs (or the next one) has ended, or after `limit`.
+  /// A checkpoint that writes only then puts its writes right after a sync
+  /// instead of ahead of one in the disk's queue and cache. Takes none of
+  /// the locks the store's thread takes (the checkpoint thread runs at
+  /// nice 19: a lock it held while preempted would stall the store). Not
+  /// concurrently with the journal's destruction.
   void yield_to_syncs(std::chrono::steady_clock::duration limit);
+  /// How many threads wait in yield_to_syncs now (for tests).
+  int pacers_waiting() const noexcept { return pacers_; }
   /// Deletes the segments that hold only versions <= v (a checkpoint of v is
   /// durable); the one being appended to stays. Best effort.
   void drop_through(version_t v);
@@ -149,8 +154,16 @@ private:
   bool sync_ran_at_append_ = false;    // store thread
   std::uint64_t syncs_started_ = 0;    // m_
   std::uint64_t syncs_running_ = 0;    // m_
-  std::uint64_t syncs_ended_ = 0;      // m_
-  std::condition_variable sync_ended_; // notified when a sync ends (yield_to_syncs)
+  // yield_to_syncs, without m_: whether commits wait for a sync or one runs
+  // (waiters_ or syncs_running_, set under m_), the syncs ended so far, and
+  // the pacers waiting for the next end (on pace_m_ / sync_ended_).
+  std::atomic<bool> sync_busy_{false};
+  std::atomic<std::uint64_t> syncs_ended_{0};
+  std::atomic<int> pacers_{0};
+  std::mutex pace_m_;
+  std::condition_variable sync_ended_;
+  void note_sync_busy();  // m_ held: sets sync_busy_ from waiters_ and syncs_running_
+  void note_sync_ended(); // m_ not held: counts the end, wakes pacers
   version_t written_ = 0;            // m_
   version_t synced_ = 0;             // m_
   std::uint64_t since_checkpoint_ = 0;        // m_

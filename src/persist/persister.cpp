@@ -94,7 +94,10 @@ void persister::run_checkpoint(checkpoint_data c) {
     checkpoint_pacing pacing;
     if (opts_.sync == sync_policy::always) {
       pacing.unit = std::size_t{128} << 10;
-      pacing.before_each = [this] { journal_->yield_to_syncs(std::chrono::milliseconds(50)); };
+      pacing.before_each = [this] {
+        if (!cancel_)
+          journal_->yield_to_syncs(std::chrono::milliseconds(50));
+      };
     }
     auto size = write_checkpoint(*opts_.fs, opts_.dir, c, &cancel_, pacing);
     if (!size) {

@@ -72,7 +72,7 @@ void replay_owners(std::set<key>& owned, const change_list& effects, const std::
       owned.insert(k);
 }
 
-result<recovered> recover(const persistence_options& o, std::uint64_t capacity, ptime now) {
+result<recovered> recover(const persistence_options& o, ptime now) {
   auto started = std::chrono::steady_clock::now();
   auto& fs = *o.fs;
   const auto& dir = o.dir;
@@ -102,7 +102,7 @@ result<recovered> recover(const persistence_options& o, std::uint64_t capacity, 
   // --- the newest valid checkpoint
   bool loaded = false;
   for (auto& [v, name] : checkpoints) {
-    auto c = read_checkpoint(fs, dir, name, capacity);
+    auto c = read_checkpoint(fs, dir, name, unlimited);
     if (!c) {
       if (!o.recover_to_damage || c.error().code != errc::corrupt)
         return std::move(c).error();
@@ -132,7 +132,7 @@ result<recovered> recover(const persistence_options& o, std::uint64_t capacity, 
       return error::make(errc::corrupt,
                          fmt::format("{}: journal segments but no checkpoint to start from", dir));
     // A new store: its empty root, made durable as the checkpoint of 0.
-    out.root = tree{now, capacity};
+    out.root = tree{now, unlimited};
     checkpoint_data c{0, now, out.root, {}};
     auto size = write_checkpoint(fs, dir, c);
     if (!size)

@@ -29,9 +29,11 @@ struct recovered {
 
 /// Locks o.dir (creating it if missing) and recovers the store in it; a
 /// directory with no store gets a new one: an empty root made at `now`,
-/// written as the checkpoint of version 0. Errors: unavailable (locked),
-/// io_error, corrupt (file and offset; see recover_to_damage).
-result<recovered> recover(const persistence_options& o, std::uint64_t capacity, ptime now);
+/// written as the checkpoint of version 0. The root it returns has no
+/// capacity: the records are commits that applied, and the store sets its
+/// own capacity for later writes. Errors: unavailable (locked), io_error,
+/// corrupt (file and offset; see recover_to_damage).
+result<recovered> recover(const persistence_options& o, ptime now);
 
 /// The keys owned after applying `effects`: ownership ends at every key a
 /// change touched (and below it, for a remove or a rename), as the store's

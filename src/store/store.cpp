@@ -204,11 +204,10 @@ result<store> open_store(caf::actor_system& sys, any_clock clock, store_options 
   if (!p.fs)
     p.fs = posix_file_system();
   try {
-    // Replayed without a capacity: the records are commits that applied, and
-    // a store reopened with a smaller capacity keeps what it holds (as a
-    // spawned initial tree does); the capacity applies to later writes
-    // (spawn_at sets it).
-    auto rec = detail::recover(p, unlimited, clock.now());
+    // Replayed without a capacity (recover): a store reopened with a smaller
+    // capacity keeps what it holds, as a spawned initial tree does; the
+    // capacity applies to later writes (spawn_at sets it).
+    auto rec = detail::recover(p, clock.now());
     if (!rec)
       return std::move(rec).error();
     auto j = detail::journal::open(p.fs, p.dir, p, std::move(rec->segments), rec->version);

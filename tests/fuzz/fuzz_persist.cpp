@@ -84,7 +84,7 @@ void recovery(std::string_view in) {
   o.dir = "db";
   o.fs = std::make_shared<test::sim_fs>();
   {
-    auto first = detail::recover(o, unlimited, ptime{1, 0}); // a new store: checkpoint 0
+    auto first = detail::recover(o, ptime{1, 0}); // a new store: checkpoint 0
     if (!first)
       kvmem_fuzz::fail("creating a store failed: " + first.error().message());
   }
@@ -92,7 +92,7 @@ void recovery(std::string_view in) {
   fs->set_contents("db/" + detail::segment_name(1), detail::segment_header(1) + std::string(in));
   version_t v = 0;
   {
-    auto r = detail::recover(o, unlimited, ptime{1, 0});
+    auto r = detail::recover(o, ptime{1, 0});
     if (!r) {
       if (r.error().code != errc::corrupt)
         kvmem_fuzz::fail("recovery failed with another error than corrupt: " + r.error().message());
@@ -100,7 +100,7 @@ void recovery(std::string_view in) {
     }
     v = r->version;
   }
-  auto again = detail::recover(o, unlimited, ptime{1, 0});
+  auto again = detail::recover(o, ptime{1, 0});
   if (!again || again->version != v || again->report.torn_tail)
     kvmem_fuzz::fail("a recovered directory does not open again to the same version");
 }

@@ -685,10 +685,14 @@ for _ in 1 2 3 4 5 6; do IFS= read -r -t 10 l <&3 && inline+="$l"$'\n'; done
 exec 3>&-
 check "inline protocol" "$(printf '+PONG\r\n+OK\r\n$3\r\nv w\r\n$3\r\naAb\r')" "$(printf '%s' "${inline%$'\n'}")"
 
-# QUIT: +OK, then the server closes the connection.
+# QUIT: +OK, then the server closes the connection. QUIT and the PING after
+# it go in one write (cat of a file; bash's printf writes each line on its
+# own): a PING arriving after the server closed would make the kernel answer
+# it with a reset, and cat end with "Connection reset by peer".
 exec 3<>"/dev/tcp/127.0.0.1/$rport"
-# (The PING may meet a closed socket: no SIGPIPE for this script.)
-( trap '' PIPE; printf '*1\r\n$4\r\nQUIT\r\n*1\r\n$4\r\nPING\r\n' >&3 ) 2> /dev/null
+printf '*1\r\n$4\r\nQUIT\r\n*1\r\n$4\r\nPING\r\n' > "$work/quit.req"
+# (The PING may still meet a closed socket: no SIGPIPE for this script.)
+( trap '' PIPE; cat "$work/quit.req" >&3 ) 2> /dev/null
 quit=$(timeout 10 cat <&3); rc=$?
 exec 3>&-
 check "QUIT answers +OK and closes" "+OK" "$(echo "$quit" | tr -d '\r')"

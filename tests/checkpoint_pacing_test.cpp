@@ -14,6 +14,7 @@
 
 #include "persist/checkpoint.hpp"
 #include "persist/journal.hpp"
+#include "persist/removal.hpp"
 #include "eventually.hpp"
 #include "support/sim_fs.hpp"
 
@@ -200,4 +201,31 @@ TEST_CASE("the journal's pacing waits for the sync that commits wait on, and not
   CHECK(done_when_returned > done_before);
   j->reset(); // closes the journal: the commit is acknowledged
   CHECK(acked);
+}
+
+TEST_CASE("a file the store no longer needs is removed a piece at a time, under a name recovery "
+          "deletes",
+          "[checkpoint_pacing]") {
+  auto disk = std::make_shared<kvmem::test::sim_fs>();
+  REQUIRE(disk->make_dir("d"));
+  disk->set_contents("d/journal-00000000000000000001.kvj", std::string(5 << 20, 'j'));
+  disk->set_contents("d/keep", "k");
+  const auto truncates = disk->calls(kvmem::test::op_kind::truncate);
+  int paced = 0;
+  detail::remove_gradually(*disk, "d", "journal-00000000000000000001.kvj", 1 << 20,
+                           [&] { ++paced; });
+  CHECK(disk->files("d") == std::vector<std::string>{"keep"});
+  CHECK(disk->calls(kvmem::test::op_kind::truncate) - truncates == 5);
+  CHECK(paced == 5);
+
+  // Cut short (the disk refuses the second cut, then the removal): what is
+  // left has the removal suffix, and nothing else of it remains.
+  disk->set_contents("d/checkpoint-00000000000000000009.kvc", std::string(5 << 20, 'c'));
+  disk->fail_from(2, kvmem::test::io_error("injected EIO"), kvmem::test::op_kind::truncate);
+  disk->fail_from(1, kvmem::test::io_error("injected EIO"), kvmem::test::op_kind::remove);
+  detail::remove_gradually(*disk, "d", "checkpoint-00000000000000000009.kvc", 1 << 20);
+  disk->clear_faults();
+  CHECK(disk->files("d") ==
+        std::vector<std::string>{"checkpoint-00000000000000000009.kvc.del", "keep"});
+  CHECK(disk->size("d/checkpoint-00000000000000000009.kvc.del") == 4u << 20);
 }

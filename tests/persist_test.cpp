@@ -445,6 +445,21 @@ TEST_CASE_METHOD(test::disk_fixture, "a store reopened with a smaller capacity k
   CHECK_FALSE(kvmem::client{sys, again}.exists(K("/k0")).value().has_value());
 }
 
+TEST_CASE_METHOD(test::disk_fixture, "recovery deletes the files a removal left half done and "
+                                     "reads none of them",
+                 "[persist]") {
+  auto path = five_records();
+  // A crash cut short the removal of an old segment and an old checkpoint:
+  // what is left of them (any bytes) has the removal suffix.
+  fs->set_contents(path + ".del", "half a segment");
+  fs->set_contents("db/checkpoint-00000000000000000000.kvc.del", std::string(100, '\0'));
+  auto s = open(options());
+  CHECK(report.version == 5);
+  for (auto& n : fs->files("db"))
+    CHECK_FALSE(n.ends_with(".del"));
+  close(s);
+}
+
 TEST_CASE_METHOD(test::disk_fixture, "keys owned by an actor are removed at recovery, in one "
                                      "commit",
                  "[persist]") {

@@ -5,6 +5,7 @@
 
 #include "persist/file_names.hpp"
 #include "persist/le.hpp"
+#include "persist/removal.hpp"
 
 namespace kvmem::detail {
 
@@ -516,7 +517,7 @@ void journal::yield_to_syncs(std::chrono::steady_clock::duration limit) {
   --pacers_;
 }
 
-void journal::drop_through(version_t v) {
+void journal::drop_through(version_t v, const std::function<void()>& pace) {
   std::vector<std::string> gone;
   {
     std::lock_guard lk{m_};
@@ -530,9 +531,7 @@ void journal::drop_through(version_t v) {
     segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(n));
   }
   for (auto& name : gone)
-    (void)fs_->remove(dir_ + "/" + name);
-  if (!gone.empty())
-    (void)fs_->sync_dir(dir_);
+    remove_gradually(*fs_, dir_, name, std::uint64_t{16} << 20, pace);
 }
 
 journal::stats journal::info() const {

@@ -111,8 +111,9 @@ public:
   /// How many threads wait in yield_to_syncs now (for tests).
   int pacers_waiting() const noexcept { return pacers_; }
   /// Deletes the segments that hold only versions <= v (a checkpoint of v is
-  /// durable); the one being appended to stays. Best effort.
-  void drop_through(version_t v);
+  /// durable); the one being appended to stays. Best effort, gradually
+  /// (removal.hpp), with `pace` after each piece.
+  void drop_through(version_t v, const std::function<void()>& pace = {});
 
   struct stats {
     std::uint64_t bytes = 0;    // in all segments

@@ -11,6 +11,7 @@
 #include "persist/file_names.hpp"
 #include "persist/journal_record.hpp"
 #include "persist/le.hpp"
+#include "persist/removal.hpp"
 
 namespace kvmem::detail {
 
@@ -88,8 +89,8 @@ result<recovered> recover(const persistence_options& o, ptime now) {
     return std::move(names).error();
   std::vector<std::pair<version_t, std::string>> checkpoints, segments;
   for (auto& n : *names) {
-    if (n.ends_with(".kvc.tmp"))
-      (void)fs.remove(dir + "/" + n); // a checkpoint a crash interrupted
+    if (n.ends_with(".kvc.tmp") || n.ends_with(removal_suffix))
+      (void)fs.remove(dir + "/" + n); // a checkpoint a crash interrupted, a removal it cut short
     else if (auto v = parse_checkpoint_name(n))
       checkpoints.emplace_back(*v, n);
     else if (auto s = parse_segment_name(n))

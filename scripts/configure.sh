@@ -14,7 +14,8 @@
 # reports name files and lines; full debug info (variables, for gdb) costs a
 # third more compile time: reconfigure with
 #   cmake -B build/test "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g"
-# Installs nothing: scripts/deps.sh does (test.sh and fuzz.sh call it first).
+# Installs what its build needs first (scripts/deps.sh build [clang]; its
+# output goes to stderr: stdout is the directory alone).
 # One script at a time per directory: `test.sh --clang --sanitize` and
 # fuzz.sh share build/clang-asan, and two builds in one directory collide.
 set -euo pipefail
@@ -24,9 +25,10 @@ for arg in "$@"; do
   case "$arg" in
     --clang) clang=1 ;;
     --sanitize) sanitize=1 ;;
-    *) echo "usage: scripts/configure.sh [--clang] [--sanitize]" >&2; exit 2 ;;
+    *) echo "usage: scripts/test.sh|configure.sh [--clang] [--sanitize]" >&2; exit 2 ;;
   esac
 done
+if ((clang)); then scripts/deps.sh build clang >&2; else scripts/deps.sh build >&2; fi
 dir=build/test
 # The benchmark is the main job's (scripts/main.sh; CI builds it too).
 flags=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1"

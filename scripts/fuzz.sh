@@ -31,8 +31,7 @@ for arg in "$@"; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=(key tree wire message basp persist resp)
 
-scripts/deps.sh build clang
-dir=$(scripts/configure.sh --clang --sanitize)
+dir=$(scripts/configure.sh --clang --sanitize) # installs clang and the rest
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=("fuzz_$t"); done
 [ $seeds -eq 0 ] || build_targets+=(fuzz_seeds)

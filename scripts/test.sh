@@ -19,20 +19,13 @@
 # is in <dir>/build.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-clang=0 sanitize=0
-for arg in "$@"; do
-  case "$arg" in
-    --clang) clang=1 ;;
-    --sanitize) sanitize=1 ;;
-    *) echo "usage: scripts/test.sh [--clang] [--sanitize]" >&2; exit 2 ;;
-  esac
-done
-if ((clang)); then scripts/deps.sh build clang; else scripts/deps.sh build; fi
-if ((sanitize)); then
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-fi
-jobs=$(nproc)
+# The flags (checked there) and the packages they need: scripts/configure.sh.
 dir=$(scripts/configure.sh "$@")
+case "$dir" in
+  *asan) export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ;;
+esac
+jobs=$(nproc)
 log=$dir/build.log
 tty=0
 [ -t 1 ] && tty=1

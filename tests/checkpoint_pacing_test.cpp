@@ -228,4 +228,15 @@ TEST_CASE("a file the store no longer needs is removed a piece at a time, under 
   CHECK(disk->files("d") ==
         std::vector<std::string>{"checkpoint-00000000000000000009.kvc.del", "keep"});
   CHECK(disk->size("d/checkpoint-00000000000000000009.kvc.del") == 4u << 20);
+
+  // If the rename cannot be made durable, nothing is cut: the file goes at
+  // once (a crash could otherwise bring the old name back, cut short).
+  disk->set_contents("d/journal-00000000000000000002.kvj", std::string(3 << 20, 'j'));
+  const auto before = disk->calls(kvmem::test::op_kind::truncate);
+  disk->fail_at(1, kvmem::test::io_error("injected EIO"), kvmem::test::op_kind::sync_dir);
+  detail::remove_gradually(*disk, "d", "journal-00000000000000000002.kvj", 1 << 20);
+  disk->clear_faults();
+  CHECK(disk->calls(kvmem::test::op_kind::truncate) == before);
+  CHECK(disk->files("d") ==
+        std::vector<std::string>{"checkpoint-00000000000000000009.kvc.del", "keep"});
 }

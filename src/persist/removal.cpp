@@ -13,7 +13,13 @@ void remove_gradually(file_system& fs, const std::string& dir, const std::string
     (void)fs.remove(path);
     return;
   }
-  (void)fs.sync_dir(dir); // the old name is gone before any byte is
+  // The old name must be gone on disk before any byte is: else a crash could
+  // bring it back over a cut-short file, which recovery would call damage.
+  // If that cannot be made sure, the file goes at once.
+  if (!fs.sync_dir(dir)) {
+    (void)fs.remove(doomed);
+    return;
+  }
   if (auto f = fs.open(doomed, file_system::mode::write)) {
     auto size = (*f)->size();
     for (std::uint64_t left = size ? *size : 0; left > 0;) {

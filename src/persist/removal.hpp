@@ -24,8 +24,9 @@ inline constexpr std::string_view removal_suffix = ".del";
 /// to name + removal_suffix (so that a crash half way leaves nothing that
 /// recovery would read as a cut-short segment or checkpoint), then cuts it
 /// down `step` bytes at a time, each cut synced and followed by `pace` (if
-/// set), then removes it. Best effort: after a failed rename it removes the
-/// file at once; after any other failure it removes what is left.
+/// set), then removes it. Best effort: after a failed rename or directory
+/// sync it removes the file at once (never cutting it under a name that a
+/// crash could bring back); after any other failure it removes what is left.
 void remove_gradually(file_system& fs, const std::string& dir, const std::string& name,
                       std::uint64_t step = std::uint64_t{16} << 20,
                       const std::function<void()>& pace = {});
